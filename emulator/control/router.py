@@ -1,0 +1,155 @@
+"""``/_emulator``: the control plane for tests and operators (health, reset, clock)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from pydantic import BaseModel, Field, field_validator
+
+import emulator
+from emulator.core.runtime import Runtime
+
+
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+
+
+class ProviderInfo(BaseModel):
+    name: str
+    title: str
+    base_path: str = Field(examples=["/yay"])
+    openapi: str = Field(examples=["/yay/openapi.json"])
+
+
+class Health(BaseModel):
+    status: str = Field(examples=["ok"])
+    version: str
+    database: str = Field(examples=["sqlite"])
+    providers: list[ProviderInfo]
+
+
+class ResetResult(BaseModel):
+    tenants_reset: int = Field(description="How many seeded tenants were dropped; each reseeds on its next request")
+
+
+class TenantInfo(BaseModel):
+    provider: str
+    tenant: str
+    created_at: datetime
+
+
+class ClockInfo(BaseModel):
+    now: datetime = Field(description="The emulator's virtual now (UTC)")
+    frozen: bool
+
+
+class ClockAdvance(BaseModel):
+    seconds: float = Field(ge=0, le=10 * 365 * 86400, description="How far to move the clock forward")
+
+
+class ClockSet(BaseModel):
+    now: datetime = Field(description="The instant to jump to (UTC when no offset is given)")
+
+    @field_validator("now")
+    @classmethod
+    def _utc_in_range(cls, value: datetime) -> datetime:
+        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        # Far enough from datetime's limits that later advances cannot overflow.
+        if not 1970 <= value.year <= 9000:
+            raise ValueError("year must be between 1970 and 9000")
+        return value
+
+
+router = APIRouter()
+
+
+@router.get("/health", response_model=Health, tags=["Health"])
+def health(runtime: RuntimeDep) -> Health:
+    return Health(
+        status="ok",
+        version=emulator.__version__,
+        database=runtime.db.engine.dialect.name,
+        providers=[
+            ProviderInfo(name=p.name, title=p.title, base_path=p.prefix, openapi=f"{p.prefix}/openapi.json")
+            for p in runtime.providers.values()
+        ],
+    )
+
+
+@router.post("/reset", response_model=ResetResult, tags=["State"])
+def reset(
+    runtime: RuntimeDep,
+    tenant: Annotated[str | None, Query(max_length=255, description="Only this tenant")] = None,
+    provider: Annotated[str | None, Query(description="Only this provider")] = None,
+) -> ResetResult:
+    """Put every tenant (or one) back to the default fixtures."""
+    if provider is not None and provider not in runtime.providers:
+        raise HTTPException(404, f"unknown provider {provider!r}")
+    return ResetResult(tenants_reset=runtime.tenants.reset(tenant=tenant, provider=provider))
+
+
+@router.get("/tenants", response_model=list[TenantInfo], tags=["State"])
+def tenants(runtime: RuntimeDep) -> list[TenantInfo]:
+    return [TenantInfo.model_validate(record, from_attributes=True) for record in runtime.tenants.list()]
+
+
+def _clock_info(runtime: Runtime) -> ClockInfo:
+    return ClockInfo(now=runtime.clock.now(), frozen=runtime.clock.frozen)
+
+
+@router.get("/clock", response_model=ClockInfo, tags=["Clock"])
+def clock(runtime: RuntimeDep) -> ClockInfo:
+    return _clock_info(runtime)
+
+
+@router.post("/clock/advance", response_model=ClockInfo, tags=["Clock"])
+def advance_clock(body: ClockAdvance, runtime: RuntimeDep) -> ClockInfo:
+    """Move time forward and run everything that has come due, in order."""
+    runtime.clock.advance(body.seconds)
+    runtime.background.run_due()
+    return _clock_info(runtime)
+
+
+@router.post("/clock/set", response_model=ClockInfo, tags=["Clock"])
+def set_clock(body: ClockSet, runtime: RuntimeDep) -> ClockInfo:
+    runtime.clock.set(body.now)
+    runtime.background.run_due()
+    return _clock_info(runtime)
+
+
+@router.post("/clock/freeze", response_model=ClockInfo, tags=["Clock"])
+def freeze_clock(runtime: RuntimeDep) -> ClockInfo:
+    runtime.clock.freeze()
+    return _clock_info(runtime)
+
+
+@router.post("/clock/resume", response_model=ClockInfo, tags=["Clock"])
+def resume_clock(runtime: RuntimeDep) -> ClockInfo:
+    runtime.clock.resume()
+    return _clock_info(runtime)
+
+
+@router.post("/clock/reset", response_model=ClockInfo, tags=["Clock"])
+def reset_clock(runtime: RuntimeDep) -> ClockInfo:
+    """Back to real time, running."""
+    runtime.clock.reset()
+    return _clock_info(runtime)
+
+
+def build_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="Number emulator control plane",
+        version=emulator.__version__,
+        description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock.",
+        docs_url="/docs",
+        servers=[{"url": "/_emulator"}],
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.include_router(router)
+    return app

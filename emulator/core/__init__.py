@@ -1,0 +1,1 @@
+"""What every provider shares: storage, tenancy, the clock, rendering and request parsing."""

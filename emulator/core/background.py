@@ -1,0 +1,41 @@
+"""Work that comes due with time (order transitions, callback deliveries).
+
+Providers register jobs; they run on a steady tick while the emulator serves, and at once after the
+clock is moved, so advancing the clock runs every transition that has come due, in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+log = logging.getLogger("emulator.background")
+
+Job = Callable[[datetime], object]
+
+
+class BackgroundWork:
+    def __init__(self, now: Callable[[], datetime]) -> None:
+        self._now = now
+        self._jobs: list[tuple[str, Job]] = []
+        # One pass at a time, whether started by the tick or by a clock move.
+        self._lock = threading.Lock()
+
+    def register(self, name: str, job: Job) -> None:
+        self._jobs.append((name, job))
+
+    def run_due(self) -> None:
+        with self._lock:
+            for name, job in self._jobs:
+                try:
+                    job(self._now())
+                except Exception:  # a failing job must not stop the others or the tick
+                    log.exception("background job %s failed", name)
+
+    async def run_forever(self, tick_seconds: float) -> None:
+        while True:
+            await asyncio.to_thread(self.run_due)
+            await asyncio.sleep(tick_seconds)

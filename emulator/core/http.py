@@ -1,0 +1,90 @@
+"""Reading request bodies defensively: bounded size, declared content type, well-formed JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+
+
+class BodyError(Exception):
+    """The body cannot be used; ``reason`` says why (for logs and detailed error bodies)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The raw body, refusing more than ``max_bytes`` without buffering it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise BodyError(f"body larger than {max_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise BodyError(f"body larger than {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def is_json_content_type(value: str | None) -> bool:
+    media_type = (value or "").split(";", 1)[0].strip().lower()
+    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+
+
+def _reject_constant(name: str) -> Any:
+    raise BodyError(f"{name} is not JSON")
+
+
+def parse_json(raw: bytes) -> Any:
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        # "\ud800" escapes decode to lone surrogates, which no database or UTF-8 response can hold.
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeError as error:
+        raise BodyError(f"body is not valid UTF-8 text: {error.reason}") from None
+    except json.JSONDecodeError as error:
+        raise BodyError(f"{error.msg} at line {error.lineno} column {error.colno}") from None
+    except RecursionError:
+        raise BodyError("body is nested too deeply") from None
+    return value
+
+
+async def read_json_body(request: Request, max_bytes: int) -> Any:
+    """A JSON body sent as ``application/json`` (or ``+json``), bounded in size."""
+    if not is_json_content_type(request.headers.get("content-type")):
+        raise BodyError("content type must be application/json")
+    return parse_json(await read_body(request, max_bytes))
+
+
+def _body_is_json(request: Request) -> bool:
+    # FastAPI parses a body without a content type as JSON too, so the guard does the same.
+    content_type = request.headers.get("content-type")
+    return content_type is None or is_json_content_type(content_type)
+
+
+class GuardedRoute(APIRoute):
+    """A route whose body is read within the size limit and proven to be sane JSON before FastAPI
+    validates it, so oversized, malformed, NaN-bearing or pathologically nested bodies become the
+    provider's own ``BodyError`` answer instead of a 500. Wrong content types are left to FastAPI,
+    whose validation then fails (and the provider answers that as bad input)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            max_bytes = request.app.state.runtime.settings.max_body_bytes
+            raw = await read_body(request, max_bytes)
+            request._body = raw  # FastAPI reads the body again from here
+            if raw and _body_is_json(request):
+                parse_json(raw)
+            return await handle(request)
+
+        return guarded

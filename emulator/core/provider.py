@@ -1,0 +1,40 @@
+"""What a provider package hands the emulator: its app, its tables, its fixtures, its error body."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from sqlmodel import Field, Session, SQLModel
+from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from emulator.core.runtime import Runtime
+
+
+class TenantScoped(SQLModel):
+    """Base of every provider table: each row belongs to exactly one tenant."""
+
+    tenant: str = Field(max_length=255, index=True)
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    """Mount prefix and key, e.g. ``yay`` → ``/yay``."""
+    title: str
+    build_app: Callable[[Runtime], FastAPI]
+    seed_tenant: Callable[[Session, str, Runtime], None]
+    """Load the default fixtures for a tenant seen for the first time (same transaction)."""
+    tables: tuple[type[TenantScoped], ...]
+    """Tenant-scoped tables, children before parents (the order rows are deleted in)."""
+    error_response: Callable[[int], Response]
+    """The provider's own error body for an HTTP status (used for 404/405 and injected faults)."""
+    hosts: tuple[str, ...] = field(default=())
+    """The real API hosts, for routing by ``Host`` header."""
+
+    @property
+    def prefix(self) -> str:
+        return f"/{self.name}"

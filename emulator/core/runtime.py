@@ -1,0 +1,38 @@
+"""The emulator's state holder: settings, database, clock, tenants, providers, background work."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from emulator.core.background import BackgroundWork
+from emulator.core.clock import Clock
+from emulator.core.db import Database
+from emulator.core.provider import Provider
+from emulator.core.tenancy import Tenants
+from emulator.settings import Settings
+
+
+class Runtime:
+    def __init__(self, settings: Settings, providers: list[Provider]) -> None:
+        self.settings = settings
+        self.providers = {provider.name: provider for provider in providers}
+        self.db = Database(settings.resolved_database_url())
+        self.clock = Clock(self.db)
+        self.tenants = Tenants(self)
+        self.background = BackgroundWork(self.clock.now)
+
+    def start(self) -> None:
+        self.db.create_all()
+        self.clock.load()
+
+    def fixture(self, name: str) -> Any:
+        """A provider's fixture file (``<fixtures>/<name>.json``), parsed once."""
+        return _load_fixture(self.settings.fixtures / f"{name}.json")
+
+
+@cache
+def _load_fixture(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,80 @@
+"""Tenants: whoever the credentials name gets a private copy of the default fixtures.
+
+Isolation and reset are properties of storage (every row carries its tenant), not of handlers.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, SQLModel, select
+
+if TYPE_CHECKING:
+    from emulator.core.runtime import Runtime
+
+
+class TenantRecord(SQLModel, table=True):
+    __tablename__ = "emulator_tenant"
+
+    provider: str = Field(primary_key=True, max_length=32)
+    tenant: str = Field(primary_key=True, max_length=255)
+    created_at: datetime
+
+
+class Tenants:
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._known: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def ensure(self, provider: str, tenant: str) -> None:
+        """Seed the tenant from the default fixtures the first time it is seen."""
+        key = (provider, tenant)
+        if key in self._known:
+            return
+        with self._lock:
+            if key in self._known:
+                return
+            runtime = self._runtime
+            with runtime.db.session() as session:
+                if session.get(TenantRecord, key) is None:
+                    session.add(
+                        TenantRecord(provider=provider, tenant=tenant, created_at=runtime.clock.now())
+                    )
+                    runtime.providers[provider].seed_tenant(session, tenant, runtime)
+                    try:
+                        session.commit()
+                    except IntegrityError:
+                        # Another process seeded it first; its copy stands.
+                        session.rollback()
+            self._known.add(key)
+
+    def list(self) -> list[TenantRecord]:
+        with self._runtime.db.session() as session:
+            return list(session.exec(select(TenantRecord).order_by(TenantRecord.provider, TenantRecord.tenant)))
+
+    def reset(self, tenant: str | None = None, provider: str | None = None) -> int:
+        """Drop the tenant's (or every tenant's) state; the next request reseeds it. Returns tenants dropped."""
+        runtime = self._runtime
+        providers = [runtime.providers[provider]] if provider else list(runtime.providers.values())
+        with self._lock, runtime.db.session() as session:
+            for spec in providers:
+                for table in spec.tables:
+                    statement = delete(table)
+                    if tenant is not None:
+                        statement = statement.where(table.tenant == tenant)
+                    session.exec(statement)
+            names = {spec.name for spec in providers}
+            records = delete(TenantRecord).where(TenantRecord.provider.in_(names))
+            if tenant is not None:
+                records = records.where(TenantRecord.tenant == tenant)
+            dropped = session.exec(records).rowcount
+            session.commit()
+            self._known = {
+                (p, t) for p, t in self._known if p not in names or (tenant is not None and t != tenant)
+            }
+        return dropped

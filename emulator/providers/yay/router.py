@@ -1,0 +1,145 @@
+"""The wire: Yay.com's paths, auth headers, envelopes and status codes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import APIKeyHeader
+from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import emulator
+from emulator.core.http import BodyError, GuardedRoute
+from emulator.core.runtime import Runtime
+from emulator.providers.yay import service
+from emulator.providers.yay.errors import YayError, envelope, error_response
+from emulator.providers.yay.models import NumberAddress
+from emulator.providers.yay.schemas import (
+    AddressEnvelope,
+    AddressIn,
+    AddressListEnvelope,
+    CreatedAddressEnvelope,
+    EmptyEnvelope,
+)
+from emulator.providers.yay.service import Scope
+
+_reseller = APIKeyHeader(name="X-Auth-Reseller", auto_error=False, description="Reseller account (the tenant)")
+_user = APIKeyHeader(name="X-Auth-User", auto_error=False)
+_password = APIKeyHeader(name="X-Auth-Password", auto_error=False)
+
+_ERRORS = {
+    401: {"model": EmptyEnvelope, "description": "Missing credentials"},
+    400: {"model": EmptyEnvelope, "description": "Bad request"},
+}
+_NOT_FOUND = {404: {"model": EmptyEnvelope, "description": "No such number address"}}
+
+
+def _runtime(request: Request) -> Runtime:
+    return request.app.state.runtime
+
+
+def _session(runtime: Annotated[Runtime, Depends(_runtime)]):
+    with runtime.db.session() as session:
+        yield session
+
+
+def _scope(
+    runtime: Annotated[Runtime, Depends(_runtime)],
+    reseller: Annotated[str | None, Security(_reseller)],
+    user: Annotated[str | None, Security(_user)],
+    password: Annotated[str | None, Security(_password)],
+    on_behalf_of: Annotated[
+        str | None, Header(alias="X-Auth-For", description="Act for this sub-customer of the reseller")
+    ] = None,
+) -> Scope:
+    credentials = (reseller, user, password)
+    if not all(credentials) or any(len(value) > 255 for value in credentials):
+        raise YayError(401)
+    if on_behalf_of is not None and len(on_behalf_of) > 255:
+        raise YayError(401)
+    runtime.tenants.ensure("yay", reseller)
+    return Scope(tenant=reseller, account=on_behalf_of or "")
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+ScopeDep = Annotated[Scope, Depends(_scope)]
+AddressBody = Annotated[AddressIn, Body()]
+
+
+def _render(address: NumberAddress, *, created: bool = False) -> dict:
+    body = address.model_dump(exclude={"id", "tenant", "account"})
+    body["created_on"] = address.created_on.isoformat()
+    if created:
+        del body["updated_on"]
+    else:
+        body["updated_on"] = address.updated_on.isoformat()
+    return body
+
+
+router = APIRouter(prefix="/voip/number-address", tags=["Number addresses"], route_class=GuardedRoute)
+
+
+@router.get("", response_model=AddressListEnvelope, responses=_ERRORS, summary="Gets all active number addresses on an account")
+def list_addresses(scope: ScopeDep, session: SessionDep):
+    return envelope([_render(a) for a in service.list_addresses(session, scope)])
+
+
+@router.get("/{uuid}", response_model=AddressEnvelope, responses=_ERRORS | _NOT_FOUND, summary="Gets the details for a specific number address on an account")
+def get_address(uuid: str, scope: ScopeDep, session: SessionDep):
+    address = service.get_address(session, scope, uuid)
+    if address is None:
+        raise YayError(404)
+    return envelope(_render(address))
+
+
+@router.post("", status_code=201, response_model=CreatedAddressEnvelope, responses=_ERRORS, summary="Creates a new Number Address")
+def create_address(data: AddressBody, scope: ScopeDep, session: SessionDep, request: Request):
+    address = service.create_address(session, scope, data, _runtime(request).clock.now().date())
+    return envelope(_render(address, created=True), 201)
+
+
+@router.put("/{uuid}", response_model=AddressEnvelope, responses=_ERRORS | _NOT_FOUND, summary="Updates the specified number address")
+def replace_address(uuid: str, data: AddressBody, scope: ScopeDep, session: SessionDep, request: Request):
+    address = service.replace_address(session, scope, uuid, data, _runtime(request).clock.now().date())
+    if address is None:
+        raise YayError(404)
+    return envelope(_render(address))
+
+
+@router.delete("/{uuid}", response_model=EmptyEnvelope, responses=_ERRORS | _NOT_FOUND, summary="Deletes the specified number address")
+def delete_address(uuid: str, scope: ScopeDep, session: SessionDep):
+    if not service.delete_address(session, scope, uuid):
+        raise YayError(404)
+    return envelope({})
+
+
+def build_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="Yay.com VoIP reseller API: number addresses (emulated)",
+        version=emulator.__version__,
+        description="Replays Yay.com's `/voip/number-address` API. Base URL: this server's `/yay`.",
+        docs_url="/docs",
+        servers=[{"url": "/yay"}],
+        redoc_url=None,
+    )
+    app.state.runtime = runtime
+    app.include_router(router)
+
+    @app.exception_handler(YayError)
+    async def _yay_error(_request, error: YayError):
+        return error_response(error.status_code)
+
+    @app.exception_handler(BodyError)
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(_request, _error):
+        return error_response(400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request, error: StarletteHTTPException):
+        response = error_response(error.status_code)
+        response.headers.update(error.headers or {})
+        return response
+
+    return app

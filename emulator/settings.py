@@ -1,0 +1,44 @@
+"""The one settings object, read from ``EMULATOR_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The fixtures shipped with a source checkout sit beside the package; an installed wheel carries
+# a copy inside it (see pyproject.toml).
+_CHECKOUT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+_PACKAGED_FIXTURES = Path(__file__).resolve().parent / "default_fixtures"
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "number-emulator"
+
+
+def default_fixtures_dir() -> Path:
+    return _CHECKOUT_FIXTURES if _CHECKOUT_FIXTURES.is_dir() else _PACKAGED_FIXTURES
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="EMULATOR_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    log_level: str = "info"
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = None
+    fixtures: Path = Field(default_factory=default_fixtures_dir)
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # How often background work (due transitions, callback deliveries) is looked for, in seconds.
+    tick_seconds: float = Field(default=0.2, gt=0)
+
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file in the data folder (created on first start)."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.data_dir / 'emulator.sqlite3'}"
