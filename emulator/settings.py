@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     fixtures: Path = Field(default_factory=default_fixtures_dir)
     max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # Per provider, the only credentials accepted, e.g. {"yay": [["reseller", "user", "password"]]};
+    # a provider not listed accepts any non-empty credentials.
+    credentials: dict[str, list[list[str]]] = Field(default_factory=dict)
     # How often background work (due transitions, callback deliveries) is looked for, in seconds.
     tick_seconds: float = Field(default=0.2, gt=0)
 

@@ -88,3 +88,15 @@ class GuardedRoute(APIRoute):
             return await handle(request)
 
         return guarded
+
+
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` value for a 405: every method of every route matching the path (Starlette
+    names only the first route's)."""
+    path = request.scope["path"].removeprefix(request.scope.get("root_path", ""))
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        route_methods = getattr(route, "methods", None)
+        if route_methods and route.path_regex.match(path):
+            methods |= route_methods
+    return ", ".join(sorted(methods))

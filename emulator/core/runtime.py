@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from emulator.core.auth import Credentials
 from emulator.core.background import BackgroundWork
 from emulator.core.clock import Clock
 from emulator.core.db import Database
@@ -19,6 +20,7 @@ class Runtime:
     def __init__(self, settings: Settings, providers: list[Provider]) -> None:
         self.settings = settings
         self.providers = {provider.name: provider for provider in providers}
+        self.credentials = Credentials(settings.credentials)
         self.db = Database(settings.resolved_database_url())
         self.clock = Clock(self.db)
         self.tenants = Tenants(self)

@@ -11,7 +11,8 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
-from emulator.core.http import BodyError, GuardedRoute
+from emulator.core.auth import MAX_CREDENTIAL_LENGTH
+from emulator.core.http import BodyError, GuardedRoute, allowed_methods
 from emulator.core.runtime import Runtime
 from emulator.providers.yay import service
 from emulator.providers.yay.errors import YayError, envelope, error_response
@@ -54,10 +55,9 @@ def _scope(
         str | None, Header(alias="X-Auth-For", description="Act for this sub-customer of the reseller")
     ] = None,
 ) -> Scope:
-    credentials = (reseller, user, password)
-    if not all(credentials) or any(len(value) > 255 for value in credentials):
+    if not runtime.credentials.accepts("yay", reseller, user, password):
         raise YayError(401)
-    if on_behalf_of is not None and len(on_behalf_of) > 255:
+    if on_behalf_of is not None and len(on_behalf_of) > MAX_CREDENTIAL_LENGTH:
         raise YayError(401)
     runtime.tenants.ensure("yay", reseller)
     return Scope(tenant=reseller, account=on_behalf_of or "")
@@ -137,9 +137,10 @@ def build_app(runtime: Runtime) -> FastAPI:
         return error_response(400)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request, error: StarletteHTTPException):
+    async def _http_error(request: Request, error: StarletteHTTPException):
         response = error_response(error.status_code)
-        response.headers.update(error.headers or {})
+        if error.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
         return response
 
     return app

@@ -13,13 +13,18 @@ RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=255, pa
 CountryCode = Literal[tuple(sorted(phonenumbers.SUPPORTED_REGIONS))]  # type: ignore[valid-type]
 
 
-class _AddressFields(BaseModel):
+class AddressIn(BaseModel):
+    """The POST and PUT body: every documented field, required (PUT replaces the whole object)."""
+
     model_config = ConfigDict(strict=True, extra="ignore")
 
     city: RequiredText = Field(description="Village or area within a town, and the town")
     country_code: CountryCode = Field(description="The Countries 2 letter ISO Code")
     country_personal_id: Text = Field(
         description="The customer's ID number applicable to the country, for example a Spanish CIF/NIF"
+    )
+    forename: Text = Field(
+        description="The first name of the person this address is for. Required for Individual addresses only"
     )
     is_default: bool = Field(description="Whether or not this is the default number address for this Reseller")
     name: RequiredText = Field(
@@ -31,21 +36,10 @@ class _AddressFields(BaseModel):
     premises: RequiredText = Field(description="The premises on a thoroughfare, e.g. a house number or name")
     state: Text = Field(description="The state or county")
     street: RequiredText = Field(description="The street name")
-
-
-class IndividualAddressIn(_AddressFields):
-    type_id: Literal[1] = Field(description="1 for an individual")
-    forename: RequiredText = Field(description="The first name of the person this address is for")
-    title: RequiredText = Field(description="The title of the person this address is for")
-
-
-class BusinessAddressIn(_AddressFields):
-    type_id: Literal[2] = Field(description="2 for a business")
-    forename: Text = Field(description="Required for Individual addresses only")
-    title: Text = Field(description="Required for Individual addresses only")
-
-
-AddressIn = Annotated[IndividualAddressIn | BusinessAddressIn, Field(discriminator="type_id")]
+    title: Text = Field(
+        description="The title of the person this address is for. Required for Individual addresses only"
+    )
+    type_id: Literal[1, 2] = Field(description="What type of address is this, Use 1 for an individual, 2 for a business")
 
 
 class _AddressOutFields(BaseModel):

@@ -10,9 +10,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from emulator.providers.yay.models import NumberAddress
-from emulator.providers.yay.schemas import BusinessAddressIn, IndividualAddressIn
-
-AddressData = IndividualAddressIn | BusinessAddressIn
+from emulator.providers.yay.schemas import AddressIn as AddressData
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from emulator.app import create_app
+from emulator.settings import Settings
+from tests.support import EmulatorProcess
+
+warnings.filterwarnings("ignore", message=".*httpx2.*")
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """A real SQLite file, private to the test."""
+    return f"sqlite:///{tmp_path / 'emulator.sqlite3'}"
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, data_dir=tmp_path)
+
+
+@pytest.fixture
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def live_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    """A real emulator process over HTTP, shared by a module's tests (e.g. schemathesis runs)."""
+    database = tmp_path_factory.mktemp("live") / "emulator.sqlite3"
+    with EmulatorProcess(f"sqlite:///{database}") as emulator:
+        yield emulator

@@ -1,0 +1,90 @@
+"""Test helpers shared by every provider's tests: a real emulator process, schemathesis runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class EmulatorProcess:
+    """``python -m emulator serve`` in a child process on a free port, on a given database."""
+
+    def __init__(self, database_url: str, env: dict[str, str] | None = None) -> None:
+        self.database_url = database_url
+        self.env = env or {}
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> EmulatorProcess:
+        env = {**os.environ, "EMULATOR_LOG_LEVEL": "warning", **self.env}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "serve", "--port", str(self.port), "--database-url", self.database_url],
+            cwd=ROOT,
+            env=env,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"emulator exited with {self.process.returncode}")
+            try:
+                if httpx.get(f"{self.base_url}/_emulator/health", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("emulator did not become healthy in time")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> EmulatorProcess:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def run_schemathesis(schema_url: str, *args: str, max_examples: int = 30) -> subprocess.CompletedProcess:
+    """All checks, all phases, against a live server; deterministic so CI failures reproduce."""
+    executable = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
+    command = [
+        executable,
+        "run",
+        schema_url,
+        "--checks",
+        "all",
+        "--max-examples",
+        str(max_examples),
+        "--seed",
+        "20231",
+        "--generation-database",
+        "none",
+        "--no-color",
+        "--workers",
+        "1",
+        *args,
+    ]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)
