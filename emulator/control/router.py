@@ -152,4 +152,7 @@ def build_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.include_router(router)
+    for provider in runtime.providers.values():
+        if provider.control_router is not None:
+            app.include_router(provider.control_router(), prefix=f"/{provider.name}", tags=[provider.title])
     return app

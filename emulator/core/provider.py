@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from sqlmodel import Field, Session, SQLModel
 from starlette.responses import Response
 
@@ -34,6 +34,11 @@ class Provider:
     """The provider's own error body for an HTTP status (used for 404/405 and injected faults)."""
     hosts: tuple[str, ...] = field(default=())
     """The real API hosts, for routing by ``Host`` header."""
+    control_router: Callable[[], APIRouter] | None = None
+    """Provider-specific test actions, mounted at ``/_emulator/<name>/…``."""
+    generate: Callable[[Session, str, int, int, Runtime], int] | None = None
+    """Add ``count`` realistic records to a tenant, deterministic under ``seed`` (session, tenant,
+    count, seed, runtime); returns how many were added. Used by ``python -m emulator seed``."""
 
     @property
     def prefix(self) -> str:

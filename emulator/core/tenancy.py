@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, select
+from starlette.requests import Request
 
 if TYPE_CHECKING:
     from emulator.core.runtime import Runtime
@@ -30,6 +31,12 @@ class Tenants:
         self._runtime = runtime
         self._known: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
+
+    def enter(self, request: Request, provider: str, tenant: str) -> None:
+        """The one place a provider names the tenant of a request: seeds it if new and records it
+        on the request scope for the journal and fault rules."""
+        self.ensure(provider, tenant)
+        request.scope.setdefault("state", {})["emulator_tenant"] = tenant
 
     def ensure(self, provider: str, tenant: str) -> None:
         """Seed the tenant from the default fixtures the first time it is seen."""

@@ -47,6 +47,7 @@ def _session(runtime: Annotated[Runtime, Depends(_runtime)]):
 
 
 def _scope(
+    request: Request,
     runtime: Annotated[Runtime, Depends(_runtime)],
     reseller: Annotated[str | None, Security(_reseller)],
     user: Annotated[str | None, Security(_user)],
@@ -59,7 +60,7 @@ def _scope(
         raise YayError(401)
     if on_behalf_of is not None and len(on_behalf_of) > MAX_CREDENTIAL_LENGTH:
         raise YayError(401)
-    runtime.tenants.ensure("yay", reseller)
+    runtime.tenants.enter(request, "yay", reseller)
     return Scope(tenant=reseller, account=on_behalf_of or "")
 
 
