@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 
 class BodyError(Exception):
@@ -64,17 +65,11 @@ async def read_json_body(request: Request, max_bytes: int) -> Any:
     return parse_json(await read_body(request, max_bytes))
 
 
-def _body_is_json(request: Request) -> bool:
-    # FastAPI parses a body without a content type as JSON too, so the guard does the same.
-    content_type = request.headers.get("content-type")
-    return content_type is None or is_json_content_type(content_type)
-
-
 class GuardedRoute(APIRoute):
-    """A route whose body is read within the size limit and proven to be sane JSON before FastAPI
-    validates it, so oversized, malformed, NaN-bearing or pathologically nested bodies become the
-    provider's own ``BodyError`` answer instead of a 500. Wrong content types are left to FastAPI,
-    whose validation then fails (and the provider answers that as bad input)."""
+    """A route whose body is read within the size limit and proven to be sane JSON, declared as
+    such, before FastAPI validates it: oversized, mistyped, malformed, NaN-bearing or
+    pathologically nested bodies become the provider's own ``BodyError`` answer, never a 500, and
+    the rule does not depend on the FastAPI version's own content-type handling."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
@@ -83,7 +78,9 @@ class GuardedRoute(APIRoute):
             max_bytes = request.app.state.runtime.settings.max_body_bytes
             raw = await read_body(request, max_bytes)
             request._body = raw  # FastAPI reads the body again from here
-            if raw and _body_is_json(request):
+            if raw:
+                if not is_json_content_type(request.headers.get("content-type")):
+                    raise BodyError("content type must be application/json")
                 parse_json(raw)
             return await handle(request)
 
@@ -91,12 +88,11 @@ class GuardedRoute(APIRoute):
 
 
 def allowed_methods(request: Request) -> str:
-    """The ``Allow`` value for a 405: every method of every route matching the path (Starlette
-    names only the first route's)."""
-    path = request.scope["path"].removeprefix(request.scope.get("root_path", ""))
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        route_methods = getattr(route, "methods", None)
-        if route_methods and route.path_regex.match(path):
-            methods |= route_methods
-    return ", ".join(sorted(methods))
+    """The ``Allow`` value for a 405: every method some route of the app serves at this path
+    (Starlette names only the first matching route's). HEAD rides along with GET, unlisted."""
+    allowed = []
+    for method in ("DELETE", "GET", "PATCH", "POST", "PUT"):
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return ", ".join(allowed)

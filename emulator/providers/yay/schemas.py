@@ -5,11 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
 
 # Every string is bounded; NUL is refused because no database column can hold it.
 Text = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\x00]*$")]
 RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
+
+
+def _integral_number(value: object) -> object:
+    """JSON (and JSON Schema) make no difference between 2 and 2.0; booleans stay refused."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 CountryCode = Literal[tuple(sorted(phonenumbers.SUPPORTED_REGIONS))]  # type: ignore[valid-type]
 
 
@@ -39,7 +46,9 @@ class AddressIn(BaseModel):
     title: Text = Field(
         description="The title of the person this address is for. Required for Individual addresses only"
     )
-    type_id: Literal[1, 2] = Field(description="What type of address is this, Use 1 for an individual, 2 for a business")
+    type_id: Annotated[StrictInt, BeforeValidator(_integral_number)] = Field(
+        ge=1, le=2, description="What type of address is this, Use 1 for an individual, 2 for a business"
+    )
 
 
 class _AddressOutFields(BaseModel):
