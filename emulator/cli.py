@@ -19,15 +19,14 @@ def openapi_documents() -> dict[str, dict]:
     """Every sub-app's OpenAPI document, keyed by file stem (``yay``, …, ``control``)."""
     from emulator.app import create_app
 
+    from starlette.routing import Mount
+
     app = create_app(Settings(database_url="sqlite://"))
-    documents = {}
-    for route in app.routes:
-        mounted = getattr(route, "app", None)
-        if route.path == "/_emulator":
-            documents["control"] = mounted.openapi()
-        elif mounted is not None:
-            documents[route.path.strip("/")] = mounted.openapi()
-    return documents
+    return {
+        "control" if mount.path == "/_emulator" else mount.path.strip("/"): mount.app.openapi()
+        for mount in app.routes
+        if isinstance(mount, Mount)
+    }
 
 
 def render_document(document: dict) -> str:

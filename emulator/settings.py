@@ -8,19 +8,13 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The fixtures shipped with a source checkout sit beside the package; an installed wheel carries
-# a copy inside it (see pyproject.toml).
-_CHECKOUT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-_PACKAGED_FIXTURES = Path(__file__).resolve().parent / "default_fixtures"
+# A link to the top-level fixtures/ folder in a checkout; a copy of it in an installed wheel.
+DEFAULT_FIXTURES = Path(__file__).resolve().parent / "default_fixtures"
 
 
 def default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(base) / "number-emulator"
-
-
-def default_fixtures_dir() -> Path:
-    return _CHECKOUT_FIXTURES if _CHECKOUT_FIXTURES.is_dir() else _PACKAGED_FIXTURES
 
 
 class Settings(BaseSettings):
@@ -31,7 +25,7 @@ class Settings(BaseSettings):
     log_level: str = "info"
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
-    fixtures: Path = Field(default_factory=default_fixtures_dir)
+    fixtures: Path = DEFAULT_FIXTURES
     max_body_bytes: int = Field(default=1_048_576, ge=1)
     # Per provider, the only credentials accepted, e.g. {"yay": [["reseller", "user", "password"]]};
     # a provider not listed accepts any non-empty credentials.

@@ -69,7 +69,9 @@ class EmulatorProcess:
 
 def run_schemathesis(schema_url: str, *args: str, max_examples: int = 30) -> subprocess.CompletedProcess:
     """All checks, all phases, against a live server; deterministic so CI failures reproduce."""
-    executable = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
+    # The one installed beside the running interpreter (a venv's, even when not activated).
+    beside = Path(sys.executable).with_name("schemathesis")
+    executable = str(beside) if beside.exists() else shutil.which("schemathesis") or "schemathesis"
     command = [
         executable,
         "run",
