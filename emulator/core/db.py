@@ -11,10 +11,14 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 
+# Starlette runs sync handlers on a pool of 40 threads; each may hold one connection.
+POOL_SIZE = 40
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Per-connection settings (WAL is a property of the file, set once in make_engine). NORMAL sync
+    # is durable across process crashes in WAL mode.
     cursor = dbapi_connection.cursor()
-    # WAL lets readers run beside the writer; NORMAL sync is durable across process crashes in WAL.
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
@@ -24,17 +28,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
-        engine = create_engine(
-            url,
-            connect_args={"check_same_thread": False},
+        if in_memory:
             # An in-memory database lives only as long as its one connection.
-            poolclass=StaticPool if in_memory else None,
-        )
+            engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
+        else:
+            # Enough pooled connections for the request threads, so none is reopened under load.
+            engine = create_engine(url, connect_args={"check_same_thread": False}, pool_size=POOL_SIZE, max_overflow=0)
         event.listen(engine, "connect", _sqlite_pragmas)
+        if not in_memory:
+            with engine.connect() as connection:
+                # WAL lets readers run beside the writer; it stays set in the file.
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    # A server has its own connection limit: keep a few open, open more only under load.
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=POOL_SIZE - 10)
 
 
 class Database:

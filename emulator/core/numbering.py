@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -114,19 +114,22 @@ def _number(country_code: int, nsn: str) -> pn.PhoneNumber:
                           italian_leading_zero=zeros > 0 or None, number_of_leading_zeros=zeros or None)
 
 
-def _service_type(num: pn.PhoneNumber) -> str:
+def _is_type(num: pn.PhoneNumber, pnt: int) -> bool:
     t = pn.number_type(num)
-    if t in (PNT.FIXED_LINE, PNT.FIXED_LINE_OR_MOBILE):  # NANPA can't tell fixed from mobile
-        return GEOGRAPHIC
-    return next((name for name, pnt in SERVICE_TYPES.items() if pnt == t), OTHER)
+    # NANPA numbers can't be told apart: FIXED_LINE_OR_MOBILE counts as both.
+    return t == pnt or (t == PNT.FIXED_LINE_OR_MOBILE and pnt in (PNT.FIXED_LINE, PNT.MOBILE))
+
+
+def _service_type(num: pn.PhoneNumber) -> str:
+    return next((name for name, pnt in SERVICE_TYPES.items() if _is_type(num, pnt)), OTHER)
 
 
 # --- geographic area codes -----------------------------------------------------------------
 
 
 @lru_cache(maxsize=None)
-def _geo_index(country_code: int) -> dict[str, dict[str, tuple[str, dict[str, str]]]]:
-    """{region: {area code: (region, {geodata prefix: name})}} for one country code.
+def _geo_index(country_code: int) -> dict[str, dict[str, dict[str, str]]]:
+    """{region: {area code: {geodata prefix: name}}} for one country code.
 
     Built per country code because +1 (NANPA) and +44 (GB, GG, JE, IM) span several regions."""
     from phonenumbers.geodata import GEOCODE_DATA  # heavy: see module docstring
@@ -135,15 +138,16 @@ def _geo_index(country_code: int) -> dict[str, dict[str, tuple[str, dict[str, st
     names = {k[len(cc):]: v["en"] for k, v in GEOCODE_DATA.items() if k.startswith(cc) and "en" in v}
     lengths = _metadata(pn.region_code_for_country_code(country_code)).general_desc.possible_length
     rng = random.Random(f"geo|{cc}")
-    index: dict[str, dict[str, tuple[str, dict[str, str]]]] = defaultdict(dict)
+    index: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
+    inside: dict[str, tuple[str, str]] = {}  # prefix lying wholly inside one area code -> (region, code)
 
-    def example(p: str) -> pn.PhoneNumber | None:
-        """A valid number starting with p whose longest geodata prefix is p itself."""
-        for _ in range(40):
-            length = rng.choice(lengths)
-            if length <= len(p):
+    def example(p: str, tries: int) -> pn.PhoneNumber | None:
+        """A valid number starting with p whose longest geodata prefix is not longer than p."""
+        for _ in range(tries):
+            rest = rng.choice(lengths) - len(p)
+            if rest <= 0:
                 continue
-            nsn = p + "".join(rng.choice("0123456789") for _ in range(length - len(p)))
+            nsn = p + str(rng.randrange(10**rest)).zfill(rest)
             if any(nsn[:i] in names for i in range(len(p) + 1, len(nsn))):
                 continue
             num = _number(country_code, nsn)
@@ -152,24 +156,32 @@ def _geo_index(country_code: int) -> dict[str, dict[str, tuple[str, dict[str, st
         return None
 
     def resolve(key: str, p: str) -> None:
-        num = example(p)
-        if num is None:
+        outer = next((inside[p[:i]] for i in range(len(p) - 1, 0, -1) if p[:i] in inside), None)
+        if outer:  # saves ~90% of the work for NANPA, whose 32k prefixes sit inside 3-digit codes
+            index[outer[0]][outer[1]][key] = names[key]
             return
-        length = pn.length_of_geographical_area_code(num)
+        # Few tries for probed sub-ranges: most hold no numbers at all (NANPA 2010..., 2011...).
+        num = example(p, 40 if p == key else 10)
+        length = pn.length_of_geographical_area_code(num) if num else 0
         if not length:
             return
-        if length > len(p):  # a short prefix can span several longer codes (01697 -> 016973, 016977)
+        if length > len(p):  # a short prefix can span several longer codes
             for d in "0123456789":
                 if p + d not in names:
                     resolve(key, p + d)
             return
-        nsn = pn.national_significant_number(num)
-        region = pn.region_code_for_number(num)
-        index[region].setdefault(nsn[:length], (region, {}))[1][key] = names[key]
+        region, code = pn.region_code_for_number(num), p[:length]
+        index[region][code][key] = names[key]
+        if length < len(p):
+            inside[p] = (region, code)
+        elif p == key:  # UK "mixed" areas: part of 01697 has its own 5-digit codes (016977 Brampton)
+            for d in "0123456789":
+                if p + d not in names:
+                    resolve(key, p + d)
 
-    for key in names:
+    for key in sorted(names, key=len):  # parents first, so `inside` can answer for their sub-ranges
         resolve(key, key)
-    return dict(index)
+    return {region: dict(codes) for region, codes in index.items()}
 
 
 def _area_name(code: str, names: dict[str, str]) -> str | None:
@@ -193,7 +205,7 @@ def area_codes(region: str = "GB") -> tuple[AreaCode, ...]:
     region = region.upper()
     cc = pn.country_code_for_region(region)
     result = []
-    for code, (_, names) in _geo_index(cc).get(region, {}).items():
+    for code, names in _geo_index(cc).get(region, {}).items():
         name = _area_name(code, names)
         if name:
             result.append(AreaCode(region, cc, code, name))
@@ -227,24 +239,24 @@ _STATE_RE = re.compile(r", ([A-Z]{2})$")  # NANPA geodata: "San Francisco, CA"
 def _nanpa_area_regions(region: str) -> dict[str, tuple[str, ...]]:
     """{area code: subdivisions ("CA", ...)} from the "City, ST" names of the code's sub-ranges.
 
-    Codes named only by a full state name ("New Jersey") get the abbreviation the data
-    pairs with that name elsewhere."""
+    A code named only by a full state name ("New Jersey", no sub-ranges) gets the abbreviation
+    the data most often pairs with that name elsewhere."""
     region = region.upper()
     if pn.country_code_for_region(region) != 1:
         raise ValueError(f"{region} is not a NANPA region")
     entries = _geo_index(1).get(region, {})
-    abbrevs = {code: {m.group(1) for n in names.values() if (m := _STATE_RE.search(n))}
-               for code, (_, names) in entries.items()}
-    learned: dict[str, set[str]] = defaultdict(set)
-    for code, (_, names) in entries.items():
-        if code in names and "," not in names[code]:
-            learned[names[code]] |= abbrevs[code]
-    full_names = {name: next(iter(s)) for name, s in learned.items() if len(s) == 1}
+    abbrevs = {code: Counter(m.group(1) for n in names.values() if (m := _STATE_RE.search(n)))
+               for code, names in entries.items()}
+    by_full_name: dict[str, Counter[str]] = defaultdict(Counter)
+    for code, names in entries.items():
+        if code in names:
+            by_full_name[names[code]].update(abbrevs[code])
     result = {}
-    for code, (_, names) in entries.items():
-        found = abbrevs[code] or ({full_names[names[code]]} if names.get(code) in full_names else set())
-        if found:
-            result[code] = tuple(sorted(found))
+    for code, names in entries.items():
+        if abbrevs[code]:
+            result[code] = tuple(sorted(abbrevs[code]))
+        elif by_full_name.get(names.get(code, "")):
+            result[code] = (by_full_name[names[code]].most_common(1)[0][0],)
     return result
 
 
@@ -282,12 +294,12 @@ def service_type_prefixes(service_type: str, region: str = "GB") -> tuple[str, .
     blocks: set[str] = set()
 
     def visit(p: str) -> None:
-        samples = [p + "".join(rng.choice("0123456789") for _ in range(n - len(p)))
+        samples = [p + str(rng.randrange(10 ** (n - len(p)))).zfill(n - len(p))
                    for n in desc.possible_length if n > len(p) for _ in range(20)]
         ndc_lengths = []
         for nsn in [s for s in samples if pattern.fullmatch(s)][:3]:  # validating every match is slow
             num = _number(cc, nsn)
-            if pn.is_valid_number_for_region(num, region) and pn.number_type(num) == pnt:
+            if pn.is_valid_number_for_region(num, region) and _is_type(num, pnt):
                 n = pn.length_of_national_destination_code(num)
                 ndc_lengths.append(n)
                 if n <= len(p):
@@ -313,9 +325,10 @@ def candidate_numbers(prefix: str, seed: int | str, count: int, region: str = "G
     the smaller list. Optionally keep only one service type. Fewer are returned only if the
     prefix holds too few valid numbers to find."""
     region = region.upper()
+    possible_lengths = _metadata(region).general_desc.possible_length
     cc = pn.country_code_for_region(region)
     nsn_prefix = _nsn_prefix(prefix, region)
-    lengths = [n for n in _metadata(region).general_desc.possible_length if n > len(nsn_prefix)]
+    lengths = [n for n in possible_lengths if n > len(nsn_prefix)]
     want = SERVICE_TYPES[service_type] if service_type else None
     rng = random.Random(f"{seed!r}|{nsn_prefix}|{region}")
     found: dict[str, None] = {}  # insertion-ordered set
@@ -330,7 +343,7 @@ def candidate_numbers(prefix: str, seed: int | str, count: int, region: str = "G
         num = _number(cc, nsn)
         if not pn.is_valid_number_for_region(num, region):
             continue
-        if want is not None and pn.number_type(num) not in (want, PNT.FIXED_LINE_OR_MOBILE):
+        if want is not None and not _is_type(num, want):
             continue
         found[nsn] = None
     trunk = _trunk_prefix(region)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, SQLModel, select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 if TYPE_CHECKING:
@@ -37,6 +38,13 @@ class Tenants:
         on the request scope for the journal and fault rules."""
         self.ensure(provider, tenant)
         request.scope.setdefault("state", {})["emulator_tenant"] = tenant
+
+    async def enter_async(self, request: Request, provider: str, tenant: str) -> None:
+        """``enter`` for async dependencies: only a tenant's first request waits on a thread."""
+        if (provider, tenant) in self._known:
+            request.scope.setdefault("state", {})["emulator_tenant"] = tenant
+        else:
+            await run_in_threadpool(self.enter, request, provider, tenant)
 
     def ensure(self, provider: str, tenant: str) -> None:
         """Seed the tenant from the default fixtures the first time it is seen."""
