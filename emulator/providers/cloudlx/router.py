@@ -15,6 +15,7 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
+from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -222,8 +223,8 @@ def _token_body(token: service.IssuedToken) -> PHPJSONResponse:
     )
 
 
-def _token_request_body(model: type) -> dict:
-    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+def _token_request_body(model: type[BaseModel]) -> dict:
+    schema = model.model_json_schema()
     return {
         "requestBody": {
             "required": True,
@@ -288,7 +289,7 @@ def _query(name: str, schema: dict, description: str, required: bool = False) ->
 
 
 _LISTING_PARAMETERS = [
-    _query("search", {"type": "string", "pattern": "^[0-9]{1,15}$"}, "The number must contain these digits"),
+    _query("search", {"type": "string", "pattern": "^[0-9]{0,15}$"}, "The number must contain these digits"),
     _query("max_per_page", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Results per page (max 200)"),
     _query("page", {"type": "integer", "minimum": 1, "maximum": PHP_INT_MAX, "default": 1}, "The page number"),
 ]
@@ -360,7 +361,7 @@ def list_cancelled_numbers(tenant: TenantDep, listing: ListingDep, session: Sess
     "/number/{uuid}",
     response_model=NumberDetail,
     responses=_NEGOTIATION | _AUTH | _NOT_FOUND,
-    summary="Show details of a number in your account (reserved or cancelled)",
+    summary="Show details of a number allocated to your account",
 )
 def get_number(uuid: str, tenant: TenantDep, session: SessionDep):
     number = service.account_number(session, tenant, uuid)
@@ -372,7 +373,7 @@ def get_number(uuid: str, tenant: TenantDep, session: SessionDep):
 @router.put(
     "/number/{uuid}/reserve",
     response_model=ResultMessage,
-    responses=_NEGOTIATION | _AUTH | _NOT_FOUND | _CONFLICT | _INVALID,
+    responses=_NEGOTIATION | _AUTH | {404: _error("No such number, or no such number address")} | _CONFLICT | _INVALID,
     summary="Reserve a number to your account",
 )
 def reserve_number(
@@ -389,7 +390,7 @@ def reserve_number(
 @router.post(
     "/numbers/reserve",
     response_model=ResultMessage,
-    responses=_NEGOTIATION | _AUTH | {404: _error("Some numbers do not exist")} | _CONFLICT | _INVALID,
+    responses=_NEGOTIATION | _AUTH | {404: _error("Some numbers or number addresses do not exist")} | _CONFLICT | _INVALID,
     summary="Bulk number reserve (all or nothing)",
 )
 def reserve_numbers(data: Annotated[BulkReserveIn, Body()], tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):
@@ -400,7 +401,7 @@ def reserve_numbers(data: Annotated[BulkReserveIn, Body()], tenant: TenantDep, s
 @router.delete(
     "/number/{uuid}",
     response_model=ResultMessage,
-    responses=_NEGOTIATION | _AUTH | _NOT_FOUND | {409: _error("The number is already cancelled")},
+    responses=_NEGOTIATION | _AUTH | _NOT_FOUND,
     summary="Cancel a number in your account (emulator's choice of path)",
 )
 def cancel_number(uuid: str, tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):

@@ -7,14 +7,20 @@ from datetime import date
 from typing import Annotated, Literal
 
 import phonenumbers
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
 
 # Every string is bounded; NUL is refused because no database column can hold it.
 Text = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\x00]*$")]
 RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
 Digits = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,15}$")]
 NumberUuid = Annotated[str, StringConstraints(min_length=1, max_length=36, pattern=r"^[^\x00]*$")]
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+def _whole_float_as_int(value: object) -> object:
+    """PHP's integer rule takes 3488.0 as 3488, as JSON Schema's integer does."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_whole_float_as_int)]
 CountryCode = Literal[tuple(sorted(phonenumbers.SUPPORTED_REGIONS))]  # type: ignore[valid-type]
 
 SERVICE_TYPES = ("GEOGRAPHIC", "TOLL FREE", "PREMIUM", "MOBILE")

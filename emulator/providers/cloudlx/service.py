@@ -131,10 +131,8 @@ def addresses_for(session: Session, tenant: str, numbers: Iterable[Number]) -> d
 
 
 def account_number(session: Session, tenant: str, uuid: str) -> Number | None:
-    """A number that is, or was, in the account (reserved or cancelled); not the available pool."""
-    return session.exec(
-        select(Number).where(Number.tenant == tenant, Number.uuid == uuid, Number.status.in_((RESERVED, CANCELLED)))
-    ).first()
+    """A number allocated to the account now (not the available pool, not a cancelled one)."""
+    return session.exec(select(Number).where(Number.tenant == tenant, Number.uuid == uuid, Number.status == RESERVED)).first()
 
 
 # --- reserving and cancelling -----------------------------------------------------------------------
@@ -147,49 +145,32 @@ def _number(session: Session, tenant: str, uuid: str) -> Number:
     return number
 
 
-def _check_address(session: Session, tenant: str, field: str, address_id: int | None, emergency: bool) -> str | None:
-    """The Laravel message when the id names no address of the tenant fit for that use."""
+def _check_address(session: Session, tenant: str, address_id: int | None) -> None:
     if address_id is None:
-        return None
-    address = session.exec(
-        select(NumberAddress).where(NumberAddress.tenant == tenant, NumberAddress.address_id == address_id)
+        return
+    found = session.exec(
+        select(NumberAddress.id).where(NumberAddress.tenant == tenant, NumberAddress.address_id == address_id)
     ).first()
-    fit = address is not None and (address.use_for_emergency_address if emergency else address.use_for_proof_of_address)
-    return None if fit else f"The selected {field.replace('_', ' ')} is invalid."
+    if found is None:
+        raise CloudlxError(404, f"Number address {address_id} not found.")
 
 
-def _translations(number: Number, given: TranslationIn | None, field: str) -> tuple[str | None, dict[str, list[str]]]:
-    """Toll-free numbers translate per calling network (fixed, mobile, payphone); others take ``all``."""
-    if given is None:
-        return None, {}
+def _translations(given: TranslationIn | None) -> str | None:
+    """Where calls go, as given (``all``; or per calling network for toll-free numbers, null blocking
+    one); nothing given means the default, the number itself."""
+    if given is None or not given.model_fields_set:
+        return None
     values = given.model_dump(include=given.model_fields_set)
-    toll_free = number.service_type == numbering.TOLL_FREE
-    allowed = ("fixed", "mobile", "payphone") if toll_free else ("all",)
-    errors: dict[str, list[str]] = {}
-    for key in values:
-        if key not in allowed:
-            kind = "toll free" if toll_free else "non toll free"
-            errors[f"{field}.{key}"] = [f"The {field.replace('_', ' ')}.{key} field is not allowed for {kind} numbers."]
-    if not toll_free and "all" not in values:
-        errors[f"{field}.all"] = [f"The {field.replace('_', ' ')}.all field is required."]
-    if toll_free and not values:
-        errors[field] = [f"The {field.replace('_', ' ')} must name at least one of fixed, mobile, payphone."]
-    ordered = {key: values[key] for key in ("all", "fixed", "mobile", "payphone") if key in values}
-    return json.dumps(ordered), errors
+    return json.dumps({key: values[key] for key in ("all", "fixed", "mobile", "payphone") if key in values})
 
 
 def reserve(session: Session, tenant: str, uuid: str, data: ReserveIn, now: datetime) -> None:
     number = _number(session, tenant, uuid)
     if number.status != AVAILABLE:
         raise CloudlxError(409, "Number is not available.")
-    translations, errors = _translations(number, data.number_translation, "number_translation")
-    for field, emergency in (("number_address_id", False), ("emergency_number_address_id", True)):
-        message = _check_address(session, tenant, field, getattr(data, field), emergency)
-        if message:
-            errors[field] = [message]
-    if errors:
-        raise ValidationFailed(errors)
-    _allocate(session, tenant, [uuid], now, now, {uuid: translations},
+    _check_address(session, tenant, data.number_address_id)
+    _check_address(session, tenant, data.emergency_number_address_id)
+    _allocate(session, tenant, [uuid], now, now, {uuid: _translations(data.number_translation)},
               {uuid: (data.number_address_id, data.emergency_number_address_id)})
 
 
@@ -200,6 +181,10 @@ def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: dateti
                   for i, uuid in enumerate(uuids) if uuid in uuids[:i]}
     if duplicates:
         raise ValidationFailed(duplicates)
+    strays = [item.number_uuid for item in [*(data.number_translations or []), *(data.number_addresses or [])]
+              if item.number_uuid not in uuids]
+    if strays:
+        raise CloudlxError(404, "Numbers not in number_uuids: " + ", ".join(dict.fromkeys(strays)))
     numbers = {n.uuid: n for n in session.exec(select(Number).where(Number.tenant == tenant, Number.uuid.in_(uuids)))}
     missing = [uuid for uuid in uuids if uuid not in numbers]
     if missing:
@@ -207,28 +192,14 @@ def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: dateti
     taken = [uuid for uuid in uuids if numbers[uuid].status != AVAILABLE]
     if taken:
         raise CloudlxError(409, "Numbers not available: " + ", ".join(taken))
-    errors: dict[str, list[str]] = {}
     translations: dict[str, str | None] = {}
-    for i, item in enumerate(data.number_translations or []):
-        field = f"number_translations.{i}"
-        if item.number_uuid not in numbers:
-            errors[f"{field}.number_uuid"] = [f"The {field.replace('_', ' ')}.number uuid must be one of the number uuids."]
-            continue
+    for item in data.number_translations or []:
         given = TranslationIn.model_validate(item.model_dump(include=item.model_fields_set - {"number_uuid"}))
-        translations[item.number_uuid], item_errors = _translations(numbers[item.number_uuid], given, field)
-        errors.update(item_errors)
+        translations[item.number_uuid] = _translations(given)
     addresses: dict[str, tuple[int | None, int | None]] = {}
-    for i, item in enumerate(data.number_addresses or []):
-        field = f"number_addresses.{i}"
-        if item.number_uuid not in numbers:
-            errors[f"{field}.number_uuid"] = [f"The {field.replace('_', ' ')}.number uuid must be one of the number uuids."]
-            continue
-        message = _check_address(session, tenant, f"{field}.address_id", item.address_id, emergency=False)
-        if message:
-            errors[f"{field}.address_id"] = [message]
+    for item in data.number_addresses or []:
+        _check_address(session, tenant, item.address_id)
         addresses[item.number_uuid] = (item.address_id, None)
-    if errors:
-        raise ValidationFailed(errors)
     activation = datetime.combine(data.activate_on, datetime.min.time(), timezone.utc) if data.activate_on else now
     _allocate(session, tenant, uuids, now, max(activation, now), translations, addresses)
 
@@ -263,17 +234,14 @@ def _allocate(
 
 
 def cancel(session: Session, tenant: str, uuid: str, now: datetime) -> None:
-    number = _number(session, tenant, uuid)
-    if number.status == AVAILABLE:
-        raise CloudlxError(404, "Number not found.")
+    """The number leaves the account for the cancelled list; it does not return to the pool."""
     moved = session.exec(
         update(Number)
         .where(Number.tenant == tenant, Number.uuid == uuid, Number.status == RESERVED)
         .values(status=CANCELLED, cancelled=now)
     ).rowcount
     if moved != 1:
-        session.rollback()
-        raise CloudlxError(409, "Number is already cancelled.")
+        raise CloudlxError(404, "Number not found.")
     session.commit()
 
 

@@ -28,16 +28,14 @@ class QueryRules:
         self.errors: dict[str, list[str]] = {}
 
     def _value(self, key: str) -> str | None:
-        value = self._params.get(key)
-        # Laravel skips the rules of a field sent empty (unless it is required).
-        return None if value is None or value == "" else value
+        return self._params.get(key)
 
     def _fail(self, key: str, message: str) -> None:
         self.errors.setdefault(key, []).append(message.replace(":attribute", attribute_name(key)))
 
     def required(self, key: str) -> str | None:
         value = self._value(key)
-        if value is None:
+        if not value:
             self._fail(key, "The :attribute field is required.")
         return value
 
@@ -57,11 +55,12 @@ class QueryRules:
         return number
 
     def digits(self, key: str, max_digits: int) -> str | None:
+        """Digits to look for; sent empty, the filter is off (Laravel skips an empty optional field)."""
         value = self._value(key)
-        if value is not None and not re.fullmatch(rf"[0-9]{{1,{max_digits}}}", value):
+        if value and not re.fullmatch(rf"[0-9]{{1,{max_digits}}}", value):
             self._fail(key, "The :attribute format is invalid.")
             return None
-        return value
+        return value or None
 
     def one_of(self, key: str, allowed: Sequence[str]) -> str | None:
         value = self._value(key)
@@ -82,6 +81,9 @@ class QueryRules:
     def check(self) -> None:
         if self.errors:
             raise ValidationFailed(self.errors)
+
+
+_TYPE_TAGS = ("int", "str", "bool", "float", "list", "dict", "none")
 
 
 def _key(loc: Sequence[str | int]) -> str:
@@ -123,13 +125,12 @@ def body_errors(errors: Sequence[ErrorDetails]) -> dict[str, list[str]]:
     bag: dict[str, list[str]] = {}
     for error in errors:
         loc = [part for part in error["loc"] if part != "body"]
-        # A union reports each branch it tried (…, "list[int]", 0); the field itself is what failed.
-        loc = [part for part in loc if not (isinstance(part, str) and ("[" in part or part in ("int", "str", "bool")))]
+        # A union names each branch it tried ("constrained-int", "list[constrained-int]"); the field is what failed.
+        loc = [part for part in loc if not (isinstance(part, str) and ("[" in part or "-" in part or part in _TYPE_TAGS))]
         if not loc:
             bag.setdefault("body", ["The request body must be a JSON object."])
             continue
         key = _key(loc)
-        message = _message(error, attribute_name(key))
-        if message not in bag.setdefault(key, []):
-            bag[key].append(message)
+        # One message per field: the first branch's, as Laravel stops at a field's first type rule.
+        bag.setdefault(key, [_message(error, attribute_name(key))])
     return bag
