@@ -5,14 +5,26 @@ under a seed. Used to build the fixtures' available pool and by the bulk ``gener
 from __future__ import annotations
 
 import random
+import re
 import uuid as uuid_lib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
+
+import phonenumbers
 
 from emulator.core import numbering
 
 REGION = "GB"
+# Numbers derived from each fully validated one (see _national_numbers).
+_NEIGHBOURS = 8
+_TYPE_DESCRIPTIONS = {
+    numbering.GEOGRAPHIC: "fixed_line",
+    numbering.TOLL_FREE: "toll_free",
+    numbering.MOBILE: "mobile",
+    numbering.PREMIUM: "premium_rate",
+}
 
 
 @dataclass(frozen=True)
@@ -46,11 +58,37 @@ def _ranges(service_type: str) -> list[str]:
     return list(numbering.service_type_prefixes(service_type, REGION))
 
 
+@lru_cache(maxsize=None)
+def _type_pattern(service_type: str) -> tuple[re.Pattern[str], frozenset[int]]:
+    """The metadata's number pattern and lengths for one service type in the region."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(REGION)
+    desc = getattr(metadata, _TYPE_DESCRIPTIONS[service_type])
+    return re.compile(desc.national_number_pattern), frozenset(desc.possible_length or metadata.general_desc.possible_length)
+
+
+def _national_numbers(service_type: str, prefix: str, count: int, seed: int, rng: random.Random) -> list[str]:
+    """``count`` distinct valid numbers under a prefix, fast: a few are drawn and fully validated by
+    ``numbering``; the rest are their neighbours in the same thousand-block (ranges are allocated in
+    such blocks), kept only when the type's own number pattern still holds for them."""
+    drawn = numbering.candidate_numbers(prefix, seed, -(-count // _NEIGHBOURS), REGION, service_type=service_type)
+    pattern, lengths = _type_pattern(service_type)
+    found = dict.fromkeys(drawn)
+    for national in drawn:
+        for _ in range(_NEIGHBOURS * 2):
+            if len(found) >= count:
+                return list(found)[:count]
+            neighbour = national[:-3] + f"{rng.randrange(1000):03d}"
+            nsn = neighbour[1:]
+            if neighbour not in found and len(nsn) in lengths and pattern.fullmatch(nsn):
+                found[neighbour] = None
+    return list(found)[:count]
+
+
 def _records(service_type: str, prefix: str, count: int, seed: int, rng: random.Random) -> Iterator[dict]:
     """Up to ``count`` numbers of one national prefix, as number records without status or dates."""
     country = numbering.country_name(REGION)
     charges = CHARGES[service_type]
-    candidates = numbering.candidate_numbers(prefix, seed, count, REGION, service_type=service_type)
+    candidates = _national_numbers(service_type, prefix, count, seed, rng)
     # Non-geographic prefixes are whole destination codes: one description holds for all.
     block = numbering.describe(candidates[0], REGION) if candidates and service_type != numbering.GEOGRAPHIC else None
     for national in candidates:
