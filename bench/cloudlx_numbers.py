@@ -20,10 +20,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from emulator.core.runtime import Runtime  # noqa: E402
-from emulator.providers import load_providers  # noqa: E402
-from emulator.settings import Settings  # noqa: E402
-from tests.support import EmulatorProcess  # noqa: E402
+from emulator.core.runtime import Runtime
+from emulator.providers import load_providers
+from emulator.settings import Settings
+from tests.support import EmulatorProcess
 
 TENANT = "bench"
 

@@ -6,7 +6,6 @@ from tests.cloudlx.helpers import (
     ACCEPT,
     BAD_CREDENTIALS,
     BASE,
-    CANCELLED_UUID,
     DOCUMENTED_UUID,
     auth,
     compact,
@@ -363,14 +362,19 @@ def test_oauth_errors(client):
     missing = client.post(url, data={"grant_type": "client_credentials", "client_secret": "x"})
     assert (missing.status_code, missing.text) == (
         400,
-        '{"message":"The request is missing a required parameter, includes an invalid parameter value, includes a '
-        'parameter more than once, or is otherwise malformed. Check the \\"client_id\\" parameter.","status_code":400}',
+        (
+            '{"message":"The request is missing a required parameter, includes an invalid parameter value, includes '
+            'a parameter more than once, or is otherwise malformed. Check the \\"client_id\\" parameter.",'
+            '"status_code":400}'
+        ),
     )
     grant = client.post(url, data={"grant_type": "password", "client_id": "a", "client_secret": "b"})
     assert (grant.status_code, grant.text) == (
         400,
-        '{"message":"The authorization grant type \\"password\\" is not supported by the authorization server.",'
-        '"status_code":400}',
+        (
+            '{"message":"The authorization grant type \\"password\\" is not supported by the authorization '
+            'server.","status_code":400}'
+        ),
     )
     empty = client.post(url, data={"grant_type": "client_credentials", "client_id": "", "client_secret": "b"})
     assert (empty.status_code, empty.text) == (401, '{"message":"Client authentication failed.","status_code":401}')

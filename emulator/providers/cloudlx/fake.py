@@ -9,8 +9,8 @@ import re
 import uuid as uuid_lib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import phonenumbers
 
@@ -46,7 +46,7 @@ CHARGES = {
 
 # How a bulk-generated account is made up (the rest is geographic).
 _MIX = ((numbering.TOLL_FREE, 0.08), (numbering.MOBILE, 0.15), (numbering.PREMIUM, 0.04))
-_PROVISIONED_FROM = datetime(2015, 1, 1, tzinfo=timezone.utc)
+_PROVISIONED_FROM = datetime(2015, 1, 1, tzinfo=UTC)
 _PROVISIONED_SPAN = timedelta(days=9 * 365)
 
 
@@ -58,7 +58,7 @@ def _ranges(service_type: str) -> list[str]:
     return list(numbering.service_type_prefixes(service_type, REGION))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _type_pattern(service_type: str) -> tuple[re.Pattern[str], frozenset[int]]:
     """The metadata's number pattern and lengths for one service type in the region."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(REGION)

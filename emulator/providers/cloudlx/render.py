@@ -4,7 +4,7 @@ amount), ``Y-m-d H:i:s`` timestamps, ``country_iso`` "UK" for GB numbers while a
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from emulator.providers.cloudlx.models import Number, NumberAddress
 from emulator.providers.cloudlx.service import TIMESTAMP
@@ -19,7 +19,7 @@ def charge(value: float) -> float | int:
 
 
 def timestamp(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime(TIMESTAMP) if value is not None else ""
+    return value.astimezone(UTC).strftime(TIMESTAMP) if value is not None else ""
 
 
 def country_iso(region: str) -> str:

@@ -22,7 +22,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
-from emulator.core.http import BodyError, GuardedRoute, allowed_methods, is_json_content_type, parse_json, read_body
+from emulator.core.http import (
+    BodyError,
+    GuardedRoute,
+    allowed_methods,
+    is_json_content_type,
+    parse_json,
+    read_body,
+)
 from emulator.core.rendering import PHPJSONResponse
 from emulator.core.runtime import Runtime
 from emulator.providers.cloudlx import render, service

@@ -7,7 +7,14 @@ from datetime import date
 from typing import Annotated, Literal
 
 import phonenumbers
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 # Every string is bounded; NUL is refused because no database column can hold it.
 Text = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\x00]*$")]

@@ -8,7 +8,7 @@ import secrets
 import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
@@ -16,8 +16,20 @@ from sqlmodel import Session, select
 
 from emulator.core import numbering
 from emulator.providers.cloudlx.errors import CloudlxError, ValidationFailed
-from emulator.providers.cloudlx.models import AVAILABLE, CANCELLED, RESERVED, AccessToken, Number, NumberAddress
-from emulator.providers.cloudlx.schemas import AddressIn, BulkReserveIn, ReserveIn, TranslationIn
+from emulator.providers.cloudlx.models import (
+    AVAILABLE,
+    CANCELLED,
+    RESERVED,
+    AccessToken,
+    Number,
+    NumberAddress,
+)
+from emulator.providers.cloudlx.schemas import (
+    AddressIn,
+    BulkReserveIn,
+    ReserveIn,
+    TranslationIn,
+)
 
 ACCESS_TOKEN_SECONDS = 3600
 REFRESH_TOKEN_SECONDS = 604800
@@ -27,7 +39,7 @@ _TOKEN_ALPHABET = string.ascii_letters + string.digits
 
 def parse_timestamp(value: str | None) -> datetime | None:
     """A documented ``Y-m-d H:i:s`` time, taken as UTC."""
-    return datetime.strptime(value, TIMESTAMP).replace(tzinfo=timezone.utc) if value else None
+    return datetime.strptime(value, TIMESTAMP).replace(tzinfo=UTC) if value else None
 
 
 # --- tokens ---------------------------------------------------------------------------------------
@@ -185,7 +197,7 @@ def reserve(session: Session, tenant: str, uuid: str, data: ReserveIn, now: date
 def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: datetime) -> None:
     """All or nothing: every number must exist and be available, every detail must be valid."""
     uuids = data.number_uuids
-    duplicates = {f"number_uuids.{i}": ["The number uuids.%d field has a duplicate value." % i]
+    duplicates = {f"number_uuids.{i}": [f"The number uuids.{i} field has a duplicate value."]
                   for i, uuid in enumerate(uuids) if uuid in uuids[:i]}
     if duplicates:
         raise ValidationFailed(duplicates)
@@ -208,7 +220,7 @@ def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: dateti
     for item in data.number_addresses or []:
         _check_address(session, tenant, item.address_id)
         addresses[item.number_uuid] = (item.address_id, None)
-    activation = datetime.combine(data.activate_on, datetime.min.time(), timezone.utc) if data.activate_on else now
+    activation = datetime.combine(data.activate_on, datetime.min.time(), UTC) if data.activate_on else now
     _allocate(session, tenant, uuids, now, max(activation, now), translations, addresses)
 
 
