@@ -35,9 +35,13 @@ SERVICE_TYPES: dict[str, int] = {
     MOBILE: PNT.MOBILE,
 }
 # Name for a range that has no place name (the geocoder only names geographic ranges).
-_TYPE_RANGE_NAMES = {TOLL_FREE: "Freephone", PREMIUM: "Premium Rate", MOBILE: "Mobile", OTHER: "Non-geographic"}
+_TYPE_RANGE_NAMES = {
+    TOLL_FREE: "Freephone", PREMIUM: "Premium Rate", MOBILE: "Mobile", OTHER: "Non-geographic",
+}
 # Metadata attribute holding the number pattern for each PhoneNumberType.
-_TYPE_DESC = {PNT.FIXED_LINE: "fixed_line", PNT.TOLL_FREE: "toll_free", PNT.PREMIUM_RATE: "premium_rate", PNT.MOBILE: "mobile"}
+_TYPE_DESC = {
+    PNT.FIXED_LINE: "fixed_line", PNT.TOLL_FREE: "toll_free", PNT.PREMIUM_RATE: "premium_rate", PNT.MOBILE: "mobile",
+}
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ def _metadata(region: str) -> pn.PhoneMetadata:
 @lru_cache(maxsize=None)
 def _trunk_prefix(region: str) -> str:
     """Digits the national format puts before the NSN ("0" for GB/NL, "" for US), read off the
-    formatted example number rather than metadata.national_prefix (the US has "1" but doesn't show it)."""
+    formatted example number: metadata.national_prefix won't do (the US has "1" but doesn't show it)."""
     example = pn.example_number(region)
     nsn = pn.national_significant_number(example)
     national = re.sub(r"\D", "", pn.format_number(example, pn.PhoneNumberFormat.NATIONAL))
@@ -267,7 +271,8 @@ def nanpa_regions(region: str = "US") -> tuple[str, ...]:
 
 def nanpa_area_codes(subdivision: str, region: str = "US") -> tuple[str, ...]:
     """Area codes serving a subdivision: nanpa_area_codes("CA") -> ("209", "213", ...)."""
-    return tuple(sorted(c for c, subs in _nanpa_area_regions(region).items() if subdivision.upper() in subs))
+    codes = _nanpa_area_regions(region)
+    return tuple(sorted(c for c, subs in codes.items() if subdivision.upper() in subs))
 
 
 # --- number ranges by service type ------------------------------------------------------------

@@ -87,8 +87,10 @@ def test_crown_dependencies_are_not_gb() -> None:
 # --- candidate numbers -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("prefix", "region"), [("01224", "GB"), ("020", "GB"), ("016977", "GB"),
-                                                 ("0800", "GB"), ("07400", "GB"), ("020", "NL"), ("415", "US")])
+@pytest.mark.parametrize(
+    ("prefix", "region"),
+    [("01224", "GB"), ("020", "GB"), ("016977", "GB"), ("0800", "GB"), ("07400", "GB"), ("020", "NL"), ("415", "US")],
+)
 def test_candidate_numbers_are_valid_distinct_and_national(prefix: str, region: str) -> None:
     numbers = N.candidate_numbers(prefix, 42, 50, region)
     assert len(numbers) == len(set(numbers)) == 50
@@ -113,8 +115,8 @@ def test_candidate_numbers_are_deterministic() -> None:
 
 
 def test_candidate_numbers_do_not_depend_on_hash_seed() -> None:
-    code = ("import json; from emulator.core import numbering as N; "
-            "print(json.dumps([N.candidate_numbers(p, s, 10) for p in ('01224', '0800') for s in (7, 'x')]))")
+    code = ("import json; from emulator.core import numbering as N; print(json.dumps("
+            "[N.candidate_numbers(p, s, 10) for p in ('01224', '0800') for s in (7, 'x')]))")
     here = [N.candidate_numbers(p, s, 10) for p in ("01224", "0800") for s in (7, "x")]
     for hash_seed in ("1", "987"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)}
