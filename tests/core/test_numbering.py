@@ -247,3 +247,18 @@ def test_import_does_not_load_geodata() -> None:
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)},
                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_big_geocoder_tables_never_enter_this_process():
+    """phonenumbers' place and country names cost ~100 MB each once imported: only slices come in."""
+    code = (
+        "import sys\n"
+        "from emulator.core import numbering\n"
+        "numbering.area_codes('GB'); numbering.describe('+441245123456'); numbering.country_name('NL')\n"
+        "assert numbering.describe('+441245123456').range_name == 'Chelmsford'\n"
+        "assert numbering.country_name('NL') == 'Netherlands'\n"
+        "print(sorted(m for m in sys.modules if m.startswith('phonenumbers.geodata')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
