@@ -5,20 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 import emulator
 from emulator.core.http import BodyError, GuardedRoute
 from emulator.core.runtime import Runtime
-
-
-async def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+from emulator.core.subapp import RuntimeDep, build_subapp
 
 
 class ProviderInfo(BaseModel):
@@ -176,15 +170,12 @@ def reset_clock(runtime: RuntimeDep) -> ClockInfo:
 
 
 def build_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(
+    app = build_subapp(
+        runtime,
+        "/_emulator",
         title="Number emulator control plane",
-        version=emulator.__version__,
         description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock.",
-        docs_url="/docs",
-        servers=[{"url": "/_emulator"}],
-        redoc_url=None,
     )
-    app.state.runtime = runtime
 
     @app.exception_handler(BodyError)
     async def _unreadable_body(_request, error: BodyError):
