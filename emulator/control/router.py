@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
-from pydantic import BaseModel, Field, field_validator
+from fastapi import APIRouter, FastAPI, HTTPException, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 import emulator
+from emulator.core.http import BodyError, GuardedRoute
 from emulator.core.runtime import Runtime
-
-
-async def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
+from emulator.core.subapp import RuntimeDep, build_subapp
 
 
 class ProviderInfo(BaseModel):
@@ -48,24 +44,43 @@ class ClockInfo(BaseModel):
     frozen: bool
 
 
+class Problem(BaseModel):
+    detail: str | list[dict] = Field(description="What was wrong with the request")
+
+
+def _string_only(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string")
+    return value
+
+
+def _number_only(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON number")
+    return value
+
+
 class ClockAdvance(BaseModel):
-    seconds: float = Field(ge=0, le=10 * 365 * 86400, description="How far to move the clock forward")
+    model_config = ConfigDict(extra="ignore")
+
+    seconds: Annotated[float, BeforeValidator(_number_only)] = Field(
+        ge=0, le=10 * 365 * 86400, description="How far to move the clock forward (at most ten years at a time)"
+    )
 
 
 class ClockSet(BaseModel):
-    now: datetime = Field(description="The instant to jump to (UTC when no offset is given)")
+    model_config = ConfigDict(extra="ignore")
 
-    @field_validator("now")
-    @classmethod
-    def _utc_in_range(cls, value: datetime) -> datetime:
-        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-        # Far enough from datetime's limits that later advances cannot overflow.
-        if not 1970 <= value.year <= 9000:
-            raise ValueError("year must be between 1970 and 9000")
-        return value
+    now: Annotated[datetime, BeforeValidator(_string_only)] = Field(
+        description="The instant to jump to, ISO 8601 (UTC when no offset is given)"
+    )
 
 
-router = APIRouter()
+# Every route may refuse its input; bodies go through the shared guard (size, content type, JSON).
+router = APIRouter(
+    route_class=GuardedRoute,
+    responses={400: {"model": Problem, "description": "Unreadable body"}, 422: {"model": Problem, "description": "Invalid input"}},
+)
 
 
 @router.get("/health", response_model=Health, tags=["Health"])
@@ -81,7 +96,7 @@ def health(runtime: RuntimeDep) -> Health:
     )
 
 
-@router.post("/reset", response_model=ResetResult, tags=["State"])
+@router.post("/reset", response_model=ResetResult, tags=["State"], responses={404: {"model": Problem, "description": "Unknown provider"}})
 def reset(
     runtime: RuntimeDep,
     tenant: Annotated[str | None, Query(max_length=255, description="Only this tenant")] = None,
@@ -98,6 +113,15 @@ def tenants(runtime: RuntimeDep) -> list[TenantInfo]:
     return [TenantInfo.model_validate(record, from_attributes=True) for record in runtime.tenants.list()]
 
 
+def _within_range(instant: datetime) -> datetime:
+    # Far enough from datetime's own limits that a running clock never overflows.
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    if instant.year > 9000:
+        raise HTTPException(409, "the clock cannot move past the year 9000")
+    return instant
+
+
 def _clock_info(runtime: Runtime) -> ClockInfo:
     return ClockInfo(now=runtime.clock.now(), frozen=runtime.clock.frozen)
 
@@ -107,17 +131,21 @@ def clock(runtime: RuntimeDep) -> ClockInfo:
     return _clock_info(runtime)
 
 
-@router.post("/clock/advance", response_model=ClockInfo, tags=["Clock"])
+_OUT_OF_RANGE = {409: {"model": Problem, "description": "The clock would leave the years 1 to 9000"}}
+
+
+@router.post("/clock/advance", response_model=ClockInfo, tags=["Clock"], responses=_OUT_OF_RANGE)
 def advance_clock(body: ClockAdvance, runtime: RuntimeDep) -> ClockInfo:
     """Move time forward and run everything that has come due, in order."""
+    _within_range(runtime.clock.now() + timedelta(seconds=body.seconds))
     runtime.clock.advance(body.seconds)
     runtime.background.run_due()
     return _clock_info(runtime)
 
 
-@router.post("/clock/set", response_model=ClockInfo, tags=["Clock"])
+@router.post("/clock/set", response_model=ClockInfo, tags=["Clock"], responses=_OUT_OF_RANGE)
 def set_clock(body: ClockSet, runtime: RuntimeDep) -> ClockInfo:
-    runtime.clock.set(body.now)
+    runtime.clock.set(_within_range(body.now))
     runtime.background.run_due()
     return _clock_info(runtime)
 
@@ -142,15 +170,17 @@ def reset_clock(runtime: RuntimeDep) -> ClockInfo:
 
 
 def build_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(
+    app = build_subapp(
+        runtime,
+        "/_emulator",
         title="Number emulator control plane",
-        version=emulator.__version__,
         description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock.",
-        docs_url="/docs",
-        servers=[{"url": "/_emulator"}],
-        redoc_url=None,
     )
-    app.state.runtime = runtime
+
+    @app.exception_handler(BodyError)
+    async def _unreadable_body(_request, error: BodyError):
+        return JSONResponse({"detail": error.reason}, status_code=400)
+
     app.include_router(router)
     for provider in runtime.providers.values():
         if provider.control_router is not None:
