@@ -20,7 +20,6 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-import emulator
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.http import (
     BodyError,
@@ -32,6 +31,7 @@ from emulator.core.http import (
 )
 from emulator.core.rendering import PHPJSONResponse
 from emulator.core.runtime import Runtime
+from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.cloudlx import render, service
 from emulator.providers.cloudlx.errors import (
     NOT_ACCEPTABLE,
@@ -104,13 +104,6 @@ async def _negotiate(request: Request) -> None:
         raise CloudlxError(400, UNKNOWN_VERSION)
     if response_format != "json":
         raise CloudlxError(406, NOT_ACCEPTABLE)
-
-
-async def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
 async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
@@ -517,20 +510,17 @@ def number_restrictions(request: Request, tenant: TenantDep, runtime: RuntimeDep
 
 
 def build_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(
+    app = build_subapp(
+        runtime,
+        "/cloudlx",
         title="CloudLX API (emulated)",
-        version=emulator.__version__,
         description=(
             "Replays CloudLX's number API. Base URL: this server's `/cloudlx`. Get a token from "
             "`POST /api/oauth2/access-token` (any client id and secret; the client id names your tenant), "
             "then send `Authorization: Bearer <access_token>`. `Accept: application/vnd.cloudlx.v1+json` "
             "selects the API version (the default); an unknown version gets 400, a format other than json 406."
         ),
-        docs_url="/docs",
-        servers=[{"url": "/cloudlx"}],
-        redoc_url=None,
     )
-    app.state.runtime = runtime
     app.include_router(oauth)
     app.include_router(router)
 

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from emulator.core import numbering
+from emulator.core.identifiers import is_uuid
 from emulator.providers.cloudlx.errors import CloudlxError, ValidationFailed
 from emulator.providers.cloudlx.models import (
     AVAILABLE,
@@ -71,6 +72,8 @@ def issue_token(session: Session, tenant: str, now: datetime) -> IssuedToken:
 
 def refresh_token(session: Session, tenant: str, refresh: str, now: datetime) -> IssuedToken | None:
     """A new pair for a live refresh token of this client; the old pair stops working."""
+    if not _token_shaped(refresh):
+        return None
     old = session.exec(select(AccessToken).where(AccessToken.refresh_token == refresh)).first()
     if old is None or old.revoked or old.tenant != tenant or old.refresh_expires_at <= now:
         return None
@@ -83,7 +86,14 @@ def refresh_token(session: Session, tenant: str, refresh: str, now: datetime) ->
     return issue_token(session, tenant, now)
 
 
+def _token_shaped(value: str) -> bool:
+    """Only what we issue is looked up (the database may refuse other text, e.g. NUL on PostgreSQL)."""
+    return len(value) == 40 and value.isascii() and value.isalnum()
+
+
 def tenant_for_access_token(session: Session, access_token: str, now: datetime) -> str | None:
+    if not _token_shaped(access_token):
+        return None
     token = session.exec(select(AccessToken).where(AccessToken.access_token == access_token)).first()
     if token is None or token.revoked or token.access_expires_at <= now:
         return None
@@ -152,6 +162,8 @@ def addresses_for(session: Session, tenant: str, numbers: Iterable[Number]) -> d
 
 def account_number(session: Session, tenant: str, uuid: str) -> Number | None:
     """A number allocated to the account now (not the available pool, not a cancelled one)."""
+    if not is_uuid(uuid):
+        return None
     return session.exec(select(Number).where(Number.tenant == tenant, Number.uuid == uuid, Number.status == RESERVED)).first()
 
 
@@ -159,7 +171,7 @@ def account_number(session: Session, tenant: str, uuid: str) -> Number | None:
 
 
 def _number(session: Session, tenant: str, uuid: str) -> Number:
-    number = session.exec(select(Number).where(Number.tenant == tenant, Number.uuid == uuid)).first()
+    number = session.exec(select(Number).where(Number.tenant == tenant, Number.uuid == uuid)).first() if is_uuid(uuid) else None
     if number is None:
         raise CloudlxError(404, "Number not found.")
     return number
@@ -205,7 +217,8 @@ def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: dateti
               if item.number_uuid not in uuids]
     if strays:
         raise CloudlxError(404, "Numbers not in number_uuids: " + ", ".join(dict.fromkeys(strays)))
-    numbers = {n.uuid: n for n in session.exec(select(Number).where(Number.tenant == tenant, Number.uuid.in_(uuids)))}
+    lookups = [uuid for uuid in uuids if is_uuid(uuid)]
+    numbers = {n.uuid: n for n in session.exec(select(Number).where(Number.tenant == tenant, Number.uuid.in_(lookups)))}
     missing = [uuid for uuid in uuids if uuid not in numbers]
     if missing:
         raise CloudlxError(404, "Numbers not found: " + ", ".join(missing))
@@ -255,7 +268,7 @@ def _allocate(
 
 def cancel(session: Session, tenant: str, uuid: str, now: datetime) -> None:
     """The number leaves the account for the cancelled list; it does not return to the pool."""
-    moved = session.exec(
+    moved = is_uuid(uuid) and session.exec(
         update(Number)
         .where(Number.tenant == tenant, Number.uuid == uuid, Number.status == RESERVED)
         .values(status=CANCELLED, cancelled=now)
