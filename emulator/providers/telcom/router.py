@@ -42,7 +42,7 @@ from emulator.providers.telcom.service import Inventory, NumberChanges, Written
 
 PREFIX = "/telcom"
 # Every method moonrope routes alike; others never reach it.
-ROUTED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 _token = APIKeyHeader(name="X-Auth-Token", scheme_name="AuthToken", auto_error=False, description="API token (names the tenant)")
 _secret = APIKeyHeader(name="X-Auth-Secret", scheme_name="AuthSecret", auto_error=False, description="API secret")
