@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
+from emulator.control.router import Problem
 from emulator.core.http import GuardedRoute
 from emulator.core.subapp import RuntimeDep
 from emulator.providers.telcom import service
@@ -17,7 +18,7 @@ from emulator.providers.telcom.router import render_timestamp
 class SubscriberDecision(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    tenant: str = Field(min_length=1, max_length=255, description="The unit: the `X-Auth-Token` value")
+    tenant: str = Field(min_length=1, max_length=255, pattern=r"^[^\x00]*$", description="The unit: the `X-Auth-Token` value")
     status: Literal["validated", "rejected"] = Field(description="The carrier's verdict on the subscriber record")
 
 
@@ -28,20 +29,19 @@ class SubscriberState(BaseModel):
     pushed_at: str | None = Field(description="Set when a validated record is pushed to the directory")
 
 
-class ControlProblem(BaseModel):
-    detail: str
-
-
 def control_router() -> APIRouter:
-    router = APIRouter(route_class=GuardedRoute)
+    router = APIRouter(
+        route_class=GuardedRoute,
+        responses={400: {"model": Problem, "description": "Unreadable body"}, 422: {"model": Problem, "description": "Invalid input"}},
+    )
 
     @router.post(
         "/numbers/{number_id}/subscriber",
         response_model=SubscriberState,
         summary="Validate or reject a subscriber record awaiting validation",
         responses={
-            404: {"model": ControlProblem, "description": "No such number in that unit"},
-            409: {"model": ControlProblem, "description": "The subscriber record is not awaiting validation"},
+            404: {"model": Problem, "description": "No such number in that unit"},
+            409: {"model": Problem, "description": "The subscriber record is not awaiting validation"},
         },
     )
     def decide_subscriber(number_id: int, body: SubscriberDecision, runtime: RuntimeDep) -> SubscriberState:
