@@ -320,6 +320,11 @@ def build_app(runtime: Runtime) -> FastAPI:
     async def _invalid(_request, _error):
         return invalid_controller_or_action()
 
+    # Must never happen; if it does, the client still gets moonrope's body for it.
+    @app.exception_handler(Exception)
+    async def _internal(_request, _error):
+        return error_response(500)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException):
         response = error_response(error.status_code)
