@@ -287,7 +287,9 @@ def test_prefixes_are_every_named_uk_area_code(client):
 
 def test_subscriber_validation_through_the_control_plane(client):
     freeze_clock(client, "2020-01-02T03:04:05.678Z")
-    call(client, "numbers/update_subscriber", {"id": 3466, "name": "Telcom", "postcode": "M1 1DZ"})
+    updated = call(client, "numbers/update_subscriber", {"id": 3466, "name": "Telcom", "postcode": "M1 1DZ"}).json()["data"]
+    assert updated["destination"] == {"type": "Menu", "object": {"id": 262, "name": "Main Menu"}}
+    assert updated["aquisition"]["subscriber"]["status"] == "validation_pending"
     decision = client.post("/_emulator/telcom/numbers/3466/subscriber", json={"tenant": "unit-1", "status": "validated"})
     assert decision.status_code == 200
     assert decision.json() == {"tenant": "unit-1", "id": 3466, "status": "validated", "pushed_at": "2020-01-02T03:04:05.000Z"}
