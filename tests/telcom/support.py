@@ -21,7 +21,7 @@ def with_time(text: str, documented: float) -> str:
     """The body with its measured handling time replaced by the documented one: the only value
     that may differ from the documentation."""
     assert _MEASURED_TIME.match(text), text
-    return _MEASURED_TIME.sub('{"status":"success","time":%s,' % documented, text, count=1)
+    return _MEASURED_TIME.sub(f'{{"status":"success","time":{documented},', text, count=1)
 
 
 def freeze_clock(client, instant: str) -> None:

@@ -158,7 +158,7 @@ ERRORS = (AccessDeniedEnvelope, NotFoundEnvelope, ParameterErrorEnvelope, Valida
 
 def answers(success: type[BaseModel]) -> object:
     """Everything an action answers with HTTP 200: its success envelope or one of the errors."""
-    return Union[(success, *ERRORS)]  # noqa: UP007 (a runtime-built union)
+    return Union[(success, *ERRORS)]
 
 
 class InvalidControllerOrAction(_Closed):

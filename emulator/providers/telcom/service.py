@@ -320,7 +320,7 @@ def decide_subscriber(session: Session, tenant: str, number_id: int, status: str
 def _parse_instant(text: str | None) -> datetime | None:
     if text is None:
         return None
-    return stored_instant(datetime.fromisoformat(text.replace("Z", "+00:00")))
+    return stored_instant(datetime.fromisoformat(text))
 
 
 def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
