@@ -28,6 +28,31 @@ class ValidationFailed(CloudlxError):
         super().__init__(422, message, errors)
 
 
+class OAuthError(CloudlxError):
+    """The OAuth2 server's (League OAuth2 server) errors, carried in Dingo's body with that server's
+    status and message."""
+
+    @classmethod
+    def invalid_request(cls, parameter: str) -> OAuthError:
+        return cls(
+            400,
+            "The request is missing a required parameter, includes an invalid parameter value, includes a parameter "
+            f'more than once, or is otherwise malformed. Check the "{parameter}" parameter.',
+        )
+
+    @classmethod
+    def unsupported_grant_type(cls, grant_type: str) -> OAuthError:
+        return cls(400, f'The authorization grant type "{grant_type}" is not supported by the authorization server.')
+
+    @classmethod
+    def invalid_client(cls) -> OAuthError:
+        return cls(401, "Client authentication failed.")
+
+    @classmethod
+    def invalid_refresh(cls) -> OAuthError:
+        return cls(400, "The refresh token is invalid.")
+
+
 def generic_message(status_code: int) -> str:
     """Dingo's message for an exception that carries none, e.g. "404 Not Found"."""
     if status_code == 401:

@@ -37,6 +37,7 @@ from emulator.providers.cloudlx.errors import (
     NOT_ACCEPTABLE,
     UNKNOWN_VERSION,
     CloudlxError,
+    OAuthError,
     ValidationFailed,
     error_response,
     render_error,
@@ -138,30 +139,6 @@ def _json(body: object, status_code: int = 200) -> PHPJSONResponse:
 
 
 # --- OAuth2 -----------------------------------------------------------------------------------------
-
-
-class OAuthError(CloudlxError):
-    """The OAuth2 server's errors, carried in Dingo's body with the server's status and message."""
-
-    @classmethod
-    def invalid_request(cls, parameter: str) -> OAuthError:
-        return cls(
-            400,
-            "The request is missing a required parameter, includes an invalid parameter value, includes a parameter "
-            f'more than once, or is otherwise malformed. Check the "{parameter}" parameter.',
-        )
-
-    @classmethod
-    def unsupported_grant_type(cls, grant_type: str) -> OAuthError:
-        return cls(400, f'The authorization grant type "{grant_type}" is not supported by the authorization server.')
-
-    @classmethod
-    def invalid_client(cls) -> OAuthError:
-        return cls(401, "Client authentication failed.")
-
-    @classmethod
-    def invalid_refresh(cls) -> OAuthError:
-        return cls(400, "The refresh token is invalid.")
 
 
 async def _token_parameters(request: Request) -> dict[str, object]:
