@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -65,6 +68,14 @@ class EmulatorProcess:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+@contextmanager
+def emulator_accepting(database_url: str, credentials: dict[str, list[list[str]]]) -> Iterator[EmulatorProcess]:
+    """A real emulator that accepts only these credentials, so schemathesis's ignored-auth check
+    can prove that others are refused."""
+    with EmulatorProcess(database_url, env={"EMULATOR_CREDENTIALS": json.dumps(credentials)}) as emulator:
+        yield emulator
 
 
 def run_schemathesis(

@@ -1,11 +1,10 @@
 """schemathesis, every check and phase, against the Telcom document."""
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.support import EmulatorProcess, run_schemathesis
+from tests.support import emulator_accepting, run_schemathesis
 
 CREDENTIALS = {"telcom": [["contract-token", "contract-secret"]]}
 AUTH = ["-H", "X-Auth-Token: contract-token", "-H", "X-Auth-Secret: contract-secret"]
@@ -16,15 +15,17 @@ NOT_APPLICABLE = ["--exclude-checks", "ignored_auth"]
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
+def run_contract(base_url: str):
+    return run_schemathesis(f"{base_url}/telcom/openapi.json", *AUTH, *NOT_APPLICABLE, config_file=CONFIG)
+
+
 @pytest.fixture(scope="module")
 def strict_emulator(tmp_path_factory):
-    """Only the contract credentials are accepted."""
     database = tmp_path_factory.mktemp("contract") / "emulator.sqlite3"
-    env = {"EMULATOR_CREDENTIALS": json.dumps(CREDENTIALS)}
-    with EmulatorProcess(f"sqlite:///{database}", env=env) as emulator:
+    with emulator_accepting(f"sqlite:///{database}", CREDENTIALS) as emulator:
         yield emulator
 
 
 def test_telcom_document_holds(strict_emulator):
-    result = run_schemathesis(f"{strict_emulator.base_url}/telcom/openapi.json", *AUTH, *NOT_APPLICABLE, config_file=CONFIG)
+    result = run_contract(strict_emulator.base_url)
     assert result.returncode == 0, result.stdout + result.stderr

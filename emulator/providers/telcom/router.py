@@ -18,10 +18,9 @@ from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import PlainTextResponse, Response
 
-from emulator.core.http import BodyError, allowed_methods
+from emulator.core.http import BodyError
 from emulator.core.runtime import Runtime
 from emulator.core.subapp import build_subapp
 from emulator.providers.telcom import schemas, service
@@ -293,7 +292,9 @@ unreadable body (`invalid-json`) get HTTP 400."""
 
 
 def build_app(runtime: Runtime) -> FastAPI:
-    app = build_subapp(runtime, PREFIX, title="Telcom Voice API (emulated)", description=_DESCRIPTION)
+    app = build_subapp(
+        runtime, PREFIX, title="Telcom Voice API (emulated)", description=_DESCRIPTION, error_response=error_response
+    )
     for (controller, name), action in ACTIONS.items():
         extra: dict = {"security": _SECURITY}
         if action.params is not None:
@@ -325,12 +326,5 @@ def build_app(runtime: Runtime) -> FastAPI:
     @app.exception_handler(Exception)
     async def _internal(_request, _error):
         return error_response(500)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, error: StarletteHTTPException):
-        response = error_response(error.status_code)
-        if error.status_code == 405:
-            response.headers["Allow"] = allowed_methods(request)
-        return response
 
     return app
