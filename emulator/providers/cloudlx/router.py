@@ -18,13 +18,11 @@ from fastapi.security import OAuth2
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.http import (
     BodyError,
     GuardedRoute,
-    allowed_methods,
     is_json_content_type,
     parse_json,
     read_body,
@@ -497,6 +495,7 @@ def build_app(runtime: Runtime) -> FastAPI:
             "then send `Authorization: Bearer <access_token>`. `Accept: application/vnd.cloudlx.v1+json` "
             "selects the API version (the default); an unknown version gets 400, a format other than json 406."
         ),
+        error_response=error_response,
     )
     app.include_router(oauth)
     app.include_router(router)
@@ -512,12 +511,5 @@ def build_app(runtime: Runtime) -> FastAPI:
     @app.exception_handler(BodyError)
     async def _unreadable(_request, error: BodyError):
         return render_error(CloudlxError(400, f"The request body could not be read: {error.reason}."))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, error: StarletteHTTPException):
-        response = error_response(error.status_code)
-        if error.status_code == 405:
-            response.headers["Allow"] = allowed_methods(request)
-        return response
 
     return app
