@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
 from emulator.control.router import build_app as build_control_app
@@ -52,6 +54,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             },
             "control": {"base_path": "/_emulator", "openapi": "/_emulator/openapi.json", "docs": "/_emulator/docs"},
         }
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _unrouted(request: Request, error: StarletteHTTPException):
+        """A path under a provider's prefix that its mount cannot take (a newline in it, say) still
+        gets that provider's own error body."""
+        path = request.scope["path"]
+        for provider in runtime.providers.values():
+            if path == provider.prefix or path.startswith(provider.prefix + "/"):
+                return provider.error_response(error.status_code)
+        return await http_exception_handler(request, error)
 
     app.mount("/_emulator", build_control_app(runtime))
     for provider in runtime.providers.values():

@@ -1,0 +1,41 @@
+"""CloudLX: OAuth2 client credentials, the account's numbers, the available pool, number addresses."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from emulator.core.provider import Provider
+from emulator.core.runtime import Runtime
+from emulator.providers.cloudlx import service
+from emulator.providers.cloudlx.errors import error_response
+from emulator.providers.cloudlx.models import Number, NumberAddress
+from emulator.providers.cloudlx.router import build_app
+
+
+def _seed_tenant(session: Session, tenant: str, runtime: Runtime) -> None:
+    service.seed_tenant(session, tenant, runtime.fixture("cloudlx"))
+
+
+def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Runtime) -> int:
+    """``count`` numbers reserved to the tenant's account, realistic and deterministic under ``seed``."""
+    from emulator.providers.cloudlx import fake  # loads the phonenumbers range data
+
+    fixture_numbers = {record["number_e164"] for record in runtime.fixture("cloudlx")["numbers"]}
+    records = list(fake.account_numbers(seed, count, exclude=fixture_numbers))
+    taken = service.existing_numbers(session, tenant, [record["number_e164"] for record in records])
+    added = service.insert_numbers(session, tenant, (r for r in records if r["number_e164"] not in taken))
+    session.commit()
+    return added
+
+
+PROVIDER = Provider(
+    name="cloudlx",
+    title="CloudLX API",
+    build_app=build_app,
+    seed_tenant=_seed_tenant,
+    # Issued tokens are not listed: a reset puts the numbers back, not the clients' credentials.
+    tables=(Number, NumberAddress),
+    error_response=error_response,
+    hosts=("cloudlx.epsilontel.com",),
+    generate=_generate,
+)

@@ -1,0 +1,158 @@
+"""Realistic CloudLX numbers: real UK ranges from ``emulator.core.numbering`` (area codes with their
+place names, freephone, mobile and premium-rate blocks), charges per service type, deterministic
+under a seed. Used to build the fixtures' available pool and by the bulk ``generate`` hook."""
+
+from __future__ import annotations
+
+import random
+import re
+import uuid as uuid_lib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+import phonenumbers
+
+from emulator.core import numbering
+
+REGION = "GB"
+# Numbers derived from each fully validated one (see _national_numbers).
+_NEIGHBOURS = 8
+_TYPE_DESCRIPTIONS = {
+    numbering.GEOGRAPHIC: "fixed_line",
+    numbering.TOLL_FREE: "toll_free",
+    numbering.MOBILE: "mobile",
+    numbering.PREMIUM: "premium_rate",
+}
+
+
+@dataclass(frozen=True)
+class Charges:
+    monthly: float
+    setup: float
+    per_minute: float
+    call_setup: float
+
+
+# The geographic row is the documented example's (0.3 monthly, 0 setup, 0.85 per minute, 0.05 setup
+# per call); the others are our choice, in the same currency.
+CHARGES = {
+    numbering.GEOGRAPHIC: Charges(0.3, 0, 0.85, 0.05),
+    numbering.TOLL_FREE: Charges(1.5, 5, 0.02, 0),
+    numbering.MOBILE: Charges(1, 0, 0.45, 0.05),
+    numbering.PREMIUM: Charges(2, 10, 0, 0),
+}
+
+# How a bulk-generated account is made up (the rest is geographic).
+_MIX = ((numbering.TOLL_FREE, 0.08), (numbering.MOBILE, 0.15), (numbering.PREMIUM, 0.04))
+_PROVISIONED_FROM = datetime(2015, 1, 1, tzinfo=UTC)
+_PROVISIONED_SPAN = timedelta(days=9 * 365)
+
+
+def _uuid(rng: random.Random) -> str:
+    return str(uuid_lib.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _ranges(service_type: str) -> list[str]:
+    return list(numbering.service_type_prefixes(service_type, REGION))
+
+
+@cache
+def _type_pattern(service_type: str) -> tuple[re.Pattern[str], frozenset[int]]:
+    """The metadata's number pattern and lengths for one service type in the region."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(REGION)
+    desc = getattr(metadata, _TYPE_DESCRIPTIONS[service_type])
+    return re.compile(desc.national_number_pattern), frozenset(desc.possible_length or metadata.general_desc.possible_length)
+
+
+def _national_numbers(service_type: str, prefix: str, count: int, seed: int, rng: random.Random) -> list[str]:
+    """``count`` distinct valid numbers under a prefix, fast: a few are drawn and fully validated by
+    ``numbering``; the rest are their neighbours in the same thousand-block (ranges are allocated in
+    such blocks), kept only when the type's own number pattern still holds for them."""
+    drawn = numbering.candidate_numbers(prefix, seed, -(-count // _NEIGHBOURS), REGION, service_type=service_type)
+    pattern, lengths = _type_pattern(service_type)
+    found = dict.fromkeys(drawn)
+    for national in drawn:
+        for _ in range(_NEIGHBOURS * 2):
+            if len(found) >= count:
+                return list(found)[:count]
+            neighbour = national[:-3] + f"{rng.randrange(1000):03d}"
+            nsn = neighbour[1:]
+            if neighbour not in found and len(nsn) in lengths and pattern.fullmatch(nsn):
+                found[neighbour] = None
+    return list(found)[:count]
+
+
+def _records(service_type: str, prefix: str, count: int, seed: int, rng: random.Random) -> Iterator[dict]:
+    """Up to ``count`` numbers of one national prefix, as number records without status or dates."""
+    country = numbering.country_name(REGION)
+    charges = CHARGES[service_type]
+    candidates = _national_numbers(service_type, prefix, count, seed, rng)
+    # Non-geographic prefixes are whole destination codes: one description holds for all.
+    block = numbering.describe(candidates[0], REGION) if candidates and service_type != numbering.GEOGRAPHIC else None
+    for national in candidates:
+        nsn = national[1:]
+        if block is None:
+            area = numbering.area_code_for_prefix(national, REGION)
+            if area is None:
+                continue
+            range_code, range_name = area.code, area.name
+        else:
+            range_code, range_name = block.range_code, block.range_name
+        yield {
+            "uuid": _uuid(rng),
+            "number_e164": f"+44{nsn}",
+            "number": nsn[len(range_code):],
+            "range_code": range_code,
+            "range_name": range_name,
+            "country_code": "44",
+            "country_name": country,
+            "region": REGION,
+            "service_type": service_type,
+            "monthly_charge": charges.monthly,
+            "setup_charge": charges.setup,
+            "per_minute_charge": charges.per_minute,
+            "call_setup_charge": charges.call_setup,
+        }
+
+
+def available_pool(seed: int, ranges: dict[str, list[str]], per_range: int) -> list[dict]:
+    """A pool of available numbers: ``per_range`` numbers from each national prefix named per type."""
+    rng = random.Random(seed)
+    return [
+        {**record, "status": "Available"}
+        for service_type, prefixes in ranges.items()
+        for prefix in prefixes
+        for record in _records(service_type, prefix, per_range, seed, rng)
+    ]
+
+
+def account_numbers(seed: int, count: int, exclude: set[str]) -> Iterator[dict]:
+    """``count`` numbers reserved to an account over the years, spread over every UK range."""
+    rng = random.Random(seed)
+    wanted = {service_type: round(count * share) for service_type, share in _MIX}
+    wanted[numbering.GEOGRAPHIC] = count - sum(wanted.values())
+    seen = set(exclude)
+    for service_type, type_count in wanted.items():
+        ranges = _ranges(service_type)
+        per_range = -(-type_count // len(ranges))
+        made = 0
+        for prefix in ranges:
+            for record in _records(service_type, prefix, min(per_range, type_count - made), seed, rng):
+                if record["number_e164"] in seen:
+                    continue
+                seen.add(record["number_e164"])
+                provisioned = _PROVISIONED_FROM + timedelta(seconds=rng.randrange(int(_PROVISIONED_SPAN.total_seconds())))
+                with_address = rng.random() < 0.3
+                made += 1
+                yield {
+                    **record,
+                    "status": "Reserved",
+                    "provisioned": provisioned,
+                    "service_provisioned": provisioned + timedelta(seconds=rng.randrange(3 * 86400)),
+                    "number_address_id": 1 if with_address else None,
+                    "emergency_number_address_id": 2 if with_address and rng.random() < 0.5 else None,
+                }
+            if made >= type_count:
+                break

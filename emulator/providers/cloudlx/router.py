@@ -1,0 +1,515 @@
+"""The wire: CloudLX's paths under ``/api``, OAuth2 bearer tokens, Dingo's version negotiation by
+``Accept`` header, its error bodies and PHP's JSON rendering."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import AsyncIterator
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+import phonenumbers
+from fastapi import APIRouter, Body, Depends, FastAPI, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
+from fastapi.security import OAuth2
+from pydantic import BaseModel
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from emulator.core.auth import MAX_CREDENTIAL_LENGTH
+from emulator.core.http import (
+    BodyError,
+    GuardedRoute,
+    is_json_content_type,
+    parse_json,
+    read_body,
+)
+from emulator.core.rendering import PHPJSONResponse
+from emulator.core.runtime import Runtime
+from emulator.core.subapp import RuntimeDep, build_subapp
+from emulator.providers.cloudlx import render, service
+from emulator.providers.cloudlx.errors import (
+    NOT_ACCEPTABLE,
+    UNKNOWN_VERSION,
+    CloudlxError,
+    OAuthError,
+    ValidationFailed,
+    error_response,
+    render_error,
+)
+from emulator.providers.cloudlx.models import AVAILABLE, CANCELLED, RESERVED
+from emulator.providers.cloudlx.schemas import (
+    RESTRICTION_SERVICE_TYPES,
+    SERVICE_TYPES,
+    AccessTokenRequest,
+    AddressCreated,
+    AddressIn,
+    AvailableNumberList,
+    BulkReserveIn,
+    CancelledNumberList,
+    ErrorBody,
+    NumberDetail,
+    NumberList,
+    NumberRestrictions,
+    RefreshTokenRequest,
+    ReserveIn,
+    ResultMessage,
+    TokenResponse,
+    ValidationErrorBody,
+)
+from emulator.providers.cloudlx.validation import PHP_INT_MAX, QueryRules, body_errors
+
+PROVIDER = "cloudlx"
+# Dingo's Accept parser: application/vnd.<subtype>.<version>+<format>; anything else means the default.
+_ACCEPT = re.compile(r"application/vnd\.cloudlx\.([\w\d.\-]+)\+(\w+)")
+_VERSIONS = ("v1",)
+
+_oauth2 = OAuth2(
+    flows=OAuthFlows(
+        clientCredentials=OAuthFlowClientCredentials(
+            tokenUrl="api/oauth2/access-token", refreshUrl="api/oauth2/refresh-token", scopes={}
+        )
+    ),
+    scheme_name="CloudLX OAuth2",
+    description="Client credentials: the client_id names the tenant. Send `Authorization: Bearer <access_token>`.",
+    auto_error=False,
+)
+
+
+def _error(description: str, model: type = ErrorBody) -> dict:
+    return {"model": model, "description": description}
+
+
+_NEGOTIATION = {
+    400: _error("Unknown API version in the Accept header, or a body that is not JSON"),
+    406: _error("Unsupported response format in the Accept header"),
+}
+_AUTH = {401: _error("Missing, unknown or expired access token")}
+_INVALID = {422: _error("Validation failed", ValidationErrorBody)}
+_NOT_FOUND = {404: _error("No such number")}
+_CONFLICT = {409: _error("The number is not in a state that allows this")}
+
+
+async def _negotiate(request: Request) -> None:
+    """Dingo picks the API version from the Accept header before routing; no match means v1 JSON."""
+    match = _ACCEPT.search(request.headers.get("accept", ""))
+    if match is None:
+        return
+    version, response_format = match.groups()
+    if version not in _VERSIONS:
+        raise CloudlxError(400, UNKNOWN_VERSION)
+    if response_format != "json":
+        raise CloudlxError(406, NOT_ACCEPTABLE)
+
+
+async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
+    with runtime.db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+
+
+def _tenant(
+    request: Request,
+    runtime: RuntimeDep,
+    session: SessionDep,
+    authorization: Annotated[str | None, Security(_oauth2)],
+) -> str:
+    scheme, _, token = (authorization or "").partition(" ")
+    tenant = None
+    if scheme.lower() == "bearer" and token.strip():
+        tenant = service.tenant_for_access_token(session, token.strip(), runtime.clock.now())
+    if tenant is None:
+        raise CloudlxError(401)
+    runtime.tenants.enter(request, PROVIDER, tenant)
+    return tenant
+
+
+TenantDep = Annotated[str, Depends(_tenant)]
+
+
+def _json(body: object, status_code: int = 200) -> PHPJSONResponse:
+    return PHPJSONResponse(body, status_code=status_code)
+
+
+# --- OAuth2 -----------------------------------------------------------------------------------------
+
+
+async def _token_parameters(request: Request) -> dict[str, object]:
+    """The form or JSON body's fields (PHP reads either); a body it cannot read has no fields."""
+    raw = await read_body(request, request.app.state.runtime.settings.max_body_bytes)
+    content_type = request.headers.get("content-type")
+    try:
+        if is_json_content_type(content_type):
+            data = parse_json(raw) if raw else {}
+            return data if isinstance(data, dict) else {}
+        if (content_type or "").split(";")[0].strip().lower() == "application/x-www-form-urlencoded":
+            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+    except (BodyError, UnicodeDecodeError):
+        pass
+    return {}
+
+
+def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
+    """HTTP Basic client authentication, which the OAuth2 server takes when the body has none."""
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None, None
+    try:
+        user, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    return user, password
+
+
+def _client(request: Request, params: dict[str, object], runtime: Runtime) -> str:
+    basic_id, basic_secret = _basic_credentials(request)
+    client_id = params.get("client_id", basic_id)
+    client_secret = params.get("client_secret", basic_secret)
+    if not isinstance(client_id, str):
+        raise OAuthError.invalid_request("client_id")
+    if not isinstance(client_secret, str):
+        raise OAuthError.invalid_request("client_secret")
+    if "\x00" in client_id + client_secret or not runtime.credentials.accepts(PROVIDER, client_id, client_secret):
+        raise OAuthError.invalid_client()
+    return client_id
+
+
+def _grant(params: dict[str, object], expected: str) -> None:
+    grant_type = params.get("grant_type")
+    if not isinstance(grant_type, str):
+        raise OAuthError.invalid_request("grant_type")
+    if grant_type != expected:
+        raise OAuthError.unsupported_grant_type(grant_type[:MAX_CREDENTIAL_LENGTH])
+
+
+def _token_body(token: service.IssuedToken) -> PHPJSONResponse:
+    return _json(
+        {
+            "access_token": token.access_token,
+            "token_type": "Bearer",
+            "expires_in": service.ACCESS_TOKEN_SECONDS,
+            "refresh_token": token.refresh_token,
+        }
+    )
+
+
+def _token_request_body(model: type[BaseModel]) -> dict:
+    schema = model.model_json_schema()
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/x-www-form-urlencoded": {"schema": schema}, "application/json": {"schema": schema}},
+        }
+    }
+
+
+oauth = APIRouter(prefix="/api/oauth2", tags=["OAuth2"], dependencies=[Depends(_negotiate)])
+
+
+@oauth.post(
+    "/access-token",
+    response_model=TokenResponse,
+    responses={**_NEGOTIATION, 401: _error("Unknown client or wrong secret")},
+    openapi_extra=_token_request_body(AccessTokenRequest),
+    summary="Obtaining an access token",
+)
+async def access_token(request: Request, runtime: RuntimeDep):
+    params = await _token_parameters(request)
+    _grant(params, "client_credentials")
+    tenant = _client(request, params, runtime)
+    return await _issue(request, runtime, tenant)
+
+
+@oauth.post(
+    "/refresh-token",
+    response_model=TokenResponse,
+    responses={**_NEGOTIATION, 401: _error("Unknown client or wrong secret")},
+    openapi_extra=_token_request_body(RefreshTokenRequest),
+    summary="Refreshing an access token (the old pair stops working)",
+)
+async def refresh_access_token(request: Request, runtime: RuntimeDep):
+    params = await _token_parameters(request)
+    _grant(params, "refresh_token")
+    tenant = _client(request, params, runtime)
+    refresh = params.get("refresh_token")
+    if not isinstance(refresh, str):
+        raise OAuthError.invalid_request("refresh_token")
+    return await _issue(request, runtime, tenant, refresh)
+
+
+async def _issue(request: Request, runtime: Runtime, tenant: str, refresh: str | None = None) -> PHPJSONResponse:
+    def issue() -> service.IssuedToken | None:
+        runtime.tenants.enter(request, PROVIDER, tenant)
+        with runtime.db.session() as session:
+            if refresh is None:
+                return service.issue_token(session, tenant, runtime.clock.now())
+            return service.refresh_token(session, tenant, refresh, runtime.clock.now())
+
+    token = await run_in_threadpool(issue)
+    if token is None:
+        raise OAuthError.invalid_refresh()
+    return _token_body(token)
+
+
+# --- numbers ----------------------------------------------------------------------------------------
+
+
+def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+_LISTING_PARAMETERS = [
+    _query("search", {"type": "string", "pattern": "^[0-9]{0,15}$"}, "The number must contain these digits"),
+    _query("max_per_page", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Results per page (max 200)"),
+    _query("page", {"type": "integer", "minimum": 1, "maximum": PHP_INT_MAX, "default": 1}, "The page number"),
+]
+_AVAILABLE_PARAMETERS = [
+    *_LISTING_PARAMETERS,
+    _query("number_service_type", {"type": "string", "enum": list(SERVICE_TYPES)}, "The Number Service Type"),
+    _query("in_country_termination", {"type": "boolean"}, "Whether the number supports In Country Termination"),
+    _query("emergency_address_registration", {"type": "boolean"}, "Whether the number supports Emergency Address registration"),
+]
+
+
+def _listing(rules: QueryRules) -> service.Listing:
+    search = rules.digits("search", 15)
+    max_per_page = rules.integer("max_per_page", 50, 1, 200)
+    page = rules.integer("page", 1, 1)
+    return service.Listing(search, max_per_page, page)
+
+
+def _list_query(request: Request) -> service.Listing:
+    rules = QueryRules(request.query_params)
+    listing = _listing(rules)
+    rules.check()
+    return listing
+
+
+ListingDep = Annotated[service.Listing, Depends(_list_query)]
+
+router = APIRouter(prefix="/api", tags=["Numbers"], route_class=GuardedRoute, dependencies=[Depends(_negotiate)])
+
+
+@router.get(
+    "/numbers",
+    response_model=NumberList,
+    responses=_NEGOTIATION | _AUTH | _INVALID,
+    openapi_extra={"parameters": _LISTING_PARAMETERS},
+    summary="List numbers reserved to your account",
+)
+def list_numbers(tenant: TenantDep, listing: ListingDep, session: SessionDep):
+    page = service.list_numbers(session, tenant, RESERVED, listing)
+    addresses = service.addresses_for(session, tenant, page.numbers)
+    return _json(
+        {
+            "numbers": [render.account_number(number, addresses) for number in page.numbers],
+            "num_results": page.total,
+            "paginates": page.paginates,
+        }
+    )
+
+
+@router.get(
+    "/numbers/cancelled",
+    response_model=CancelledNumberList,
+    responses=_NEGOTIATION | _AUTH | _INVALID,
+    openapi_extra={"parameters": _LISTING_PARAMETERS},
+    summary="Cancelled numbers that were previously in your account",
+)
+def list_cancelled_numbers(tenant: TenantDep, listing: ListingDep, session: SessionDep):
+    page = service.list_numbers(session, tenant, CANCELLED, listing)
+    return _json(
+        {
+            "numbers": [render.cancelled_number(number) for number in page.numbers],
+            "num_results": page.total,
+            "paginates": page.paginates,
+        }
+    )
+
+
+@router.get(
+    "/number/{uuid}",
+    response_model=NumberDetail,
+    responses=_NEGOTIATION | _AUTH | _NOT_FOUND,
+    summary="Show details of a number allocated to your account",
+)
+def get_number(uuid: str, tenant: TenantDep, session: SessionDep):
+    number = service.account_number(session, tenant, uuid)
+    if number is None:
+        raise CloudlxError(404, "Number not found.")
+    return _json(render.number_detail(number, service.addresses_for(session, tenant, [number])))
+
+
+@router.put(
+    "/number/{uuid}/reserve",
+    response_model=ResultMessage,
+    responses=_NEGOTIATION | _AUTH | {404: _error("No such number, or no such number address")} | _CONFLICT | _INVALID,
+    summary="Reserve a number to your account",
+)
+def reserve_number(
+    uuid: str,
+    tenant: TenantDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    data: Annotated[ReserveIn | None, Body()] = None,
+):
+    service.reserve(session, tenant, uuid, data or ReserveIn(), runtime.clock.now())
+    return _json({"result": "Number allocated to account successfully"})
+
+
+@router.post(
+    "/numbers/reserve",
+    response_model=ResultMessage,
+    responses=_NEGOTIATION | _AUTH | {404: _error("Some numbers or number addresses do not exist")} | _CONFLICT | _INVALID,
+    summary="Bulk number reserve (all or nothing)",
+)
+def reserve_numbers(data: Annotated[BulkReserveIn, Body()], tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):
+    service.reserve_many(session, tenant, data, runtime.clock.now())
+    return _json({"result": "Numbers allocated to account successfully"})
+
+
+@router.delete(
+    "/number/{uuid}",
+    response_model=ResultMessage,
+    responses=_NEGOTIATION | _AUTH | _NOT_FOUND,
+    summary="Cancel a number in your account (emulator's choice of path)",
+)
+def cancel_number(uuid: str, tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):
+    service.cancel(session, tenant, uuid, runtime.clock.now())
+    return _json({"result": "Number cancelled successfully"})
+
+
+def _available(request: Request, tenant: str, session: Session, region: str) -> PHPJSONResponse:
+    rules = QueryRules(request.query_params)
+    listing = _listing(rules)
+    service_type = rules.one_of("number_service_type", SERVICE_TYPES)
+    rules.boolean("in_country_termination")
+    rules.boolean("emergency_address_registration")
+    rules.check()
+    page = service.list_numbers(session, tenant, AVAILABLE, listing, region=region, service_type=service_type)
+    return _json(
+        {
+            "available_numbers": [render.available_number(number) for number in page.numbers],
+            "num_results": page.total,
+            "paginates": page.paginates,
+        }
+    )
+
+
+@router.get(
+    "/available_numbers",
+    response_model=AvailableNumberList,
+    responses=_NEGOTIATION | _AUTH | _INVALID,
+    openapi_extra={"parameters": _AVAILABLE_PARAMETERS},
+    summary="Available numbers to reserve to your account (UK)",
+)
+def list_available_numbers(request: Request, tenant: TenantDep, session: SessionDep):
+    return _available(request, tenant, session, "GB")
+
+
+@router.get(
+    "/available_numbers/country/{country_code}",
+    response_model=AvailableNumberList,
+    responses=_NEGOTIATION | _AUTH | _INVALID | {404: _error("Unknown country")},
+    openapi_extra={"parameters": _AVAILABLE_PARAMETERS},
+    summary="Available numbers in a country (ISO code; `uk` for the United Kingdom)",
+)
+def list_available_numbers_in_country(country_code: str, request: Request, tenant: TenantDep, session: SessionDep):
+    return _available(request, tenant, session, _region(country_code))
+
+
+def _region(country_code: str) -> str:
+    region = country_code.upper()
+    region = "GB" if region == "UK" else region
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise CloudlxError(404, "Country not found.")
+    return region
+
+
+# --- number addresses and restrictions --------------------------------------------------------------
+
+
+@router.post(
+    "/number-addresses/new",
+    response_model=AddressCreated,
+    responses=_NEGOTIATION | _AUTH | _INVALID,
+    tags=["Number addresses"],
+    summary="Add a Number Address",
+)
+def create_number_address(data: Annotated[AddressIn, Body()], tenant: TenantDep, session: SessionDep):
+    if not (data.use_for_emergency_address or data.use_for_proof_of_address):
+        raise ValidationFailed(
+            {"use_for_emergency_address": ["At least one use_for_* parameter must be true."]}
+        )
+    address_id = service.create_address(session, tenant, data)
+    return _json({"id": address_id, "message": "Address added successfully."})
+
+
+def _restriction_countries() -> list[str]:
+    return sorted({*phonenumbers.SUPPORTED_REGIONS, "UK"})
+
+
+@router.get(
+    "/number-restrictions",
+    response_model=NumberRestrictions,
+    responses=_NEGOTIATION | _AUTH | _INVALID,
+    openapi_extra={
+        "parameters": [
+            _query("country_iso", {"type": "string", "enum": _restriction_countries()}, "ISO code of the country", True),
+            _query(
+                "number_service_type_code",
+                {"type": "string", "enum": list(RESTRICTION_SERVICE_TYPES)},
+                "The Number Service Type",
+                True,
+            ),
+        ]
+    },
+    tags=["Number restrictions"],
+    summary="Restrictions on numbers of a service type in a country",
+)
+def number_restrictions(request: Request, tenant: TenantDep, runtime: RuntimeDep):
+    rules = QueryRules(request.query_params)
+    country = rules.required("country_iso")
+    if country is not None:
+        country = rules.one_of("country_iso", _restriction_countries())
+    code = rules.required("number_service_type_code")
+    if code is not None:
+        code = rules.one_of("number_service_type_code", RESTRICTION_SERVICE_TYPES)
+    rules.check()
+    return _json(service.restrictions(runtime.fixture(PROVIDER), "GB" if country == "UK" else country, code))
+
+
+def build_app(runtime: Runtime) -> FastAPI:
+    app = build_subapp(
+        runtime,
+        "/cloudlx",
+        title="CloudLX API (emulated)",
+        description=(
+            "Replays CloudLX's number API. Base URL: this server's `/cloudlx`. Get a token from "
+            "`POST /api/oauth2/access-token` (any client id and secret; the client id names your tenant), "
+            "then send `Authorization: Bearer <access_token>`. `Accept: application/vnd.cloudlx.v1+json` "
+            "selects the API version (the default); an unknown version gets 400, a format other than json 406."
+        ),
+        error_response=error_response,
+    )
+    app.include_router(oauth)
+    app.include_router(router)
+
+    @app.exception_handler(CloudlxError)
+    async def _cloudlx_error(_request, error: CloudlxError):
+        return render_error(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request, error: RequestValidationError):
+        return render_error(ValidationFailed(body_errors(error.errors())))
+
+    @app.exception_handler(BodyError)
+    async def _unreadable(_request, error: BodyError):
+        return render_error(CloudlxError(400, f"The request body could not be read: {error.reason}."))
+
+    return app
