@@ -1,22 +1,19 @@
-"""``/_emulator``: the control plane for tests and operators (health, reset, clock)."""
+"""``/_emulator``: the control plane for tests and operators (health, reset, clock; the journal,
+fault rules and state snapshots have modules of their own)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Query
 from pydantic import BaseModel, Field, field_validator
 
 import emulator
+from emulator.control import faults, journal, state
+from emulator.control.deps import NOT_FOUND, RuntimeDep
+from emulator.core.journal import JournalFilter
 from emulator.core.runtime import Runtime
-
-
-async def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 
 
 class ProviderInfo(BaseModel):
@@ -81,15 +78,18 @@ def health(runtime: RuntimeDep) -> Health:
     )
 
 
-@router.post("/reset", response_model=ResetResult, tags=["State"])
+@router.post("/reset", response_model=ResetResult, responses=NOT_FOUND, tags=["State"])
 def reset(
     runtime: RuntimeDep,
     tenant: Annotated[str | None, Query(max_length=255, description="Only this tenant")] = None,
     provider: Annotated[str | None, Query(description="Only this provider")] = None,
 ) -> ResetResult:
-    """Put every tenant (or one) back to the default fixtures."""
+    """Put every tenant (or one) back to the default fixtures, and forget the fault rules and
+    journal entries of what was reset (global rules survive a one-tenant reset)."""
     if provider is not None and provider not in runtime.providers:
         raise HTTPException(404, f"unknown provider {provider!r}")
+    runtime.faults.clear(provider=provider, tenant=tenant)
+    runtime.journal.clear(JournalFilter(provider=provider, tenant=tenant))
     return ResetResult(tenants_reset=runtime.tenants.reset(tenant=tenant, provider=provider))
 
 
@@ -145,13 +145,17 @@ def build_app(runtime: Runtime) -> FastAPI:
     app = FastAPI(
         title="Number emulator control plane",
         version=emulator.__version__,
-        description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock.",
+        description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock, "
+        "the request journal, fault injection and state snapshots.",
         docs_url="/docs",
         servers=[{"url": "/_emulator"}],
         redoc_url=None,
     )
     app.state.runtime = runtime
     app.include_router(router)
+    app.include_router(journal.router)
+    app.include_router(faults.router(runtime))
+    app.include_router(state.router(runtime))
     for provider in runtime.providers.values():
         if provider.control_router is not None:
             app.include_router(provider.control_router(), prefix=f"/{provider.name}", tags=[provider.title])

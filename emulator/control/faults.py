@@ -1,0 +1,98 @@
+"""``/_emulator/faults``: rules that make provider requests slow, fail or lose their connection."""
+
+# No ``from __future__ import annotations``: FastAPI must see the models built inside ``router``.
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Path
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from emulator.control.deps import NOT_FOUND, RuntimeDep
+from emulator.core.faults import FaultRule
+from emulator.core.runtime import Runtime
+
+Text = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\x00]*$")]
+Method = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,16}$")]
+PathGlob = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*$")]
+
+
+class _RuleFields(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+    tenant: Text | None = Field(default=None, description="Only requests whose credentials name this tenant")
+    method: Method | None = Field(default=None, description="Only this HTTP method (upper case)")
+    path: PathGlob | None = Field(
+        default=None,
+        description="Glob on the path below the provider prefix: `*` any run of characters (`/` included), `?` one",
+        examples=["/voip/number-address/*"],
+    )
+    kind: Literal["latency", "error", "drop"] = Field(
+        description="`latency`: answer normally, late; `error`: the provider's own error body for `status`; "
+        "`drop`: close the connection without an answer. `latency_ms`/`jitter_ms` delay every kind."
+    )
+    status: int = Field(default=500, ge=400, le=599, description="The error's HTTP status (kind `error`)")
+    retry_after: int | None = Field(
+        default=None, ge=0, le=86400, description="`Retry-After` seconds; a 429 gets 1 unless the provider's body sets one"
+    )
+    latency_ms: int = Field(default=0, ge=0, le=300_000, description="Fixed delay before answering")
+    jitter_ms: int = Field(default=0, ge=0, le=300_000, description="Plus a uniformly random delay up to this")
+    probability: float = Field(default=1.0, ge=0, le=1, description="Chance that a matching request is hit")
+    count: int | None = Field(
+        default=None, ge=1, le=1_000_000, description='Hit at most this many requests ("fail the next 2, then succeed")'
+    )
+    seed: int | None = Field(
+        default=None, ge=0, le=2**63 - 1, description="Seed of this rule's random choices (default: EMULATOR_SEED)"
+    )
+
+
+def router(runtime: Runtime) -> APIRouter:
+    """Built per app: the provider field names exactly the providers mounted."""
+    ProviderName = Literal[tuple(runtime.providers)]  # type: ignore[valid-type]
+
+    class FaultRuleIn(_RuleFields):
+        provider: ProviderName | None = Field(default=None, description="Only this provider (default: every provider)")
+
+    class FaultRuleOut(FaultRuleIn):
+        model_config = ConfigDict(extra="ignore")
+
+        id: int
+        fired: int = Field(description="How many requests the rule has hit")
+        remaining: int | None = Field(description="How many more it may hit (null: no limit)")
+
+    class Removed(BaseModel):
+        removed: int
+
+    def render(rule: FaultRule) -> FaultRuleOut:
+        return FaultRuleOut.model_validate(rule, from_attributes=True)
+
+    rules = APIRouter(prefix="/faults", tags=["Fault injection"])
+    RuleId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+    @rules.post("", status_code=201, response_model=FaultRuleOut)
+    def create_fault(body: FaultRuleIn, runtime: RuntimeDep) -> FaultRuleOut:
+        """Add a rule. Rules are tried in creation order; the first that fires decides. Rules without
+        a tenant act before the provider sees the request; tenant rules once its credentials are read."""
+        return render(runtime.faults.add(**body.model_dump()))
+
+    @rules.get("", response_model=list[FaultRuleOut])
+    def list_faults(runtime: RuntimeDep) -> list[FaultRuleOut]:
+        return [render(rule) for rule in runtime.faults.list()]
+
+    @rules.get("/{rule_id}", response_model=FaultRuleOut, responses=NOT_FOUND)
+    def get_fault(rule_id: RuleId, runtime: RuntimeDep) -> FaultRuleOut:
+        rule = runtime.faults.get(rule_id)
+        if rule is None:
+            raise HTTPException(404, f"no fault rule {rule_id}")
+        return render(rule)
+
+    @rules.delete("/{rule_id}", response_model=FaultRuleOut, responses=NOT_FOUND)
+    def delete_fault(rule_id: RuleId, runtime: RuntimeDep) -> FaultRuleOut:
+        rule = runtime.faults.remove(rule_id)
+        if rule is None:
+            raise HTTPException(404, f"no fault rule {rule_id}")
+        return render(rule)
+
+    @rules.delete("", response_model=Removed)
+    def clear_faults(runtime: RuntimeDep) -> Removed:
+        return Removed(removed=runtime.faults.clear())
+
+    return rules
