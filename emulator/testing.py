@@ -129,6 +129,9 @@ class EmulatorServer:
         """A fault rule (kind, provider, method, path, tenant, status, latency_ms, probability, count, …)."""
         return self._call("POST", "/faults", json=rule)
 
+    def faults(self) -> list[dict]:
+        return self._call("GET", "/faults")
+
     def remove_fault(self, rule_id: int) -> dict:
         return self._call("DELETE", f"/faults/{rule_id}")
 

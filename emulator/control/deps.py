@@ -22,3 +22,4 @@ class ErrorDetail(BaseModel):
 
 
 NOT_FOUND = {404: {"model": ErrorDetail, "description": "Not found"}}
+BAD_BODY = {400: {"model": ErrorDetail, "description": "The body is not JSON"}}

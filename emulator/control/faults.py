@@ -4,19 +4,20 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from emulator.control.deps import NOT_FOUND, RuntimeDep
+from emulator.core.jsontypes import JSONFloat, JSONInt, JSONStr
 from emulator.core.faults import FaultRule
 from emulator.core.runtime import Runtime
 
-Text = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\x00]*$")]
-Method = Annotated[str, StringConstraints(pattern=r"^[A-Z]{1,16}$")]
-PathGlob = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=r"^[^\x00]*$")]
+Text = Annotated[JSONStr, StringConstraints(max_length=255)]
+Method = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Z]{1,16}$")]
+PathGlob = Annotated[JSONStr, StringConstraints(min_length=1, max_length=1000)]
 
 
 class _RuleFields(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    model_config = ConfigDict(extra="forbid")
 
     tenant: Text | None = Field(default=None, description="Only requests whose credentials name this tenant")
     method: Method | None = Field(default=None, description="Only this HTTP method (upper case)")
@@ -29,17 +30,17 @@ class _RuleFields(BaseModel):
         description="`latency`: answer normally, late; `error`: the provider's own error body for `status`; "
         "`drop`: close the connection without an answer. `latency_ms`/`jitter_ms` delay every kind."
     )
-    status: int = Field(default=500, ge=400, le=599, description="The error's HTTP status (kind `error`)")
-    retry_after: int | None = Field(
+    status: JSONInt = Field(default=500, ge=400, le=599, description="The error's HTTP status (kind `error`)")
+    retry_after: JSONInt | None = Field(
         default=None, ge=0, le=86400, description="`Retry-After` seconds; a 429 gets 1 unless the provider's body sets one"
     )
-    latency_ms: int = Field(default=0, ge=0, le=300_000, description="Fixed delay before answering")
-    jitter_ms: int = Field(default=0, ge=0, le=300_000, description="Plus a uniformly random delay up to this")
-    probability: float = Field(default=1.0, ge=0, le=1, description="Chance that a matching request is hit")
-    count: int | None = Field(
+    latency_ms: JSONInt = Field(default=0, ge=0, le=300_000, description="Fixed delay before answering")
+    jitter_ms: JSONInt = Field(default=0, ge=0, le=300_000, description="Plus a uniformly random delay up to this")
+    probability: JSONFloat = Field(default=1.0, ge=0, le=1, description="Chance that a matching request is hit")
+    count: JSONInt | None = Field(
         default=None, ge=1, le=1_000_000, description='Hit at most this many requests ("fail the next 2, then succeed")'
     )
-    seed: int | None = Field(
+    seed: JSONInt | None = Field(
         default=None, ge=0, le=2**63 - 1, description="Seed of this rule's random choices (default: EMULATOR_SEED)"
     )
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from emulator.control.deps import RuntimeDep
+from emulator.core.jsontypes import UTCDateTime
 from emulator.core.journal import JournalFilter
 
 
@@ -47,8 +48,8 @@ def _filter(
         str | None,
         Query(max_length=1000, description="Glob on the path below the provider prefix: `*` any run of characters, `?` one"),
     ] = None,
-    since: Annotated[datetime | None, Query(description="Arrived at or after this instant (virtual clock; UTC if no offset)")] = None,
-    until: Annotated[datetime | None, Query(description="Arrived at or before this instant")] = None,
+    since: Annotated[UTCDateTime | None, Query(description="Arrived at or after this instant (virtual clock; UTC if no offset)")] = None,
+    until: Annotated[UTCDateTime | None, Query(description="Arrived at or before this instant")] = None,
     status: Annotated[int | None, Query(ge=0, le=999, description="Only answers with this status")] = None,
 ) -> JournalFilter:
     return JournalFilter(provider=provider, tenant=tenant, method=method, path=path, since=since, until=until, status=status)

@@ -3,15 +3,20 @@ fault rules and state snapshots have modules of their own)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, HTTPException, Query
-from pydantic import BaseModel, Field, field_validator
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
 from emulator.control import faults, journal, state
-from emulator.control.deps import NOT_FOUND, RuntimeDep
+from emulator.control.deps import BAD_BODY, NOT_FOUND, ErrorDetail, RuntimeDep
+from emulator.core.clock import ClockOverflow
+from emulator.core.http import allowed_methods
+from emulator.core.jsontypes import JSONFloat, UTCDateTime
 from emulator.core.journal import JournalFilter
 from emulator.core.runtime import Runtime
 
@@ -46,20 +51,11 @@ class ClockInfo(BaseModel):
 
 
 class ClockAdvance(BaseModel):
-    seconds: float = Field(ge=0, le=10 * 365 * 86400, description="How far to move the clock forward")
+    seconds: JSONFloat = Field(ge=0, le=10 * 365 * 86400, description="How far to move the clock forward")
 
 
 class ClockSet(BaseModel):
-    now: datetime = Field(description="The instant to jump to (UTC when no offset is given)")
-
-    @field_validator("now")
-    @classmethod
-    def _utc_in_range(cls, value: datetime) -> datetime:
-        value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-        # Far enough from datetime's limits that later advances cannot overflow.
-        if not 1970 <= value.year <= 9000:
-            raise ValueError("year must be between 1970 and 9000")
-        return value
+    now: UTCDateTime = Field(description="The instant to jump to (UTC when no offset is given)")
 
 
 router = APIRouter()
@@ -107,17 +103,26 @@ def clock(runtime: RuntimeDep) -> ClockInfo:
     return _clock_info(runtime)
 
 
-@router.post("/clock/advance", response_model=ClockInfo, tags=["Clock"])
+_CLOCK_RANGE = {409: {"model": ErrorDetail, "description": "The clock keeps instants from 1970 to 9000 only"}}
+
+
+@router.post("/clock/advance", response_model=ClockInfo, responses=_CLOCK_RANGE, tags=["Clock"])
 def advance_clock(body: ClockAdvance, runtime: RuntimeDep) -> ClockInfo:
     """Move time forward and run everything that has come due, in order."""
-    runtime.clock.advance(body.seconds)
+    try:
+        runtime.clock.advance(body.seconds)
+    except ClockOverflow as overflow:
+        raise HTTPException(409, str(overflow)) from None
     runtime.background.run_due()
     return _clock_info(runtime)
 
 
-@router.post("/clock/set", response_model=ClockInfo, tags=["Clock"])
+@router.post("/clock/set", response_model=ClockInfo, responses=_CLOCK_RANGE, tags=["Clock"])
 def set_clock(body: ClockSet, runtime: RuntimeDep) -> ClockInfo:
-    runtime.clock.set(body.now)
+    try:
+        runtime.clock.set(body.now)
+    except ClockOverflow as overflow:
+        raise HTTPException(409, str(overflow)) from None
     runtime.background.run_due()
     return _clock_info(runtime)
 
@@ -152,10 +157,15 @@ def build_app(runtime: Runtime) -> FastAPI:
         redoc_url=None,
     )
     app.state.runtime = runtime
-    app.include_router(router)
-    app.include_router(journal.router)
-    app.include_router(faults.router(runtime))
-    app.include_router(state.router(runtime))
+    for routes in (router, journal.router, faults.router(runtime), state.router(runtime)):
+        app.include_router(routes, responses=BAD_BODY)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Starlette's own 405 names only the first route's methods in Allow.
+        headers = {"Allow": allowed_methods(request)} if error.status_code == 405 else error.headers
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
+
     for provider in runtime.providers.values():
         if provider.control_router is not None:
             app.include_router(provider.control_router(), prefix=f"/{provider.name}", tags=[provider.title])

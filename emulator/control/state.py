@@ -1,7 +1,6 @@
 """``/_emulator/state``: export every tenant's state (or one's) as versioned JSON; restore it exactly."""
 
 # No ``from __future__ import annotations``: FastAPI must see the models built inside ``router``.
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
@@ -9,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 import emulator
 from emulator.control.deps import ErrorDetail, RuntimeDep
+from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
 from emulator.core import snapshot
 from emulator.core.runtime import Runtime
 from emulator.core.tenancy import TenantRecord
@@ -17,8 +17,8 @@ from emulator.core.tenancy import TenantRecord
 class ClockSnapshot(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    offset_seconds: float = Field(allow_inf_nan=False, ge=-1e11, le=1e11, description="Virtual minus real time")
-    frozen_at: datetime | None = Field(description="The instant the clock is frozen at (null: running)")
+    offset_seconds: JSONFloat = Field(ge=-1e11, le=1e11, description="Virtual minus real time")
+    frozen_at: UTCDateTime | None = Field(description="The instant the clock is frozen at (null: running)")
 
 
 class RestoreResult(BaseModel):
@@ -47,8 +47,8 @@ def router(runtime: Runtime) -> APIRouter:
 
         format: Literal["number-emulator-state"]
         version: Literal[1] = Field(description="The document format's version; other versions are refused")
-        emulator: str | None = Field(default=None, max_length=64, description="The version that exported it (informative)")
-        tenant: Annotated[str, Field(max_length=255)] | None = Field(
+        emulator: JSONStr | None = Field(default=None, max_length=64, description="The version that exported it (informative)")
+        tenant: Annotated[JSONStr, Field(max_length=255)] | None = Field(
             default=None, description="The one tenant it holds; null for the whole state"
         )
         clock: ClockSnapshot | None = Field(default=None, description="The virtual clock (whole-state documents only)")

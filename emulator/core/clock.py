@@ -23,6 +23,21 @@ class ClockState(SQLModel, table=True):
     frozen_at: datetime | None = None
 
 
+# Far enough from datetime's limits that the clock cannot overflow while it runs or advances.
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9000, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+
+
+class ClockOverflow(ValueError):
+    """The clock would leave the years it keeps (1970 to 9000)."""
+
+
+def _within_range(instant: datetime) -> datetime:
+    if not EARLIEST <= instant <= LATEST:
+        raise ClockOverflow(f"the clock keeps instants from {EARLIEST.isoformat()} to {LATEST.isoformat()}")
+    return instant
+
+
 def utc_now() -> datetime:
     """Real time, aware UTC (SQLModel stores aware datetimes as UTC on every database)."""
     return datetime.now(timezone.utc)
@@ -54,6 +69,7 @@ class Clock:
     def advance(self, seconds: float) -> datetime:
         with self._lock:
             step = timedelta(seconds=seconds)
+            _within_range(self.now() + step)
             if self._frozen_at is not None:
                 self._frozen_at += step
             else:
@@ -65,6 +81,7 @@ class Clock:
         """Jump to an instant; a frozen clock stays frozen there, a running one runs on from it."""
         if instant.tzinfo is None:
             instant = instant.replace(tzinfo=timezone.utc)
+        _within_range(instant)
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at = instant

@@ -14,12 +14,13 @@ from enum import Enum
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import Integer, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from emulator.core.clock import ClockState
+from emulator.core.jsontypes import BigInt, JSONBool, JSONDate, JSONFloat, JSONStr, UTCDateTime
 from emulator.core.provider import TenantScoped
 from emulator.core.runtime import Runtime
 from emulator.core.tenancy import TenantRecord
@@ -136,27 +137,19 @@ def _catch_up_sequences(session: Session, tables: list[type[SQLModel]]) -> None:
 
 # The document's shape, derived from the tables.
 
-_NUL_FREE = r"^[^\x00]*$"
-
-
-def _iso_text(value: Any) -> Any:
-    if not isinstance(value, str):
-        raise ValueError("must be ISO 8601 text")
-    return value
-
-
 def _column_type(annotation: Any, column) -> Any:
     if annotation is bool:
-        return Annotated[bool, Strict()]
+        return JSONBool
     if annotation is int:
-        return Annotated[int, Strict(), Field(ge=-(2**63), le=2**63 - 1)]
+        return BigInt
     if annotation is float:
-        return Annotated[float, Strict(), Field(allow_inf_nan=False)]
+        return JSONFloat
     if annotation is str:
-        length = getattr(column.type, "length", None)
-        return Annotated[str, Strict(), StringConstraints(max_length=length, pattern=_NUL_FREE)]
-    if annotation in (date, datetime):
-        return Annotated[annotation, BeforeValidator(_iso_text)]
+        return Annotated[JSONStr, Field(max_length=getattr(column.type, "length", None))]
+    if annotation is date:
+        return JSONDate
+    if annotation is datetime:
+        return UTCDateTime
     return annotation
 
 

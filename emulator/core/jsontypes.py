@@ -1,0 +1,58 @@
+"""Field types that accept exactly what their JSON Schema says, no more, no less.
+
+pydantic's lax mode takes ``"5"`` and ``true`` for integers and numbers for datetimes (which the
+schema forbids); its strict mode refuses ``2.0`` for an integer (which JSON Schema allows). These
+types sit in between, so a document's schema and its validation agree.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, Strict
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _json_integer(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _iso_text(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError("must be an ISO 8601 date or date-time text")
+    return value
+
+
+def _utc(value: datetime) -> datetime:
+    try:
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("out of range once converted to UTC") from None
+
+
+def _storable(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
+JSONInt = Annotated[int, BeforeValidator(_json_integer), Strict()]
+"""A JSON integer (``2`` or ``2.0``), never a string or boolean; 64-bit like a database column."""
+BigInt = Annotated[JSONInt, Field(ge=-(2**63), le=2**63 - 1)]
+JSONFloat = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+JSONBool = Annotated[bool, Strict()]
+JSONStr = Annotated[str, Strict(), Field(pattern=r"^[^\x00]*$"), AfterValidator(_storable)]
+JSONDate = Annotated[date, BeforeValidator(_iso_text)]
+UTCDateTime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc)]
+"""ISO text only; an instant without offset is UTC; stored and compared in UTC."""
