@@ -38,12 +38,11 @@ class Traffic:
         """The provider a request's path belongs to, or None for the control plane, the index and
         the providers' documentation pages."""
         path: str = scope["path"]
-        name = path[1:].split("/", 1)[0]
-        provider = self._providers.get(name)
-        if provider is None or not path.startswith("/"):
+        provider = self._providers.get(path[1:].split("/", 1)[0]) if path.startswith("/") else None
+        if provider is None:
             return None
         below = path[len(provider.prefix) :] or "/"
-        if below in self._documentation.get(name, ()):
+        if below in self._documentation.get(provider.name, ()):
             return None
         return ProviderRequest(provider, below)
 

@@ -13,8 +13,7 @@ def _populate(client):
     client.delete(f"{YAY}/{DOCUMENTED_UUID}", headers=yay_auth("beta"))
 
 
-def test_round_trip_export_change_restore_identical(make_client):
-    client = make_client()
+def test_round_trip_export_change_restore_identical(client):
     _populate(client)
     exported = client.get("/_emulator/state").json()
     assert exported["format"] == "number-emulator-state" and exported["version"] == 1
@@ -41,16 +40,14 @@ def test_round_trip_export_change_restore_identical(make_client):
     assert len(client.get(YAY, headers=yay_auth("gamma")).json()["result"]) == 5
 
 
-def test_restored_rows_keep_growing_without_clashes(make_client):
-    client = make_client()
+def test_restored_rows_keep_growing_without_clashes(client):
     _populate(client)
     exported = client.get("/_emulator/state").json()
     client.put("/_emulator/state", json=exported)
     assert client.post(YAY, headers=yay_auth("alpha"), json=ADDRESS).status_code == 201
 
 
-def test_one_tenant_is_exported_and_restored_alone(make_client):
-    client = make_client()
+def test_one_tenant_is_exported_and_restored_alone(client):
     _populate(client)
     alpha = client.get("/_emulator/state", params={"tenant": "alpha"}).json()
     assert alpha["tenant"] == "alpha" and alpha["clock"] is None
@@ -65,8 +62,7 @@ def test_one_tenant_is_exported_and_restored_alone(make_client):
     assert client.get("/_emulator/state", params={"tenant": "beta"}).json() == beta_before
 
 
-def test_another_version_is_refused_with_a_clear_error(make_client):
-    client = make_client()
+def test_another_version_is_refused_with_a_clear_error(client):
     _populate(client)
     document = client.get("/_emulator/state").json()
     before = client.get("/_emulator/state").json()
@@ -81,8 +77,7 @@ def test_another_version_is_refused_with_a_clear_error(make_client):
     assert client.get("/_emulator/state").json() == before
 
 
-def test_inconsistent_documents_conflict_and_change_nothing(make_client):
-    client = make_client()
+def test_inconsistent_documents_conflict_and_change_nothing(client):
     _populate(client)
     document = client.get("/_emulator/state").json()
     rows = document["tables"]["yay_number_address"]
@@ -95,8 +90,7 @@ def test_inconsistent_documents_conflict_and_change_nothing(make_client):
     assert client.get("/_emulator/state").json() == document
 
 
-def test_malformed_rows_are_refused(make_client):
-    client = make_client()
+def test_malformed_rows_are_refused(client):
     document = client.get("/_emulator/state").json()
     row = {"tenant": "t", "id": 1, "account": "", "uuid": "u", "city": "c", "country_code": "GB",
            "country_personal_id": "", "forename": "", "is_default": "yes", "name": "n", "nickname": "n",
