@@ -20,9 +20,9 @@ def _settings(args: argparse.Namespace, *names: str) -> Settings:
 
 def openapi_documents() -> dict[str, dict]:
     """Every sub-app's OpenAPI document, keyed by file stem (``yay``, …, ``control``)."""
-    from emulator.app import create_app
-
     from starlette.routing import Mount
+
+    from emulator.app import create_app
 
     app = create_app(Settings(database_url="sqlite://"))
     return {

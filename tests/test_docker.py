@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 import pytest

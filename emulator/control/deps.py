@@ -1,25 +1,13 @@
-"""What every control route depends on."""
+"""What the control plane's route modules share."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
-from pydantic import BaseModel
-
-from emulator.core.runtime import Runtime
+from pydantic import BaseModel, Field
 
 
-async def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
+class Problem(BaseModel):
+    detail: str | list[dict] = Field(description="What was wrong with the request")
 
 
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
-
-
-class ErrorDetail(BaseModel):
-    detail: str
-
-
-NOT_FOUND = {404: {"model": ErrorDetail, "description": "Not found"}}
-BAD_BODY = {400: {"model": ErrorDetail, "description": "The body is not JSON"}}
+NOT_FOUND = {404: {"model": Problem, "description": "Not found"}}
+BAD_BODY = {400: {"model": Problem, "description": "Unreadable body"}}

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
-from emulator.control.deps import NOT_FOUND, RuntimeDep
+from emulator.control.deps import NOT_FOUND
+from emulator.core.subapp import RuntimeDep
 from emulator.core.jsontypes import JSONFloat, JSONInt, JSONStr
 from emulator.core.faults import FaultRule
 from emulator.core.runtime import Runtime

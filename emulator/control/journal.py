@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from emulator.control.deps import RuntimeDep
+from emulator.core.subapp import RuntimeDep
 from emulator.core.jsontypes import UTCDateTime
 from emulator.core.journal import JournalFilter
 

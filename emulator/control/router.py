@@ -3,22 +3,21 @@ fault rules and state snapshots have modules of their own)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
 from emulator.control import faults, journal, state
-from emulator.control.deps import BAD_BODY, NOT_FOUND, ErrorDetail, RuntimeDep
-from emulator.core.clock import ClockOverflow
-from emulator.core.http import allowed_methods
-from emulator.core.jsontypes import JSONFloat, UTCDateTime
+from emulator.control.deps import BAD_BODY, Problem
+from emulator.core.http import BodyError, GuardedRoute, allowed_methods
 from emulator.core.journal import JournalFilter
 from emulator.core.runtime import Runtime
+from emulator.core.subapp import RuntimeDep, build_subapp
 
 
 class ProviderInfo(BaseModel):
@@ -50,15 +49,39 @@ class ClockInfo(BaseModel):
     frozen: bool
 
 
+def _string_only(value: object) -> object:
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO 8601 date-time string")
+    return value
+
+
+def _number_only(value: object) -> object:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a JSON number")
+    return value
+
+
 class ClockAdvance(BaseModel):
-    seconds: JSONFloat = Field(ge=0, le=10 * 365 * 86400, description="How far to move the clock forward")
+    model_config = ConfigDict(extra="ignore")
+
+    seconds: Annotated[float, BeforeValidator(_number_only)] = Field(
+        ge=0, le=10 * 365 * 86400, description="How far to move the clock forward (at most ten years at a time)"
+    )
 
 
 class ClockSet(BaseModel):
-    now: UTCDateTime = Field(description="The instant to jump to (UTC when no offset is given)")
+    model_config = ConfigDict(extra="ignore")
+
+    now: Annotated[datetime, BeforeValidator(_string_only)] = Field(
+        description="The instant to jump to, ISO 8601 (UTC when no offset is given)"
+    )
 
 
-router = APIRouter()
+# Every route may refuse its input; bodies go through the shared guard (size, content type, JSON).
+router = APIRouter(
+    route_class=GuardedRoute,
+    responses={400: {"model": Problem, "description": "Unreadable body"}, 422: {"model": Problem, "description": "Invalid input"}},
+)
 
 
 @router.get("/health", response_model=Health, tags=["Health"])
@@ -74,14 +97,14 @@ def health(runtime: RuntimeDep) -> Health:
     )
 
 
-@router.post("/reset", response_model=ResetResult, responses=NOT_FOUND, tags=["State"])
+@router.post("/reset", response_model=ResetResult, tags=["State"], responses={404: {"model": Problem, "description": "Unknown provider"}})
 def reset(
     runtime: RuntimeDep,
     tenant: Annotated[str | None, Query(max_length=255, description="Only this tenant")] = None,
     provider: Annotated[str | None, Query(description="Only this provider")] = None,
 ) -> ResetResult:
     """Put every tenant (or one) back to the default fixtures, and forget the fault rules and
-    journal entries of what was reset (global rules survive a one-tenant reset)."""
+    journal entries of what was reset (rules that name no tenant survive a one-tenant reset)."""
     if provider is not None and provider not in runtime.providers:
         raise HTTPException(404, f"unknown provider {provider!r}")
     runtime.faults.clear(provider=provider, tenant=tenant)
@@ -94,6 +117,15 @@ def tenants(runtime: RuntimeDep) -> list[TenantInfo]:
     return [TenantInfo.model_validate(record, from_attributes=True) for record in runtime.tenants.list()]
 
 
+def _within_range(instant: datetime) -> datetime:
+    # Far enough from datetime's own limits that a running clock never overflows.
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    if instant.year > 9000:
+        raise HTTPException(409, "the clock cannot move past the year 9000")
+    return instant
+
+
 def _clock_info(runtime: Runtime) -> ClockInfo:
     return ClockInfo(now=runtime.clock.now(), frozen=runtime.clock.frozen)
 
@@ -103,26 +135,21 @@ def clock(runtime: RuntimeDep) -> ClockInfo:
     return _clock_info(runtime)
 
 
-_CLOCK_RANGE = {409: {"model": ErrorDetail, "description": "The clock keeps instants from 1970 to 9000 only"}}
+_OUT_OF_RANGE = {409: {"model": Problem, "description": "The clock would leave the years 1 to 9000"}}
 
 
-@router.post("/clock/advance", response_model=ClockInfo, responses=_CLOCK_RANGE, tags=["Clock"])
+@router.post("/clock/advance", response_model=ClockInfo, tags=["Clock"], responses=_OUT_OF_RANGE)
 def advance_clock(body: ClockAdvance, runtime: RuntimeDep) -> ClockInfo:
     """Move time forward and run everything that has come due, in order."""
-    try:
-        runtime.clock.advance(body.seconds)
-    except ClockOverflow as overflow:
-        raise HTTPException(409, str(overflow)) from None
+    _within_range(runtime.clock.now() + timedelta(seconds=body.seconds))
+    runtime.clock.advance(body.seconds)
     runtime.background.run_due()
     return _clock_info(runtime)
 
 
-@router.post("/clock/set", response_model=ClockInfo, responses=_CLOCK_RANGE, tags=["Clock"])
+@router.post("/clock/set", response_model=ClockInfo, tags=["Clock"], responses=_OUT_OF_RANGE)
 def set_clock(body: ClockSet, runtime: RuntimeDep) -> ClockInfo:
-    try:
-        runtime.clock.set(body.now)
-    except ClockOverflow as overflow:
-        raise HTTPException(409, str(overflow)) from None
+    runtime.clock.set(_within_range(body.now))
     runtime.background.run_due()
     return _clock_info(runtime)
 
@@ -147,17 +174,20 @@ def reset_clock(runtime: RuntimeDep) -> ClockInfo:
 
 
 def build_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(
+    app = build_subapp(
+        runtime,
+        "/_emulator",
         title="Number emulator control plane",
-        version=emulator.__version__,
         description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock, "
         "the request journal, fault injection and state snapshots.",
-        docs_url="/docs",
-        servers=[{"url": "/_emulator"}],
-        redoc_url=None,
     )
-    app.state.runtime = runtime
-    for routes in (router, journal.router, faults.router(runtime), state.router(runtime)):
+
+    @app.exception_handler(BodyError)
+    async def _unreadable_body(_request, error: BodyError):
+        return JSONResponse({"detail": error.reason}, status_code=400)
+
+    app.include_router(router)
+    for routes in (journal.router, faults.router(runtime), state.router(runtime)):
         app.include_router(routes, responses=BAD_BODY)
 
     @app.exception_handler(StarletteHTTPException)
@@ -165,7 +195,6 @@ def build_app(runtime: Runtime) -> FastAPI:
         # Starlette's own 405 names only the first route's methods in Allow.
         headers = {"Allow": allowed_methods(request)} if error.status_code == 405 else error.headers
         return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
-
     for provider in runtime.providers.values():
         if provider.control_router is not None:
             app.include_router(provider.control_router(), prefix=f"/{provider.name}", tags=[provider.title])

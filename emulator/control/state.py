@@ -7,7 +7,8 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 import emulator
-from emulator.control.deps import ErrorDetail, RuntimeDep
+from emulator.control.deps import Problem
+from emulator.core.subapp import RuntimeDep
 from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
 from emulator.core import snapshot
 from emulator.core.runtime import Runtime
@@ -85,7 +86,7 @@ def router(runtime: Runtime) -> APIRouter:
     @state.put(
         "",
         response_model=RestoreResult,
-        responses={409: {"model": ErrorDetail, "description": "Duplicate keys, or rows outside the document's tenant"}},
+        responses={409: {"model": Problem, "description": "Duplicate keys, or rows outside the document's tenant"}},
     )
     def restore_state(document: StateDocument, runtime: RuntimeDep) -> RestoreResult:
         """Replace the document's scope (everything, or its one tenant) with its contents, in one

@@ -10,7 +10,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
-
 # Starlette runs sync handlers on a pool of 40 threads; each may hold one connection.
 POOL_SIZE = 40
 

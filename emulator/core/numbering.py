@@ -3,8 +3,9 @@
 Place names come from ``phonenumbers.geodata.GEOCODE_DATA``: one flat dict for
 all countries, keyed by "country code + national digits" prefixes, e.g.
 ``"441224" -> {"en": "Aberdeen"}``. Importing it costs ~0.35 s and ~95 MB
-(China, Australia and NANPA make up most of its ~290k entries), so nothing heavy
-is imported at module import time: every table is built on first use and cached.
+(China, Australia and NANPA make up most of its ~290k entries), so this process
+never imports it: a child process reads the slice needed (see ``_geocoder_slice``),
+and every table is built on first use and cached.
 
 Area-code lengths are not guessed: each geodata prefix is resolved through a
 valid example number and ``phonenumbers.length_of_geographical_area_code``
@@ -13,11 +14,16 @@ valid example number and ``phonenumbers.length_of_geographical_area_code``
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import re
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import phonenumbers as pn
 from phonenumbers import PhoneNumberType as PNT
@@ -35,9 +41,13 @@ SERVICE_TYPES: dict[str, int] = {
     MOBILE: PNT.MOBILE,
 }
 # Name for a range that has no place name (the geocoder only names geographic ranges).
-_TYPE_RANGE_NAMES = {TOLL_FREE: "Freephone", PREMIUM: "Premium Rate", MOBILE: "Mobile", OTHER: "Non-geographic"}
+_TYPE_RANGE_NAMES = {
+    TOLL_FREE: "Freephone", PREMIUM: "Premium Rate", MOBILE: "Mobile", OTHER: "Non-geographic",
+}
 # Metadata attribute holding the number pattern for each PhoneNumberType.
-_TYPE_DESC = {PNT.FIXED_LINE: "fixed_line", PNT.TOLL_FREE: "toll_free", PNT.PREMIUM_RATE: "premium_rate", PNT.MOBILE: "mobile"}
+_TYPE_DESC = {
+    PNT.FIXED_LINE: "fixed_line", PNT.TOLL_FREE: "toll_free", PNT.PREMIUM_RATE: "premium_rate", PNT.MOBILE: "mobile",
+}
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ def _metadata(region: str) -> pn.PhoneMetadata:
 @lru_cache(maxsize=None)
 def _trunk_prefix(region: str) -> str:
     """Digits the national format puts before the NSN ("0" for GB/NL, "" for US), read off the
-    formatted example number rather than metadata.national_prefix (the US has "1" but doesn't show it)."""
+    formatted example number: metadata.national_prefix won't do (the US has "1" but doesn't show it)."""
     example = pn.example_number(region)
     nsn = pn.national_significant_number(example)
     national = re.sub(r"\D", "", pn.format_number(example, pn.PhoneNumberFormat.NATIONAL))
@@ -124,6 +134,70 @@ def _service_type(num: pn.PhoneNumber) -> str:
     return next((name for name, pnt in SERVICE_TYPES.items() if _is_type(num, pnt)), OTHER)
 
 
+# --- the geocoder's data, kept out of this process ----------------------------------------------
+
+# phonenumbers keeps every country's place names in one module that costs ~100 MB once imported
+# (and its country names in another of the same size). A short-lived child process reads just the
+# slice asked for; the slice is cached on disk per phonenumbers version, so this happens once.
+_SLICE_SCRIPT = """
+import json, sys
+kind, arg = sys.argv[1], sys.argv[2]
+if kind == "places":
+    from phonenumbers.geodata import GEOCODE_DATA
+    names = {k[len(arg):]: v["en"] for k, v in GEOCODE_DATA.items() if k.startswith(arg) and "en" in v}
+else:
+    from phonenumbers.geodata.locale import LOCALE_DATA
+    names = {}
+    for region, by_language in LOCALE_DATA.items():
+        name = by_language.get("en", "")
+        if name.startswith("*"):  # "*aa": the name is held under that other language
+            name = by_language.get(name[1:], "")
+        names[region] = name
+json.dump(names, sys.stdout)
+"""
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "number-emulator"
+
+
+def _geocoder_slice(kind: str, arg: str) -> dict[str, str]:
+    cache = _cache_dir() / f"{kind}-{arg}-phonenumbers-{pn.__version__}.json"
+    try:
+        return json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    text = subprocess.run(
+        [sys.executable, "-c", _SLICE_SCRIPT, kind, arg], capture_output=True, text=True, check=True
+    ).stdout
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(cache)  # atomic: concurrent processes never read half a file
+    except OSError:
+        pass  # a read-only home only costs the child process again next time
+    return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def _place_names(country_code: int) -> dict[str, str]:
+    """{national prefix: English place name} for one country code ("1224" -> "Aberdeen" for 44)."""
+    return _geocoder_slice("places", str(country_code))
+
+
+@lru_cache(maxsize=None)
+def _country_names() -> dict[str, str]:
+    return _geocoder_slice("countries", "en")
+
+
+def _place_name(country_code: int, nsn: str) -> str | None:
+    """The geocoder's description: the name of the longest prefix of the number that has one."""
+    names = _place_names(country_code)
+    return next((names[nsn[:i]] for i in range(len(nsn), 0, -1) if nsn[:i] in names), None)
+
+
 # --- geographic area codes -----------------------------------------------------------------
 
 
@@ -132,10 +206,8 @@ def _geo_index(country_code: int) -> dict[str, dict[str, dict[str, str]]]:
     """{region: {area code: {geodata prefix: name}}} for one country code.
 
     Built per country code because +1 (NANPA) and +44 (GB, GG, JE, IM) span several regions."""
-    from phonenumbers.geodata import GEOCODE_DATA  # heavy: see module docstring
-
     cc = str(country_code)
-    names = {k[len(cc):]: v["en"] for k, v in GEOCODE_DATA.items() if k.startswith(cc) and "en" in v}
+    names = _place_names(country_code)
     lengths = _metadata(pn.region_code_for_country_code(country_code)).general_desc.possible_length
     rng = random.Random(f"geo|{cc}")
     index: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
@@ -267,7 +339,8 @@ def nanpa_regions(region: str = "US") -> tuple[str, ...]:
 
 def nanpa_area_codes(subdivision: str, region: str = "US") -> tuple[str, ...]:
     """Area codes serving a subdivision: nanpa_area_codes("CA") -> ("209", "213", ...)."""
-    return tuple(sorted(c for c, subs in _nanpa_area_regions(region).items() if subdivision.upper() in subs))
+    codes = _nanpa_area_regions(region)
+    return tuple(sorted(c for c, subs in codes.items() if subdivision.upper() in subs))
 
 
 # --- number ranges by service type ------------------------------------------------------------
@@ -353,18 +426,13 @@ def candidate_numbers(prefix: str, seed: int | str, count: int, region: str = "G
 # --- single numbers ----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
 def country_name(region: str) -> str:
     """English country name from the geocoder's locale data: "GB" -> "United Kingdom"."""
-    from phonenumbers.geocoder import country_name_for_number  # heavy: loads geodata
-
-    return country_name_for_number(pn.example_number(region.upper()), "en")
+    return _country_names().get(region.upper(), "")
 
 
 def describe(number: str, region: str = "GB") -> NumberInfo:
     """Parse a national ("01245123456") or E.164 ("+441245123456") number; ValueError if invalid."""
-    from phonenumbers.geocoder import description_for_number  # heavy: loads geodata
-
     try:
         num = pn.parse(number, region.upper())
     except pn.NumberParseException as exc:
@@ -378,7 +446,7 @@ def describe(number: str, region: str = "GB") -> NumberInfo:
     area = area_code_for_prefix(nsn, num_region) if service_type == GEOGRAPHIC else None
     range_code = area.code if area else nsn[:length]
     if service_type == GEOGRAPHIC:
-        range_name = area.name if area else description_for_number(num, "en", region=num_region)
+        range_name = area.name if area else _place_name(num.country_code, nsn)
     else:
         range_name = _TYPE_RANGE_NAMES[service_type]
     return NumberInfo(

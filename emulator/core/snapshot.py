@@ -116,6 +116,7 @@ def restore_state(runtime: Runtime, snapshot: BaseModel) -> int:
         session.commit()
     runtime.clock.load()
     runtime.tenants.forget()
+    runtime.revision.publish()  # other processes on the same database drop their caches too
     return written
 
 

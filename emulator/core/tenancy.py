@@ -60,11 +60,6 @@ class Tenants:
         if (provider, tenant) not in self._known:
             await run_in_threadpool(self.ensure, provider, tenant)
 
-    def forget(self) -> None:
-        """Drop the cache of seeded tenants (after their rows were replaced wholesale)."""
-        with self._lock:
-            self._known = set()
-
     def ensure(self, provider: str, tenant: str) -> None:
         """Seed the tenant from the default fixtures the first time it is seen."""
         key = (provider, tenant)
@@ -86,6 +81,11 @@ class Tenants:
                         # Another process seeded it first; its copy stands.
                         session.rollback()
             self._known.add(key)
+
+    def forget(self) -> None:
+        """Drop what this process remembers of seeded tenants (another process reset some)."""
+        with self._lock:
+            self._known = set()
 
     def list(self) -> list[TenantRecord]:
         with self._runtime.db.session() as session:
@@ -111,4 +111,5 @@ class Tenants:
             self._known = {
                 (p, t) for p, t in self._known if p not in names or (tenant is not None and t != tenant)
             }
+        runtime.revision.publish()
         return dropped

@@ -87,8 +87,10 @@ def test_crown_dependencies_are_not_gb() -> None:
 # --- candidate numbers -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("prefix", "region"), [("01224", "GB"), ("020", "GB"), ("016977", "GB"),
-                                                 ("0800", "GB"), ("07400", "GB"), ("020", "NL"), ("415", "US")])
+@pytest.mark.parametrize(
+    ("prefix", "region"),
+    [("01224", "GB"), ("020", "GB"), ("016977", "GB"), ("0800", "GB"), ("07400", "GB"), ("020", "NL"), ("415", "US")],
+)
 def test_candidate_numbers_are_valid_distinct_and_national(prefix: str, region: str) -> None:
     numbers = N.candidate_numbers(prefix, 42, 50, region)
     assert len(numbers) == len(set(numbers)) == 50
@@ -113,8 +115,8 @@ def test_candidate_numbers_are_deterministic() -> None:
 
 
 def test_candidate_numbers_do_not_depend_on_hash_seed() -> None:
-    code = ("import json; from emulator.core import numbering as N; "
-            "print(json.dumps([N.candidate_numbers(p, s, 10) for p in ('01224', '0800') for s in (7, 'x')]))")
+    code = ("import json; from emulator.core import numbering as N; print(json.dumps("
+            "[N.candidate_numbers(p, s, 10) for p in ('01224', '0800') for s in (7, 'x')]))")
     here = [N.candidate_numbers(p, s, 10) for p in ("01224", "0800") for s in (7, "x")]
     for hash_seed in ("1", "987"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)}
@@ -245,3 +247,18 @@ def test_import_does_not_load_geodata() -> None:
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)},
                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_big_geocoder_tables_never_enter_this_process():
+    """phonenumbers' place and country names cost ~100 MB each once imported: only slices come in."""
+    code = (
+        "import sys\n"
+        "from emulator.core import numbering\n"
+        "numbering.area_codes('GB'); numbering.describe('+441245123456'); numbering.country_name('NL')\n"
+        "assert numbering.describe('+441245123456').range_name == 'Chelmsford'\n"
+        "assert numbering.country_name('NL') == 'Netherlands'\n"
+        "print(sorted(m for m in sys.modules if m.startswith('phonenumbers.geodata')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[2])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -11,10 +11,10 @@ from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-import emulator
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.http import BodyError, GuardedRoute, allowed_methods
 from emulator.core.runtime import Runtime
+from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.yay import service
 from emulator.providers.yay.errors import YayError, envelope, error_response
 from emulator.providers.yay.models import NumberAddress
@@ -39,18 +39,14 @@ _NOT_FOUND = {404: {"model": EmptyEnvelope, "description": "No such number addre
 
 
 # Dependencies are async so that a request costs one thread hop (the handler's), not one each.
-async def _runtime(request: Request) -> Runtime:
-    return request.app.state.runtime
-
-
-async def _session(runtime: Annotated[Runtime, Depends(_runtime)]) -> AsyncIterator[Session]:
+async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
     with runtime.db.session() as session:
         yield session
 
 
 async def _scope(
     request: Request,
-    runtime: Annotated[Runtime, Depends(_runtime)],
+    runtime: RuntimeDep,
     reseller: Annotated[str | None, Security(_reseller)],
     user: Annotated[str | None, Security(_user)],
     password: Annotated[str | None, Security(_password)],
@@ -66,7 +62,6 @@ async def _scope(
     return Scope(tenant=reseller, account=on_behalf_of or "")
 
 
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 SessionDep = Annotated[Session, Depends(_session)]
 ScopeDep = Annotated[Scope, Depends(_scope)]
 AddressBody = Annotated[AddressIn, Body()]
@@ -120,15 +115,12 @@ def delete_address(uuid: str, scope: ScopeDep, session: SessionDep):
 
 
 def build_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(
+    app = build_subapp(
+        runtime,
+        "/yay",
         title="Yay.com VoIP reseller API: number addresses (emulated)",
-        version=emulator.__version__,
         description="Replays Yay.com's `/voip/number-address` API. Base URL: this server's `/yay`.",
-        docs_url="/docs",
-        servers=[{"url": "/yay"}],
-        redoc_url=None,
     )
-    app.state.runtime = runtime
     app.include_router(router)
 
     @app.exception_handler(YayError)

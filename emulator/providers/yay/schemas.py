@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import phonenumbers
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+)
 
 # Every string is bounded; NUL is refused because no database column can hold it.
 Text = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\x00]*$")]

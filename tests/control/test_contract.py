@@ -1,7 +1,4 @@
-"""schemathesis, every check and phase, against the control plane's document (journal, faults,
-state snapshots, clock, reset) on a live emulator."""
-
-from __future__ import annotations
+"""schemathesis, every check and phase, against the control plane's document."""
 
 from tests.support import run_schemathesis
 
