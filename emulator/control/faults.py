@@ -20,6 +20,7 @@ PathGlob = Annotated[JSONStr, StringConstraints(min_length=1, max_length=1000)]
 class _RuleFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    provider: str | None = None  # narrowed to the mounted providers' names in ``router``
     tenant: Text | None = Field(default=None, description="Only requests whose credentials name this tenant")
     method: Method | None = Field(default=None, description="Only this HTTP method (upper case)")
     path: PathGlob | None = Field(
