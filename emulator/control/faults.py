@@ -7,10 +7,10 @@ from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from emulator.control.deps import NOT_FOUND
-from emulator.core.subapp import RuntimeDep
-from emulator.core.jsontypes import JSONFloat, JSONInt, JSONStr
 from emulator.core.faults import FaultRule
+from emulator.core.jsontypes import JSONFloat, JSONInt, JSONStr
 from emulator.core.runtime import Runtime
+from emulator.core.subapp import RuntimeDep
 
 Text = Annotated[JSONStr, StringConstraints(max_length=255)]
 Method = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Z]{1,16}$")]

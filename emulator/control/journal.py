@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from emulator.core.subapp import RuntimeDep
-from emulator.core.jsontypes import UTCDateTime
 from emulator.core.journal import JournalFilter
+from emulator.core.jsontypes import UTCDateTime
+from emulator.core.subapp import RuntimeDep
 
 
 class RecordedRequest(BaseModel):

@@ -8,10 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 import emulator
 from emulator.control.deps import Problem
-from emulator.core.subapp import RuntimeDep
-from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
 from emulator.core import snapshot
+from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
 from emulator.core.runtime import Runtime
+from emulator.core.subapp import RuntimeDep
 from emulator.core.tenancy import TenantRecord
 
 
