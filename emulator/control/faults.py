@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from emulator.control.deps import NOT_FOUND
 from emulator.core.faults import FaultRule
-from emulator.core.jsontypes import JSONFloat, JSONInt, JSONStr
+from emulator.core.jsontypes import JSONFloat, JSONStr, json_int
 from emulator.core.runtime import Runtime
 from emulator.core.subapp import RuntimeDep
 
@@ -32,18 +32,18 @@ class _RuleFields(BaseModel):
         description="`latency`: answer normally, late; `error`: the provider's own error body for `status`; "
         "`drop`: close the connection without an answer. `latency_ms`/`jitter_ms` delay every kind."
     )
-    status: JSONInt = Field(default=500, ge=400, le=599, description="The error's HTTP status (kind `error`)")
-    retry_after: JSONInt | None = Field(
-        default=None, ge=0, le=86400, description="`Retry-After` seconds; a 429 gets 1 unless the provider's body sets one"
+    status: json_int(400, 599) = Field(default=500, description="The error's HTTP status (kind `error`)")
+    retry_after: json_int(0, 86400) | None = Field(
+        default=None, description="`Retry-After` seconds; a 429 gets 1 unless the provider's body sets one"
     )
-    latency_ms: JSONInt = Field(default=0, ge=0, le=300_000, description="Fixed delay before answering")
-    jitter_ms: JSONInt = Field(default=0, ge=0, le=300_000, description="Plus a uniformly random delay up to this")
+    latency_ms: json_int(0, 300_000) = Field(default=0, description="Fixed delay before answering")
+    jitter_ms: json_int(0, 300_000) = Field(default=0, description="Plus a uniformly random delay up to this")
     probability: JSONFloat = Field(default=1.0, ge=0, le=1, description="Chance that a matching request is hit")
-    count: JSONInt | None = Field(
-        default=None, ge=1, le=1_000_000, description='Hit at most this many requests ("fail the next 2, then succeed")'
+    count: json_int(1, 1_000_000) | None = Field(
+        default=None, description='Hit at most this many requests ("fail the next 2, then succeed")'
     )
-    seed: JSONInt | None = Field(
-        default=None, ge=0, le=2**63 - 1, description="Seed of this rule's random choices (default: EMULATOR_SEED)"
+    seed: json_int(0, 2**53 - 1) | None = Field(
+        default=None, description="Seed of this rule's random choices (default: EMULATOR_SEED)"
     )
 
 
@@ -68,7 +68,7 @@ def router(runtime: Runtime) -> APIRouter:
         return FaultRuleOut.model_validate(rule, from_attributes=True)
 
     rules = APIRouter(prefix="/faults", tags=["Fault injection"])
-    RuleId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+    RuleId = Annotated[int, Path(ge=1, le=2**53 - 1)]
 
     @rules.post("", status_code=201, response_model=FaultRuleOut)
     def create_fault(body: FaultRuleIn, runtime: RuntimeDep) -> FaultRuleOut:

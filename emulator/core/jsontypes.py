@@ -47,9 +47,15 @@ def _storable(value: str) -> str:
     return value
 
 
-JSONInt = Annotated[int, BeforeValidator(_json_integer), Strict()]
-"""A JSON integer (``2`` or ``2.0``), never a string or boolean; 64-bit like a database column."""
-BigInt = Annotated[JSONInt, Field(ge=-(2**63), le=2**63 - 1)]
+def json_int(ge: int | None = None, le: int | None = None) -> Any:
+    """A JSON integer (``2`` or ``2.0``), never a string or boolean, within bounds. The bounds sit
+    inside the conversion so the JSON Schema states them as ``minimum``/``maximum``."""
+    return Annotated[int, Strict(), Field(ge=ge, le=le), BeforeValidator(_json_integer)]
+
+
+JSONInt = json_int()
+BigInt = json_int(-(2**53 - 1), 2**53 - 1)
+"""Any integer a database column and a JSON double both hold exactly."""
 JSONFloat = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 JSONBool = Annotated[bool, Strict()]
 JSONStr = Annotated[str, Strict(), Field(pattern=r"^[^\x00]*$"), AfterValidator(_storable)]
