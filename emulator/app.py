@@ -12,7 +12,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
 from emulator.control.router import build_app as build_control_app
+from emulator.core.faults import FaultInjection, quiet_dropped_connections
+from emulator.core.journal import RequestJournal
 from emulator.core.runtime import Runtime
+from emulator.core.traffic import Traffic, VirtualHosts, documentation_paths, virtual_host_prefixes
 from emulator.providers import load_providers
 from emulator.settings import Settings
 
@@ -66,6 +69,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await http_exception_handler(request, error)
 
     app.mount("/_emulator", build_control_app(runtime))
+    documentation = {}
     for provider in runtime.providers.values():
-        app.mount(provider.prefix, provider.build_app(runtime))
+        provider_app = provider.build_app(runtime)
+        documentation[provider.name] = documentation_paths(provider_app)
+        app.mount(provider.prefix, provider_app)
+
+    # Outermost first: the Host decides the provider, the journal records what the client saw
+    # (faults included), the faults act before the provider does.
+    traffic = Traffic(runtime.providers.values(), documentation)
+    app.add_middleware(FaultInjection, faults=runtime.faults, traffic=traffic, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestJournal, journal=runtime.journal, traffic=traffic, now=runtime.clock.now)
+    app.add_middleware(VirtualHosts, prefixes=virtual_host_prefixes(settings.virtual_hosts, runtime.providers))
+    quiet_dropped_connections()
     return app

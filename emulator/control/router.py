@@ -1,16 +1,21 @@
-"""``/_emulator``: the control plane for tests and operators (health, reset, clock)."""
+"""``/_emulator``: the control plane for tests and operators (health, reset, clock; the journal,
+fault rules and state snapshots have modules of their own)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, HTTPException, Query
+from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
-from emulator.core.http import BodyError, GuardedRoute
+from emulator.control import faults, journal, state
+from emulator.control.deps import BAD_BODY, Problem
+from emulator.core.http import BodyError, GuardedRoute, allowed_methods
+from emulator.core.journal import JournalFilter
 from emulator.core.runtime import Runtime
 from emulator.core.subapp import RuntimeDep, build_subapp
 
@@ -42,10 +47,6 @@ class TenantInfo(BaseModel):
 class ClockInfo(BaseModel):
     now: datetime = Field(description="The emulator's virtual now (UTC)")
     frozen: bool
-
-
-class Problem(BaseModel):
-    detail: str | list[dict] = Field(description="What was wrong with the request")
 
 
 def _string_only(value: object) -> object:
@@ -102,9 +103,12 @@ def reset(
     tenant: Annotated[str | None, Query(max_length=255, description="Only this tenant")] = None,
     provider: Annotated[str | None, Query(description="Only this provider")] = None,
 ) -> ResetResult:
-    """Put every tenant (or one) back to the default fixtures."""
+    """Put every tenant (or one) back to the default fixtures, and forget the fault rules and
+    journal entries of what was reset (rules that name no tenant survive a one-tenant reset)."""
     if provider is not None and provider not in runtime.providers:
         raise HTTPException(404, f"unknown provider {provider!r}")
+    runtime.faults.clear(provider=provider, tenant=tenant)
+    runtime.journal.clear(JournalFilter(provider=provider, tenant=tenant))
     return ResetResult(tenants_reset=runtime.tenants.reset(tenant=tenant, provider=provider))
 
 
@@ -174,7 +178,8 @@ def build_app(runtime: Runtime) -> FastAPI:
         runtime,
         "/_emulator",
         title="Number emulator control plane",
-        description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock.",
+        description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock, "
+        "the request journal, fault injection and state snapshots.",
     )
 
     @app.exception_handler(BodyError)
@@ -182,6 +187,14 @@ def build_app(runtime: Runtime) -> FastAPI:
         return JSONResponse({"detail": error.reason}, status_code=400)
 
     app.include_router(router)
+    for routes in (journal.router, faults.router(runtime), state.router(runtime)):
+        app.include_router(routes, responses=BAD_BODY)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Starlette's own 405 names only the first route's methods in Allow.
+        headers = {"Allow": allowed_methods(request)} if error.status_code == 405 else error.headers
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
     for provider in runtime.providers.values():
         if provider.control_router is not None:
             app.include_router(provider.control_router(), prefix=f"/{provider.name}", tags=[provider.title])

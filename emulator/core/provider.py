@@ -21,6 +21,16 @@ class TenantScoped(SQLModel):
 
 
 @dataclass(frozen=True)
+class TenantCredentials:
+    """Credentials that name a tenant, for test suites that want a fresh tenant per test."""
+
+    tenant: str
+    """The tenant the emulator files the requests under (journal, reset, snapshots)."""
+    fields: dict[str, str]
+    """The provider's own credential fields and values, e.g. the auth headers."""
+
+
+@dataclass(frozen=True)
 class Provider:
     name: str
     """Mount prefix and key, e.g. ``yay`` → ``/yay``."""
@@ -39,6 +49,9 @@ class Provider:
     generate: Callable[[Session, str, int, int, Runtime], int] | None = None
     """Add ``count`` realistic records to a tenant, deterministic under ``seed`` (session, tenant,
     count, seed, runtime); returns how many were added. Used by ``python -m emulator seed``."""
+    credentials_for: Callable[[str], TenantCredentials] | None = None
+    """Accepted credentials for a tenant derived from a unique name; the pytest plugin's
+    ``emulator_tenant`` fixture gives each test its own."""
 
     @property
     def prefix(self) -> str:

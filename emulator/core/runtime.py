@@ -1,4 +1,5 @@
-"""The emulator's state holder: settings, database, clock, tenants, providers, background work."""
+"""The emulator's state holder: settings, database, clock, tenants, providers, background work,
+the request journal and fault rules."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from emulator.core.auth import Credentials
 from emulator.core.background import BackgroundWork
 from emulator.core.clock import Clock
 from emulator.core.db import Database
+from emulator.core.faults import Faults
+from emulator.core.journal import Journal
 from emulator.core.provider import Provider
 from emulator.core.revision import SharedRevision
 from emulator.core.tenancy import Tenants
@@ -27,6 +30,8 @@ class Runtime:
         self.clock = Clock(self.db, on_change=self.revision.publish)
         self.tenants = Tenants(self)
         self.background = BackgroundWork(self.clock.now)
+        self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
+        self.faults = Faults(settings.seed)
 
     def start(self) -> None:
         self.db.create_all()

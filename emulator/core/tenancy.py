@@ -27,6 +27,20 @@ class TenantRecord(SQLModel, table=True):
     created_at: datetime
 
 
+TENANT_KEY = "emulator_tenant"
+"""Scope state key: the request's tenant, as the provider named it."""
+TENANT_GATE_KEY = "emulator_tenant_gate"
+"""Scope state key: a callable the fault middleware leaves for tenant rules; called once with the tenant."""
+
+
+def _note_tenant(request: Request, tenant: str) -> None:
+    state = request.scope.setdefault("state", {})
+    state[TENANT_KEY] = tenant
+    gate = state.pop(TENANT_GATE_KEY, None)
+    if gate is not None:
+        gate(tenant)
+
+
 class Tenants:
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
@@ -34,17 +48,17 @@ class Tenants:
         self._lock = threading.Lock()
 
     def enter(self, request: Request, provider: str, tenant: str) -> None:
-        """The one place a provider names the tenant of a request: seeds it if new and records it
-        on the request scope for the journal and fault rules."""
+        """The one place a provider names the tenant of a request: records it on the request scope
+        for the journal, lets tenant fault rules act (which may abort the request), and seeds the
+        tenant if new."""
+        _note_tenant(request, tenant)
         self.ensure(provider, tenant)
-        request.scope.setdefault("state", {})["emulator_tenant"] = tenant
 
     async def enter_async(self, request: Request, provider: str, tenant: str) -> None:
         """``enter`` for async dependencies: only a tenant's first request waits on a thread."""
-        if (provider, tenant) in self._known:
-            request.scope.setdefault("state", {})["emulator_tenant"] = tenant
-        else:
-            await run_in_threadpool(self.enter, request, provider, tenant)
+        _note_tenant(request, tenant)
+        if (provider, tenant) not in self._known:
+            await run_in_threadpool(self.ensure, provider, tenant)
 
     def ensure(self, provider: str, tenant: str) -> None:
         """Seed the tenant from the default fixtures the first time it is seen."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
-from emulator.core.provider import Provider
+from emulator.core.provider import Provider, TenantCredentials
 from emulator.core.runtime import Runtime
-from emulator.providers.yay import service
+from emulator.providers.yay import fake, service
 from emulator.providers.yay.errors import error_response
 from emulator.providers.yay.models import NumberAddress
 from emulator.providers.yay.router import build_app
@@ -14,6 +15,21 @@ from emulator.providers.yay.router import build_app
 
 def _seed_tenant(session: Session, tenant: str, runtime: Runtime) -> None:
     service.seed_tenant(session, tenant, runtime.fixture("yay")["number_addresses"])
+
+
+def _generate(session: Session, tenant: str, count: int, seed: int, _runtime: Runtime) -> int:
+    """Generated addresses on the reseller's own account, in one bulk insert."""
+    rows = [{"tenant": tenant, "account": "", **address} for address in fake.bulk_addresses(seed, count)]
+    if rows:
+        session.execute(insert(NumberAddress.__table__), rows)
+    return len(rows)
+
+
+def _credentials_for(name: str) -> TenantCredentials:
+    """The reseller is the tenant; user and password are any non-empty values."""
+    return TenantCredentials(
+        tenant=name, fields={"X-Auth-Reseller": name, "X-Auth-User": "test-user", "X-Auth-Password": "test-password"}
+    )
 
 
 PROVIDER = Provider(
@@ -24,4 +40,6 @@ PROVIDER = Provider(
     tables=(NumberAddress,),
     error_response=error_response,
     hosts=("api.yay.com",),
+    generate=_generate,
+    credentials_for=_credentials_for,
 )

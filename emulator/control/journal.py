@@ -1,0 +1,83 @@
+"""``/_emulator/requests``: the request journal (every provider request and its answer)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from emulator.core.journal import JournalFilter
+from emulator.core.jsontypes import UTCDateTime
+from emulator.core.subapp import RuntimeDep
+
+
+class RecordedRequest(BaseModel):
+    id: int = Field(description="Increases by one per recorded request")
+    time: datetime = Field(description="When the request arrived, on the emulator's virtual clock")
+    provider: str
+    tenant: str | None = Field(description="The tenant its credentials named (null before or without auth)")
+    method: str
+    path: str = Field(description="The path below the provider prefix (the real API's path)", examples=["/voip/number-address"])
+    query: str = Field(description="The raw query string")
+    request_headers: dict[str, str] = Field(description="Lower-case names, as sent (credentials included)")
+    request_body: str = Field(description="UTF-8 text; cut at EMULATOR_JOURNAL_BODY_BYTES")
+    request_body_truncated: bool
+    status: int | None = Field(description="The status answered; null when a fault dropped the connection")
+    response_headers: dict[str, str]
+    response_body: str
+    response_body_truncated: bool
+    duration_ms: float
+    fault_id: int | None = Field(description="The fault rule that shaped the answer, if any")
+
+
+class RequestCount(BaseModel):
+    count: int
+
+
+class Cleared(BaseModel):
+    cleared: int
+
+
+def _filter(
+    provider: Annotated[str | None, Query(max_length=64, description="Only this provider's requests")] = None,
+    tenant: Annotated[str | None, Query(max_length=255, description="Only this tenant's requests")] = None,
+    method: Annotated[str | None, Query(max_length=16, description="Only this method")] = None,
+    path: Annotated[
+        str | None,
+        Query(max_length=1000, description="Glob on the path below the provider prefix: `*` any run of characters, `?` one"),
+    ] = None,
+    since: Annotated[UTCDateTime | None, Query(description="Arrived at or after this instant (virtual clock; UTC if no offset)")] = None,
+    until: Annotated[UTCDateTime | None, Query(description="Arrived at or before this instant")] = None,
+    status: Annotated[int | None, Query(ge=0, le=999, description="Only answers with this status")] = None,
+) -> JournalFilter:
+    return JournalFilter(provider=provider, tenant=tenant, method=method, path=path, since=since, until=until, status=status)
+
+
+FilterDep = Annotated[JournalFilter, Depends(_filter)]
+
+router = APIRouter(prefix="/requests", tags=["Request journal"])
+
+
+@router.get("", response_model=list[RecordedRequest])
+def list_requests(
+    runtime: RuntimeDep,
+    query: FilterDep,
+    limit: Annotated[int | None, Query(ge=1, le=1_000_000, description="Only the most recent N matches")] = None,
+) -> list[RecordedRequest]:
+    """Recorded provider requests, oldest first. The journal keeps the last EMULATOR_JOURNAL_SIZE
+    requests in memory (oldest dropped first); it is empty after a restart."""
+    return [RecordedRequest.model_validate(entry, from_attributes=True) for entry in runtime.journal.find(query, limit)]
+
+
+@router.get("/count", response_model=RequestCount)
+def count_requests(runtime: RuntimeDep, query: FilterDep) -> RequestCount:
+    """How many recorded requests match: "was this called N times"."""
+    return RequestCount(count=runtime.journal.count(query))
+
+
+@router.delete("", response_model=Cleared)
+def clear_requests(runtime: RuntimeDep, query: FilterDep) -> Cleared:
+    """Forget the matching recorded requests (all of them without filters)."""
+    return Cleared(cleared=runtime.journal.clear(query))

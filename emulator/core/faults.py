@@ -1,0 +1,263 @@
+"""Fault injection: rules that make matching provider requests slow, fail with the provider's own
+error body, or lose their connection, with a probability and an optional count.
+
+A rule matches on provider, method, a glob of the path below the provider prefix, and tenant.
+Rules without a tenant are decided at the door, before the provider sees the request. The tenant
+is only known once the provider has read the credentials, so tenant rules are decided then: the
+middleware leaves a gate in the request scope that ``Tenants.enter`` calls with the tenant (every
+provider calls it once per request). A fault decided there aborts the handler before it touches
+state; the middleware then answers for it. So no provider needs its own hook, and a tenant rule
+applies exactly to requests that authenticate as that tenant.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import random
+import threading
+from dataclasses import dataclass, field
+
+import anyio
+
+from emulator.core.journal import DROPPED_KEY, FAULT_KEY, path_matches
+from emulator.core.tenancy import TENANT_GATE_KEY
+from emulator.core.traffic import Traffic
+
+LATENCY, ERROR, DROP = "latency", "error", "drop"
+DEFAULT_RETRY_AFTER_SECONDS = 1
+
+
+class InjectedFault(Exception):
+    """Raised through the provider's handler when a tenant rule fires: its work must not happen."""
+
+    def __init__(self, fault: Fault) -> None:
+        super().__init__(f"fault rule {fault.rule_id}")
+        self.fault = fault
+
+
+class ConnectionDropped(Exception):
+    """Ends a request whose connection a fault rule drops."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What one firing of a rule does to one request."""
+
+    rule_id: int
+    kind: str
+    status: int
+    retry_after: int | None
+    delay_seconds: float
+
+
+@dataclass
+class FaultRule:
+    id: int
+    kind: str
+    provider: str | None = None
+    method: str | None = None
+    path: str | None = None
+    tenant: str | None = None
+    status: int = 500
+    retry_after: int | None = None
+    latency_ms: int = 0
+    jitter_ms: int = 0
+    probability: float = 1.0
+    count: int | None = None
+    seed: int | None = None
+    fired: int = 0
+    _random: random.Random = field(default_factory=random.Random, repr=False)
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.count is None else self.count - self.fired
+
+    def matches(self, provider: str, method: str, path: str) -> bool:
+        return (
+            self.remaining != 0
+            and (self.provider is None or self.provider == provider)
+            and (self.method is None or self.method == method)
+            and path_matches(self.path, path)
+        )
+
+    def roll(self) -> Fault | None:
+        """Whether the rule fires for this request (its own random stream, so a seeded rule is
+        reproducible whatever other rules do)."""
+        if self.remaining == 0 or self._random.random() >= self.probability:
+            return None
+        self.fired += 1
+        delay = (self.latency_ms + self._random.uniform(0, self.jitter_ms)) / 1000
+        return Fault(self.id, self.kind, self.status, self.retry_after, delay)
+
+
+class Faults:
+    def __init__(self, default_seed: int | None) -> None:
+        self._default_seed = default_seed
+        self._rules: list[FaultRule] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    @property
+    def active(self) -> bool:
+        return bool(self._rules)
+
+    def add(self, **spec) -> FaultRule:
+        with self._lock:
+            rule = FaultRule(id=next(self._ids), **spec)
+            if rule.seed is not None:
+                rule._random = random.Random(rule.seed)
+            elif self._default_seed is not None:
+                # Under the global seed each rule still gets a stream of its own, reproducibly.
+                rule._random = random.Random(f"{self._default_seed}:{rule.id}")
+            self._rules.append(rule)
+            return rule
+
+    def list(self) -> list[FaultRule]:
+        with self._lock:
+            return list(self._rules)
+
+    def get(self, rule_id: int) -> FaultRule | None:
+        with self._lock:
+            return next((rule for rule in self._rules if rule.id == rule_id), None)
+
+    def remove(self, rule_id: int) -> FaultRule | None:
+        with self._lock:
+            rule = next((rule for rule in self._rules if rule.id == rule_id), None)
+            if rule is not None:
+                self._rules.remove(rule)
+            return rule
+
+    def clear(self, provider: str | None = None, tenant: str | None = None) -> int:
+        """Remove every rule, or those of one provider and/or one tenant."""
+        with self._lock:
+            kept = [
+                rule
+                for rule in self._rules
+                if (provider is not None and rule.provider != provider) or (tenant is not None and rule.tenant != tenant)
+            ]
+            removed = len(self._rules) - len(kept)
+            self._rules = kept
+            return removed
+
+    def candidates(self, provider: str, method: str, path: str) -> list[FaultRule]:
+        with self._lock:
+            return [rule for rule in self._rules if rule.matches(provider, method, path)]
+
+    def decide(self, rules: list[FaultRule]) -> Fault | None:
+        """The first of the rules (in creation order) that fires."""
+        with self._lock:
+            for rule in rules:
+                fault = rule.roll()
+                if fault is not None:
+                    return fault
+        return None
+
+
+class _DropLogFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
+
+def quiet_dropped_connections() -> None:
+    """A dropped connection is a test's request, not a server error: keep it out of the error log."""
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(existing, _DropLogFilter) for existing in logger.filters):
+        logger.addFilter(_DropLogFilter())
+
+
+class FaultInjection:
+    """ASGI middleware applying the fault rules to provider requests."""
+
+    def __init__(self, app, faults: Faults, traffic: Traffic, max_body_bytes: int) -> None:
+        self.app = app
+        self._faults = faults
+        self._traffic = traffic
+        self._max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        target = self._traffic.classify(scope) if scope["type"] == "http" and self._faults.active else None
+        rules = self._faults.candidates(target.provider.name, scope["method"], target.path) if target else []
+        if not rules:
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        body = _BodyTracker(receive)
+        fault = self._faults.decide([rule for rule in rules if rule.tenant is None])
+        if fault is not None:
+            state[FAULT_KEY] = fault.rule_id
+            await anyio.sleep(fault.delay_seconds)
+            if fault.kind == LATENCY:
+                await self.app(scope, receive, send)
+            else:
+                await self._answer(fault, target.provider, scope, body, send)
+            return
+        tenant_rules = [rule for rule in rules if rule.tenant is not None]
+        if not tenant_rules:
+            await self.app(scope, receive, send)
+            return
+
+        decided: list[Fault] = []
+
+        def gate(tenant: str) -> None:
+            fault = self._faults.decide([rule for rule in tenant_rules if rule.tenant == tenant])
+            if fault is not None:
+                decided.append(fault)
+                state[FAULT_KEY] = fault.rule_id
+                if fault.kind != LATENCY:
+                    raise InjectedFault(fault)
+
+        async def gated_send(message) -> None:
+            if decided:
+                if decided[0].kind != LATENCY:
+                    return  # the provider app's own error page for the aborted handler is not sent
+                if message["type"] == "http.response.start":
+                    await anyio.sleep(decided[0].delay_seconds)
+            await send(message)
+
+        state[TENANT_GATE_KEY] = gate
+        try:
+            await self.app(scope, body.receive, gated_send)
+        except InjectedFault as injected:
+            await anyio.sleep(injected.fault.delay_seconds)
+            await self._answer(injected.fault, target.provider, scope, body, send)
+
+    async def _answer(self, fault: Fault, provider, scope, body: _BodyTracker, send) -> None:
+        # Read the body first (within the usual limit), as a real server does before failing, so
+        # the client finishes sending and the journal sees what it sent.
+        await body.drain(self._max_body_bytes)
+        if fault.kind == DROP:
+            scope["state"][DROPPED_KEY] = True
+            try:
+                # uvicorn writes nothing for a status line it cannot print and, when the app then
+                # fails, closes the connection: the client sees it drop with no response at all.
+                await send({"type": "http.response.start", "status": 0, "headers": []})
+            except Exception:
+                pass
+            raise ConnectionDropped(f"fault rule {fault.rule_id} dropped the connection")
+        response = provider.error_response(fault.status)
+        if fault.retry_after is not None:
+            response.headers["Retry-After"] = str(fault.retry_after)
+        elif fault.status == 429 and "retry-after" not in response.headers:
+            response.headers["Retry-After"] = str(DEFAULT_RETRY_AFTER_SECONDS)
+        await response(scope, body.receive, send)
+
+
+class _BodyTracker:
+    """Knows whether the request body has been read to its end, so it is drained only once."""
+
+    def __init__(self, receive) -> None:
+        self._receive = receive
+        self.complete = False
+
+    async def receive(self):
+        message = await self._receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            self.complete = True
+        return message
+
+    async def drain(self, limit: int) -> None:
+        size = 0
+        while not self.complete and size <= limit:
+            message = await self.receive()
+            size += len(message.get("body", b""))

@@ -1,0 +1,166 @@
+"""State snapshots: every tenant's rows (or one tenant's), the tenant registry and the clock, as
+versioned JSON, and their exact restoration.
+
+The tables come from the providers' ``tables`` plus ``CORE_TABLES``, so a new provider or a new
+tenant-keyed core table is exported without a special case. Rows are written column by column as
+JSON-safe values (dates and datetimes as ISO text, datetimes in UTC) and read back through a
+pydantic model derived from the same columns, so a restore accepts exactly what an export holds.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from enum import Enum
+from types import NoneType, UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+from sqlalchemy import Integer, delete, insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel
+
+from emulator.core.clock import ClockState
+from emulator.core.jsontypes import BigInt, JSONBool, JSONDate, JSONFloat, JSONStr, UTCDateTime
+from emulator.core.provider import TenantScoped
+from emulator.core.runtime import Runtime
+from emulator.core.tenancy import TenantRecord
+
+FORMAT = "number-emulator-state"
+VERSION = 1
+
+CORE_TABLES: tuple[type[TenantScoped], ...] = ()
+"""Tenant-keyed tables of the core (not of one provider) whose rows are tenant state, in the same
+order as a provider's ``tables`` (children before parents)."""
+
+
+class SnapshotConflict(Exception):
+    """The snapshot is well-formed but cannot be restored as it is (duplicate keys, rows outside its scope)."""
+
+
+def state_tables(runtime: Runtime) -> list[type[SQLModel]]:
+    """Every table a snapshot holds, children before parents."""
+    return [table for provider in runtime.providers.values() for table in provider.tables] + list(CORE_TABLES)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _rows(session: Session, model: type[SQLModel], tenant: str | None) -> list[dict[str, Any]]:
+    table = model.__table__
+    statement = select(table).order_by(*table.primary_key.columns)
+    if tenant is not None:
+        statement = statement.where(table.c.tenant == tenant)
+    columns = [column.key for column in table.columns]
+    return [{key: _json_value(value) for key, value in zip(columns, row)} for row in session.execute(statement)]
+
+
+def export_state(runtime: Runtime, tenant: str | None = None) -> dict[str, Any]:
+    """The whole state, or one tenant's (then without the clock, which every tenant shares)."""
+    import emulator
+
+    with runtime.db.session() as session:
+        clock = None
+        if tenant is None:
+            state = session.get(ClockState, 1) or ClockState()
+            clock = {"offset_seconds": state.offset_seconds, "frozen_at": _json_value(state.frozen_at)}
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "emulator": emulator.__version__,
+            "tenant": tenant,
+            "clock": clock,
+            "tenants": _rows(session, TenantRecord, tenant),
+            "tables": {model.__tablename__: _rows(session, model, tenant) for model in state_tables(runtime)},
+        }
+
+
+def restore_state(runtime: Runtime, snapshot: BaseModel) -> int:
+    """Replace the snapshot's scope (everything, or its one tenant) with its rows, in one
+    transaction. Returns how many rows were written."""
+    tenant: str | None = snapshot.tenant
+    tables = state_tables(runtime)
+    rows_by_table = {model: [row.model_dump() for row in getattr(snapshot.tables, model.__tablename__)] for model in tables}
+    records = [record.model_dump() for record in snapshot.tenants]
+    if tenant is not None:
+        strays = [row for rows in [records, *rows_by_table.values()] for row in rows if row["tenant"] != tenant]
+        if strays:
+            raise SnapshotConflict(f"the snapshot is of tenant {tenant!r} but holds rows of tenant {strays[0]['tenant']!r}")
+    written = 0
+    with runtime.db.session() as session:
+        for model in [*tables, TenantRecord]:
+            statement = delete(model.__table__)
+            if tenant is not None:
+                statement = statement.where(model.__table__.c.tenant == tenant)
+            session.execute(statement)
+        try:
+            for model, rows in [(TenantRecord, records), *reversed(list(rows_by_table.items()))]:
+                if rows:
+                    session.execute(insert(model.__table__), rows)
+                    written += len(rows)
+        except IntegrityError as error:
+            session.rollback()
+            raise SnapshotConflict(f"the snapshot breaks a uniqueness rule: {error.orig}") from None
+        if snapshot.clock is not None:
+            clock = session.get(ClockState, 1) or ClockState(id=1)
+            clock.offset_seconds = snapshot.clock.offset_seconds
+            clock.frozen_at = snapshot.clock.frozen_at
+            session.add(clock)
+        _catch_up_sequences(session, tables)
+        session.commit()
+    runtime.clock.load()
+    runtime.tenants.forget()
+    runtime.revision.publish()  # other processes on the same database drop their caches too
+    return written
+
+
+def _catch_up_sequences(session: Session, tables: list[type[SQLModel]]) -> None:
+    """Rows came with their ids; PostgreSQL's id sequences must move past them (SQLite's need not)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model in tables:
+        keys = list(model.__table__.primary_key.columns)
+        if len(keys) == 1 and isinstance(keys[0].type, Integer):
+            name, key = model.__tablename__, keys[0].name
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', '{key}'), "
+                    f"coalesce((SELECT max({key}) FROM {name}), 0) + 1, false)"
+                )
+            )
+
+
+# The document's shape, derived from the tables.
+
+def _column_type(annotation: Any, column) -> Any:
+    if annotation is bool:
+        return JSONBool
+    if annotation is int:
+        return BigInt
+    if annotation is float:
+        return JSONFloat
+    if annotation is str:
+        return Annotated[JSONStr, Field(max_length=getattr(column.type, "length", None))]
+    if annotation is date:
+        return JSONDate
+    if annotation is datetime:
+        return UTCDateTime
+    return annotation
+
+
+def row_model(model: type[SQLModel]) -> type[BaseModel]:
+    """A pydantic model of one row as exported: every column, typed as strictly as the column."""
+    fields: dict[str, Any] = {}
+    for column in model.__table__.columns:
+        annotation = model.model_fields[column.key].annotation
+        if get_origin(annotation) in (Union, UnionType):
+            annotation = next(arg for arg in get_args(annotation) if arg is not NoneType)
+        typed = _column_type(annotation, column)
+        fields[column.key] = (typed | None, None) if column.nullable else (typed, ...)
+    return create_model(f"{model.__name__}Row", __config__=ConfigDict(extra="forbid"), **fields)

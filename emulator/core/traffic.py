@@ -1,0 +1,87 @@
+"""Which provider a request is for: shared by virtual-host routing, the journal and fault rules.
+
+Everything here is pure ASGI (no ``BaseHTTPMiddleware``), so bodies stream through untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+
+from emulator.core.provider import Provider
+
+CONTROL_PREFIX = "/_emulator"
+
+
+@dataclass(frozen=True)
+class ProviderRequest:
+    provider: Provider
+    path: str
+    """The path below the provider's prefix: the real API's path, e.g. ``/voip/number-address``."""
+
+
+def documentation_paths(app: FastAPI) -> frozenset[str]:
+    """A sub-app's own OpenAPI document and Swagger UI paths: served by the emulator, not the
+    provider, so never journaled or faulted."""
+    paths = (app.openapi_url, app.docs_url, app.redoc_url, app.docs_url and app.swagger_ui_oauth2_redirect_url)
+    return frozenset(path for path in paths if path)
+
+
+class Traffic:
+    def __init__(self, providers: Iterable[Provider], documentation: dict[str, frozenset[str]]) -> None:
+        self._providers = {provider.name: provider for provider in providers}
+        self._documentation = documentation
+
+    def classify(self, scope: dict) -> ProviderRequest | None:
+        """The provider a request's path belongs to, or None for the control plane, the index and
+        the providers' documentation pages."""
+        path: str = scope["path"]
+        provider = self._providers.get(path[1:].split("/", 1)[0]) if path.startswith("/") else None
+        if provider is None:
+            return None
+        below = path[len(provider.prefix) :] or "/"
+        if below in self._documentation.get(provider.name, ()):
+            return None
+        return ProviderRequest(provider, below)
+
+
+def request_host(scope: dict) -> str:
+    """The ``Host`` header's name, lower-case, without port or trailing dot."""
+    for name, value in scope.get("headers", ()):
+        if name == b"host":
+            host = value.decode("latin-1").strip().lower()
+            if host.startswith("["):  # IPv6 literal
+                return host.split("]", 1)[0] + "]"
+            return host.rsplit(":", 1)[0].rstrip(".") if ":" in host else host.rstrip(".")
+    return ""
+
+
+class VirtualHosts:
+    """A request whose ``Host`` is a provider's real API host goes to that provider without the
+    prefix, so a container reachable under that name needs no base-URL change in the client. The
+    control plane stays reachable on every host."""
+
+    def __init__(self, app, prefixes: dict[str, str]) -> None:
+        self.app = app
+        self._prefixes = prefixes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and self._prefixes:
+            prefix = self._prefixes.get(request_host(scope))
+            path = scope["path"]
+            if prefix is not None and path != CONTROL_PREFIX and not path.startswith(CONTROL_PREFIX + "/"):
+                raw_path = scope.get("raw_path") or path.encode()
+                scope = {**scope, "path": prefix + path, "raw_path": prefix.encode() + raw_path}
+        await self.app(scope, receive, send)
+
+
+def virtual_host_prefixes(configured: dict[str, str] | None, providers: dict[str, Provider]) -> dict[str, str]:
+    """Host → provider prefix, from the setting or, when unset, each provider's real hosts."""
+    if configured is None:
+        return {host.lower(): provider.prefix for provider in providers.values() for host in provider.hosts}
+    unknown = sorted(set(configured.values()) - set(providers))
+    if unknown:
+        raise ValueError(f"EMULATOR_VIRTUAL_HOSTS names unknown providers: {', '.join(unknown)}")
+    return {host.lower().rstrip("."): providers[name].prefix for host, name in configured.items()}

@@ -1,0 +1,99 @@
+"""The pytest plugin, used exactly as the README shows: its example test file, run by pytest in a
+separate process, in a folder of its own."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from importlib.metadata import entry_points
+
+from tests.support import ROOT
+
+EXAMPLE_START = "# test_addresses.py"
+
+
+def readme_example() -> str:
+    """The example test file from the README (or from the section it is merged from)."""
+    for document in (ROOT / "README.md", ROOT / "docs" / "testing.md"):
+        text = document.read_text(encoding="utf-8") if document.exists() else ""
+        for block in re.findall(r"```python\n(.*?)```", text, flags=re.S):
+            if block.startswith(EXAMPLE_START):
+                return block
+    raise AssertionError("the README has no complete plugin example")
+
+
+def plugin_installed() -> bool:
+    return any(entry.value == "emulator.pytest_plugin" for entry in entry_points(group="pytest11"))
+
+
+def run_pytest(folder, *args: str) -> subprocess.CompletedProcess:
+    # Installed, the plugin loads by its entry point, exactly as for a user; from a bare checkout
+    # it is named explicitly.
+    plugin = [] if plugin_installed() else ["-p", "emulator.pytest_plugin"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("NUMBER_EMULATOR_URL", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin, *args]
+    return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_readme_example_passes(tmp_path):
+    (tmp_path / "test_addresses.py").write_text(readme_example(), encoding="utf-8")
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stdout
+
+
+def test_example_fails_when_the_emulator_misbehaves(tmp_path):
+    """The example's assertions can fail: with every POST failing, the retries run out."""
+    example = readme_example().replace('count=2)', 'count=3)')
+    (tmp_path / "test_addresses.py").write_text(example, encoding="utf-8")
+    result = run_pytest(tmp_path, "-k", "retries")
+    assert result.returncode == 1 and "500 Internal Server Error" in result.stdout
+
+
+def test_tests_get_their_own_tenants_and_no_leftovers(tmp_path):
+    (tmp_path / "test_isolation.py").write_text(
+        '''
+import httpx
+
+seen = []
+
+
+def test_first(number_emulator, emulator_tenant):
+    seen.append(emulator_tenant.tenant("yay"))
+    headers = emulator_tenant.credentials("yay")
+    url = emulator_tenant.base_url("yay") + "/voip/number-address/31347d42-00bd-44a5-9b5c-20dc4197a2f6"
+    assert httpx.delete(url, headers=headers).status_code == 200
+    emulator_tenant.add_fault("yay", kind="error", status=503)
+
+
+def test_second(number_emulator, emulator_tenant):
+    assert emulator_tenant.tenant("yay") not in seen
+    # The first test's tenant was reset: its state, fault rules and journal entries are gone.
+    assert number_emulator.requests(tenant=seen[0]) == []
+    assert number_emulator.faults() == []
+    assert number_emulator.url("yay").startswith("http://127.0.0.1:")
+''',
+        encoding="utf-8",
+    )
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_plugin_import_is_cheap():
+    """It loads in every pytest run of anyone who installs the package: pytest only, no emulator."""
+    code = (
+        "import sys, time; import pytest; started = time.perf_counter(); import emulator.pytest_plugin; "
+        "print(sorted(m for m in sys.modules if m.startswith(('emulator.', 'fastapi', 'sqlmodel', 'httpx', 'uvicorn'))))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['emulator.pytest_plugin']"
+
+
+def test_entry_point_is_declared():
+    assert '[project.entry-points.pytest11]\nnumber_emulator = "emulator.pytest_plugin"' in (
+        ROOT / "pyproject.toml"
+    ).read_text(encoding="utf-8")
