@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from emulator.core.provider import Provider
+from emulator.core.provider import Provider, TenantCredentials
 from emulator.core.runtime import Runtime
 from emulator.providers.cloudlx import service
 from emulator.providers.cloudlx.errors import error_response
@@ -28,6 +28,13 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Run
     return added
 
 
+def _credentials_for(name: str) -> TenantCredentials:
+    """The OAuth client is the tenant: exchange these at ``/api/oauth2/access-token`` for a token."""
+    return TenantCredentials(
+        tenant=name, fields={"grant_type": "client_credentials", "client_id": name, "client_secret": "test-secret"}
+    )
+
+
 PROVIDER = Provider(
     name="cloudlx",
     title="CloudLX API",
@@ -38,4 +45,5 @@ PROVIDER = Provider(
     error_response=error_response,
     hosts=("cloudlx.epsilontel.com",),
     generate=_generate,
+    credentials_for=_credentials_for,
 )

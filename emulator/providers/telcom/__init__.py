@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from emulator.core.provider import Provider
+from emulator.core.provider import Provider, TenantCredentials
 from emulator.core.runtime import Runtime
 from emulator.providers.telcom import fake, service
 from emulator.providers.telcom.control import control_router
@@ -22,6 +22,11 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Run
     return service.insert_numbers(session, tenant, fake.fake_numbers(seed, count, destinations))
 
 
+def _credentials_for(name: str) -> TenantCredentials:
+    """The token is the tenant (a Telcom unit); the secret is any non-empty value."""
+    return TenantCredentials(tenant=name, fields={"X-Auth-Token": name, "X-Auth-Secret": "test-secret"})
+
+
 PROVIDER = Provider(
     name="telcom",
     title="Telcom Voice API",
@@ -31,4 +36,5 @@ PROVIDER = Provider(
     error_response=error_response,
     control_router=control_router,
     generate=_generate,
+    credentials_for=_credentials_for,
 )
