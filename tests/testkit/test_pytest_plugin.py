@@ -15,12 +15,11 @@ EXAMPLE_START = "# test_addresses.py"
 
 
 def readme_example() -> str:
-    """The example test file from the README (or from the section it is merged from)."""
-    for document in (ROOT / "README.md", ROOT / "docs" / "testing.md"):
-        text = document.read_text(encoding="utf-8") if document.exists() else ""
-        for block in re.findall(r"```python\n(.*?)```", text, flags=re.S):
-            if block.startswith(EXAMPLE_START):
-                return block
+    """The example test file from the README."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for block in re.findall(r"```python\n(.*?)```", text, flags=re.S):
+        if block.startswith(EXAMPLE_START):
+            return block
     raise AssertionError("the README has no complete plugin example")
 
 
