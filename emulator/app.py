@@ -15,7 +15,12 @@ from emulator.control.router import build_app as build_control_app
 from emulator.core.faults import FaultInjection, quiet_dropped_connections
 from emulator.core.journal import RequestJournal
 from emulator.core.runtime import Runtime
-from emulator.core.traffic import Traffic, VirtualHosts, documentation_paths, virtual_host_prefixes
+from emulator.core.traffic import (
+    Traffic,
+    VirtualHosts,
+    documentation_paths,
+    virtual_host_prefixes,
+)
 from emulator.providers import load_providers
 from emulator.settings import Settings
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
@@ -16,6 +16,7 @@ from emulator.control import faults, journal, state
 from emulator.control.deps import BAD_BODY, Problem
 from emulator.core.http import BodyError, GuardedRoute, allowed_methods
 from emulator.core.journal import JournalFilter
+from emulator.core.jsontypes import JSONFloat, UTCDateTime
 from emulator.core.runtime import Runtime
 from emulator.core.subapp import RuntimeDep, build_subapp
 
@@ -49,22 +50,10 @@ class ClockInfo(BaseModel):
     frozen: bool
 
 
-def _string_only(value: object) -> object:
-    if not isinstance(value, str):
-        raise ValueError("must be an ISO 8601 date-time string")
-    return value
-
-
-def _number_only(value: object) -> object:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("must be a JSON number")
-    return value
-
-
 class ClockAdvance(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    seconds: Annotated[float, BeforeValidator(_number_only)] = Field(
+    seconds: JSONFloat = Field(
         ge=0, le=10 * 365 * 86400, description="How far to move the clock forward (at most ten years at a time)"
     )
 
@@ -72,7 +61,7 @@ class ClockAdvance(BaseModel):
 class ClockSet(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    now: Annotated[datetime, BeforeValidator(_string_only)] = Field(
+    now: UTCDateTime = Field(
         description="The instant to jump to, ISO 8601 (UTC when no offset is given)"
     )
 

@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime, timezone
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, Strict
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -59,6 +59,16 @@ BigInt = json_int(-(2**53 - 1), 2**53 - 1)
 JSONFloat = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 JSONBool = Annotated[bool, Strict()]
 JSONStr = Annotated[str, Strict(), Field(pattern=r"^[^\x00]*$"), AfterValidator(_storable)]
+
+
+def json_text(min_length: int = 0, max_length: int = 255) -> Any:
+    """A JSON string a database column holds: bounded, no NUL, valid Unicode."""
+    bounds = StringConstraints(min_length=min_length or None, max_length=max_length, pattern=r"^[^\x00]*$")
+    return Annotated[str, Strict(), bounds, AfterValidator(_storable)]
+
+
+Text = json_text()
+RequiredText = json_text(min_length=1)
 JSONDate = Annotated[date, BeforeValidator(_iso_text)]
 UTCDateTime = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_utc)]
 """ISO text only; an instant without offset is UTC; stored and compared in UTC."""

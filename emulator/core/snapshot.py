@@ -20,7 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from emulator.core.clock import ClockState
-from emulator.core.jsontypes import BigInt, JSONBool, JSONDate, JSONFloat, JSONStr, UTCDateTime
+from emulator.core.jsontypes import (
+    BigInt,
+    JSONBool,
+    JSONDate,
+    JSONFloat,
+    JSONStr,
+    UTCDateTime,
+)
 from emulator.core.provider import TenantScoped
 from emulator.core.runtime import Runtime
 from emulator.core.tenancy import TenantRecord

@@ -16,9 +16,8 @@ from pydantic import (
     field_validator,
 )
 
-# Every string is bounded; NUL is refused because no database column can hold it.
-Text = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\x00]*$")]
-RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
+from emulator.core.jsontypes import RequiredText, Text
+
 Digits = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,15}$")]
 NumberUuid = Annotated[str, StringConstraints(min_length=1, max_length=36, pattern=r"^[^\x00]*$")]
 

@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
 import phonenumbers
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictInt,
-    StringConstraints,
-)
+from pydantic import BaseModel, ConfigDict, Field
 
-# Every string is bounded; NUL is refused because no database column can hold it.
-Text = Annotated[str, StringConstraints(max_length=255, pattern=r"^[^\x00]*$")]
-RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=r"^[^\x00]*$")]
+from emulator.core.jsontypes import JSONBool, RequiredText, Text, json_int
 
-
-def _integral_number(value: object) -> object:
-    """JSON (and JSON Schema) make no difference between 2 and 2.0; booleans stay refused."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
+TypeId = json_int(1, 2)
 CountryCode = Literal[tuple(sorted(phonenumbers.SUPPORTED_REGIONS))]  # type: ignore[valid-type]
 
 
 class AddressIn(BaseModel):
     """The POST and PUT body: every documented field, required (PUT replaces the whole object)."""
 
-    model_config = ConfigDict(strict=True, extra="ignore")
+    model_config = ConfigDict(extra="ignore")
 
     city: RequiredText = Field(description="Village or area within a town, and the town")
     country_code: CountryCode = Field(description="The Countries 2 letter ISO Code")
@@ -40,7 +26,7 @@ class AddressIn(BaseModel):
     forename: Text = Field(
         description="The first name of the person this address is for. Required for Individual addresses only"
     )
-    is_default: bool = Field(description="Whether or not this is the default number address for this Reseller")
+    is_default: JSONBool = Field(description="Whether or not this is the default number address for this Reseller")
     name: RequiredText = Field(
         description="The surname of the person this address is for if an Individual address. "
         "The Business Name if a Business address"
@@ -53,9 +39,7 @@ class AddressIn(BaseModel):
     title: Text = Field(
         description="The title of the person this address is for. Required for Individual addresses only"
     )
-    type_id: Annotated[StrictInt, BeforeValidator(_integral_number)] = Field(
-        ge=1, le=2, description="What type of address is this, Use 1 for an individual, 2 for a business"
-    )
+    type_id: TypeId = Field(description="What type of address is this, Use 1 for an individual, 2 for a business")
 
 
 class _AddressOutFields(BaseModel):
