@@ -10,6 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 import emulator
+from emulator.control.callbacks import router as callbacks_router
+from emulator.control.problem import INPUT_ERRORS, Problem
 from emulator.core.http import BodyError, GuardedRoute
 from emulator.core.runtime import Runtime
 from emulator.core.subapp import RuntimeDep, build_subapp
@@ -44,10 +46,6 @@ class ClockInfo(BaseModel):
     frozen: bool
 
 
-class Problem(BaseModel):
-    detail: str | list[dict] = Field(description="What was wrong with the request")
-
-
 def _string_only(value: object) -> object:
     if not isinstance(value, str):
         raise ValueError("must be an ISO 8601 date-time string")
@@ -79,7 +77,7 @@ class ClockSet(BaseModel):
 # Every route may refuse its input; bodies go through the shared guard (size, content type, JSON).
 router = APIRouter(
     route_class=GuardedRoute,
-    responses={400: {"model": Problem, "description": "Unreadable body"}, 422: {"model": Problem, "description": "Invalid input"}},
+    responses=INPUT_ERRORS,
 )
 
 
@@ -174,7 +172,7 @@ def build_app(runtime: Runtime) -> FastAPI:
         runtime,
         "/_emulator",
         title="Number emulator control plane",
-        description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock.",
+        description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock, callback deliveries.",
     )
 
     @app.exception_handler(BodyError)
@@ -182,6 +180,7 @@ def build_app(runtime: Runtime) -> FastAPI:
         return JSONResponse({"detail": error.reason}, status_code=400)
 
     app.include_router(router)
+    app.include_router(callbacks_router)
     for provider in runtime.providers.values():
         if provider.control_router is not None:
             app.include_router(provider.control_router(), prefix=f"/{provider.name}", tags=[provider.title])

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from emulator.core.auth import Credentials
-from emulator.core.background import BackgroundWork
+from emulator.core.background import DISPATCH_ORDER, BackgroundWork
+from emulator.core.callbacks import CallbackDispatcher
 from emulator.core.clock import Clock
 from emulator.core.db import Database
 from emulator.core.provider import Provider
@@ -25,6 +26,8 @@ class Runtime:
         self.clock = Clock(self.db)
         self.tenants = Tenants(self)
         self.background = BackgroundWork(self.clock.now)
+        self.callbacks = CallbackDispatcher(self.db, self.clock, settings)
+        self.background.register("callbacks", self.callbacks.deliver_due, order=DISPATCH_ORDER)
 
     def start(self) -> None:
         self.db.create_all()
