@@ -109,6 +109,15 @@ _PAGING_HEADERS = {
 }
 
 
+def _links(request_id: str) -> dict:
+    """OpenAPI links from a response naming a request to the operations on that request."""
+    parameters = {"accountGuid": "$request.path.accountGuid", "requestId": request_id}
+    return {
+        operation: {"operationId": operation, "parameters": parameters}
+        for operation in ("GetNumberRequest", "CancelNumberRequest")
+    }
+
+
 def _json(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> DotNetJSONResponse:
     return DotNetJSONResponse(body, status_code=status_code, headers=headers)
 
@@ -120,6 +129,7 @@ router = APIRouter(prefix=BASE, tags=["Number requests"], responses=_AUTH | _INV
     "/numberrequests",
     response_model=NumberRequestOut,
     summary="Create Number Request",
+    operation_id="CreateNumberRequest",
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -130,7 +140,8 @@ router = APIRouter(prefix=BASE, tags=["Number requests"], responses=_AUTH | _INV
     responses={
         200: {
             "description": "The number request. Numbers that are directly available are assigned at once; otherwise "
-            "the request is pending and id, start, validFrom and validTo fields will be null."
+            "the request is pending and id, start, validFrom and validTo fields will be null.",
+            "links": _links("$response.body#/requestId"),
         },
         415: _problem_doc(Problem, "The body is not JSON"),
     },
@@ -153,7 +164,14 @@ def create_number_request(
     "/numberrequests",
     response_model=list[NumberRequestOut],
     summary="Get Number Requests",
-    responses={200: {"description": "A page of the account's number requests, oldest first", "headers": _PAGING_HEADERS}},
+    operation_id="GetNumberRequests",
+    responses={
+        200: {
+            "description": "A page of the account's number requests, oldest first",
+            "headers": _PAGING_HEADERS,
+            "links": _links("$response.body#/0/requestId"),
+        }
+    },
 )
 def list_number_requests(
     scope: ScopeDep,
@@ -166,7 +184,7 @@ def list_number_requests(
     return _json([service.render(row) for row in rows], headers=headers)
 
 
-@router.get("/numberrequests/statuses", response_model=list[RequestStatus], summary="Get Number Request Statuses")
+@router.get("/numberrequests/statuses", response_model=list[RequestStatus], summary="Get Number Request Statuses", operation_id="GetNumberRequestStatuses")
 def request_statuses(scope: ScopeDep):
     return _json([{"status": name, "description": text, "isFinal": final} for name, text, final in service.STATUSES])
 
@@ -175,6 +193,7 @@ def request_statuses(scope: ScopeDep):
     "/numberrequests/{requestId}",
     response_model=NumberRequestOut,
     summary="Get Number Request",
+    operation_id="GetNumberRequest",
     responses=_NOT_FOUND,
 )
 def get_number_request(requestId: RequestGuid, scope: ScopeDep, session: SessionDep):
@@ -188,6 +207,7 @@ def get_number_request(requestId: RequestGuid, scope: ScopeDep, session: Session
     "/numberrequests/{requestId}/cancel",
     response_model=NumberRequestOut,
     summary="Cancel Number Request",
+    operation_id="CancelNumberRequest",
     responses=_NOT_FOUND | {409: _problem_doc(Problem, "The request is final (completed, rejected or cancelled)")},
 )
 def cancel_number_request(requestId: RequestGuid, scope: ScopeDep, session: SessionDep, runtime: RuntimeDep):
@@ -207,7 +227,7 @@ CountryQuery = Annotated[
 ]
 
 
-@router.get("/orderrestrictions", response_model=list[OrderRestriction], summary="Get Order Restrictions")
+@router.get("/orderrestrictions", response_model=list[OrderRestriction], summary="Get Order Restrictions", operation_id="GetOrderRestrictions")
 def order_restrictions(
     scope: ScopeDep,
     runtime: RuntimeDep,
@@ -238,7 +258,7 @@ def order_restrictions(
 _TextQuery = Query(max_length=service.MAX_TEXT, pattern="^[^\\x00]*$")
 
 
-@router.get("/localeoptions", response_model=LocaleOptions, summary="Get Locale Options")
+@router.get("/localeoptions", response_model=LocaleOptions, summary="Get Locale Options", operation_id="GetLocaleOptions")
 def locale_options(
     scope: ScopeDep,
     country: CountryQuery = service.DEFAULT_COUNTRY,
@@ -261,7 +281,7 @@ def locale_options(
     )
 
 
-@router.get("/availability", response_model=Availability, summary="Get Availability")
+@router.get("/availability", response_model=Availability, summary="Get Availability", operation_id="GetAvailability")
 def availability(
     scope: ScopeDep,
     runtime: RuntimeDep,

@@ -212,9 +212,11 @@ class Area:
     region: str | None
 
 
-def _city_of(name: str) -> str:
-    # NANPA place names carry their state: "New York, NY".
-    return name.rsplit(", ", 1)[0]
+def _city_of(name: str, nanpa: bool) -> str | None:
+    # NANPA place names carry their state ("New York, NY"); a bare name there is the state's own.
+    if not nanpa:
+        return name
+    return name.rsplit(", ", 1)[0] if ", " in name else None
 
 
 @lru_cache(maxsize=None)
@@ -228,7 +230,7 @@ def areas(country: str, number_type: str) -> tuple[Area, ...]:
             code: region for region in numbering.nanpa_regions(country) for code in numbering.nanpa_area_codes(region, country)
         }
     return tuple(
-        Area(area.national_prefix, _city_of(area.name), nanpa_regions.get(area.code))
+        Area(area.national_prefix, _city_of(area.name, country in NANPA), nanpa_regions.get(area.code))
         for area in numbering.area_codes(country)
     )
 
