@@ -99,7 +99,8 @@ def run_schemathesis(schema_url: str, *args: str, max_examples: int = 30) -> sub
 class CallbackReceiver:
     """A real HTTP server on 127.0.0.1 that records every POST it gets, for callback tests.
 
-    ``fail_next(n, status)`` makes the next ``n`` requests fail (answered with ``status``);
+    ``fail_next(n, status)`` makes the next ``n`` requests fail (answered with ``status``),
+    ``delay_next(n, seconds)`` makes them hang;
     ``received`` holds the bodies it accepted (2xx), in arrival order; ``requests`` every request.
     It can be stopped and started again on the same port, to play a receiver that is down."""
 
@@ -109,12 +110,18 @@ class CallbackReceiver:
         self.requests: list[dict] = []
         self.received: list[bytes] = []
         self._failures: list[int] = []
+        self._delays: list[float] = []
         self._changed = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
 
     def fail_next(self, count: int, status: int = 503) -> None:
         with self._changed:
             self._failures.extend([status] * count)
+
+    def delay_next(self, count: int, seconds: float) -> None:
+        """Answer the next ``count`` requests only after ``seconds`` (to outlast a timeout)."""
+        with self._changed:
+            self._delays.extend([seconds] * count)
 
     def received_json(self) -> list:
         with self._changed:
@@ -129,6 +136,11 @@ class CallbackReceiver:
 
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        with self._changed:
+            delay = self._delays.pop(0) if self._delays else 0.0
+        if delay:
+            time.sleep(delay)
+            return  # the sender gave up; it hears nothing
         with self._changed:
             status = self._failures.pop(0) if self._failures else 204
             self.requests.append({"path": handler.path, "headers": dict(handler.headers), "body": body, "answered": status})

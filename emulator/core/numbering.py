@@ -431,6 +431,15 @@ def candidate_numbers(prefix: str, seed: int | str, count: int, region: str = "G
 # --- single numbers ----------------------------------------------------------------------------
 
 
+def e164(national: str, region: str = "GB") -> str:
+    """A valid number in national format without spaces ("02071234567", as candidate_numbers gives
+    it) in E.164 ("+442071234567"), without the cost of parsing it."""
+    region = region.upper()
+    trunk = _trunk_prefix(region)
+    nsn = national[len(trunk):] if trunk and national.startswith(trunk) else national
+    return f"+{pn.country_code_for_region(region)}{nsn}"
+
+
 def country_name(region: str) -> str:
     """English country name from the geocoder's locale data: "GB" -> "United Kingdom"."""
     return _country_names().get(region.upper(), "")

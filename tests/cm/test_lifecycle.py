@@ -137,13 +137,13 @@ def test_a_failing_receiver_still_gets_every_callback_in_order_exactly_once(cm, 
     assert done[0]["delivered_at"] == done[0]["attempts"][-1]["at"]
 
 
-def test_a_delivery_that_reaches_the_limit_fails_and_can_be_redelivered(tmp_path, callback_receiver):
+def test_a_delivery_that_reaches_the_limit_fails_and_can_be_redelivered(database_url, tmp_path, callback_receiver):
     from fastapi.testclient import TestClient
 
     from emulator.app import create_app
     from emulator.settings import Settings
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}", callback_max_attempts=2)
+    settings = Settings(database_url=database_url, data_dir=tmp_path, callback_max_attempts=2)
     with TestClient(create_app(settings)) as client:
         client.post("/_emulator/clock/freeze")
         callback_receiver.fail_next(2, status=500)

@@ -51,13 +51,13 @@ def test_an_order_that_must_wait_has_id_start_validfrom_and_validto_null(cm):
     assert response.text == expected
 
 
-def test_the_threshold_for_immediate_assignment_is_a_setting(tmp_path):
+def test_the_threshold_for_immediate_assignment_is_a_setting(database_url, tmp_path):
     from fastapi.testclient import TestClient
 
     from emulator.app import create_app
     from emulator.settings import Settings
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'x.sqlite3'}", cm_immediate_max_quantity=0)
+    settings = Settings(database_url=database_url, data_dir=tmp_path, cm_immediate_max_quantity=0)
     with TestClient(create_app(settings)) as client:
         assert create(client, quantity=1, areaCode="020")["status"] == "Pending"
 

@@ -276,10 +276,7 @@ def draw_numbers(country: str, number_type: str, prefix: str, quantity: int, ran
             if len(national) >= quantity:
                 break
         national = national[:quantity]
-    return [
-        phonenumbers.format_number(phonenumbers.parse(number, country), phonenumbers.PhoneNumberFormat.E164)
-        for number in national
-    ]
+    return [numbering.e164(number, country) for number in national]
 
 
 # --- rendering ------------------------------------------------------------------------------------
