@@ -6,7 +6,10 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 import emulator
 from emulator.control.router import build_app as build_control_app
@@ -53,6 +56,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             },
             "control": {"base_path": "/_emulator", "openapi": "/_emulator/openapi.json", "docs": "/_emulator/docs"},
         }
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _outside_every_mount(request: Request, error: StarletteHTTPException) -> Response:
+        # A path no mount matches (Starlette's mount patterns stop at a newline) still gets the
+        # error body of the provider whose prefix it starts with.
+        for provider in runtime.providers.values():
+            if request.scope["path"].startswith(provider.prefix + "/"):
+                return provider.error_response(error.status_code)
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
 
     app.mount("/_emulator", build_control_app(runtime))
     for provider in runtime.providers.values():

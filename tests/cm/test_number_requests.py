@@ -275,3 +275,9 @@ def test_documented_example_account_starts_with_the_fixture_requests(cm):
     listed = cm.get(REQUESTS, headers=AUTH).json()
     assert [r["status"] for r in listed[:5]] == ["Completed", "Pending", "Accepted", "Rejected", "Cancelled"]
     assert listed[0]["requestId"] == "3b9a6a3e-8c4f-4a8e-9a51-0c1d2e3f4a5b" and ACCOUNT in REQUESTS
+
+
+def test_a_path_no_route_can_match_still_gets_a_problem(cm):
+    response = cm.post(f"{REQUESTS}/%0A/cancel", headers=AUTH)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json; charset=utf-8"

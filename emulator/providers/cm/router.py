@@ -194,7 +194,7 @@ def request_statuses(scope: ScopeDep):
     response_model=NumberRequestOut,
     summary="Get Number Request",
     operation_id="GetNumberRequest",
-    responses=_NOT_FOUND,
+    responses=_NOT_FOUND | {200: {"description": "The number request", "links": _links("$request.path.requestId")}},
 )
 def get_number_request(requestId: RequestGuid, scope: ScopeDep, session: SessionDep):
     request = service.get_request(session, scope.tenant, scope.account, requestId)
@@ -208,7 +208,11 @@ def get_number_request(requestId: RequestGuid, scope: ScopeDep, session: Session
     response_model=NumberRequestOut,
     summary="Cancel Number Request",
     operation_id="CancelNumberRequest",
-    responses=_NOT_FOUND | {409: _problem_doc(Problem, "The request is final (completed, rejected or cancelled)")},
+    responses=_NOT_FOUND
+    | {
+        200: {"description": "The cancelled number request", "links": _links("$request.path.requestId")},
+        409: _problem_doc(Problem, "The request is final (completed, rejected or cancelled)"),
+    },
 )
 def cancel_number_request(requestId: RequestGuid, scope: ScopeDep, session: SessionDep, runtime: RuntimeDep):
     """Cancel a request that is not final yet; its callback URL hears of it."""
