@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -71,13 +73,26 @@ class EmulatorProcess:
         self.stop()
 
 
-def run_schemathesis(schema_url: str, *args: str, max_examples: int = 30) -> subprocess.CompletedProcess:
-    """All checks, all phases, against a live server; deterministic so CI failures reproduce."""
+@contextmanager
+def emulator_accepting(database_url: str, credentials: dict[str, list[list[str]]]) -> Iterator[EmulatorProcess]:
+    """A real emulator that accepts only these credentials, so schemathesis's ignored-auth check
+    can prove that others are refused."""
+    with EmulatorProcess(database_url, env={"EMULATOR_CREDENTIALS": json.dumps(credentials)}) as emulator:
+        yield emulator
+
+
+def run_schemathesis(
+    schema_url: str, *args: str, max_examples: int = 30, config_file: Path | None = None
+) -> subprocess.CompletedProcess:
+    """All checks, all phases, against a live server; deterministic so CI failures reproduce.
+    ``config_file``: a ``schemathesis.toml`` stating what a provider's API does differently from
+    the tool's defaults (e.g. errors answered with HTTP 200)."""
     # The one installed beside the running interpreter (a venv's, even when not activated).
     beside = Path(sys.executable).with_name("schemathesis")
     executable = str(beside) if beside.exists() else shutil.which("schemathesis") or "schemathesis"
     command = [
         executable,
+        *(["--config-file", str(config_file)] if config_file else []),
         "run",
         schema_url,
         "--checks",

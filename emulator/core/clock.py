@@ -8,6 +8,7 @@ database, so a restarted emulator keeps its virtual time.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Field, SQLModel
@@ -29,8 +30,9 @@ def utc_now() -> datetime:
 
 
 class Clock:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, on_change: Callable[[], None] = lambda: None) -> None:
         self._db = db
+        self._on_change = on_change
         self._lock = threading.Lock()
         self._offset = timedelta(0)
         self._frozen_at: datetime | None = None
@@ -38,7 +40,10 @@ class Clock:
     def load(self) -> None:
         with self._db.session() as session:
             state = session.get(ClockState, 1)
-        if state is not None:
+        with self._lock:
+            if state is None:
+                self._offset, self._frozen_at = timedelta(0), None
+                return
             self._offset = timedelta(seconds=state.offset_seconds)
             self._frozen_at = state.frozen_at
 
@@ -104,3 +109,4 @@ class Clock:
             state.frozen_at = self._frozen_at
             session.add(state)
             session.commit()
+        self._on_change()

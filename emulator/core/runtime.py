@@ -13,6 +13,7 @@ from emulator.core.callbacks import CallbackDispatcher
 from emulator.core.clock import Clock
 from emulator.core.db import Database
 from emulator.core.provider import Provider
+from emulator.core.revision import SharedRevision
 from emulator.core.tenancy import Tenants
 from emulator.settings import Settings
 
@@ -23,7 +24,8 @@ class Runtime:
         self.providers = {provider.name: provider for provider in providers}
         self.credentials = Credentials(settings.credentials)
         self.db = Database(settings.resolved_database_url())
-        self.clock = Clock(self.db)
+        self.revision = SharedRevision(self.db)
+        self.clock = Clock(self.db, on_change=self.revision.publish)
         self.tenants = Tenants(self)
         self.background = BackgroundWork(self.clock.now)
         self.callbacks = CallbackDispatcher(self.db, self.clock, settings)
@@ -31,7 +33,11 @@ class Runtime:
 
     def start(self) -> None:
         self.db.create_all()
+        self.revision.start()
         self.clock.load()
+        self.revision.on_change(self.clock.load)
+        self.revision.on_change(self.tenants.forget)
+        self.background.register("shared state", self.revision.check)
 
     def fixture(self, name: str) -> Any:
         """A provider's fixture file (``<fixtures>/<name>.json``), parsed once."""

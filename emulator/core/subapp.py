@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, FastAPI, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 import emulator
+from emulator.core.http import allowed_methods
 
 if TYPE_CHECKING:
     from emulator.core.runtime import Runtime
 
 
-def build_subapp(runtime: Runtime, prefix: str, *, title: str, description: str) -> FastAPI:
-    """A FastAPI app to mount at ``prefix``, serving its own OpenAPI document and Swagger UI."""
+def build_subapp(
+    runtime: Runtime,
+    prefix: str,
+    *,
+    title: str,
+    description: str,
+    error_response: Callable[[int], Response] | None = None,
+) -> FastAPI:
+    """A FastAPI app to mount at ``prefix``, serving its own OpenAPI document and Swagger UI.
+
+    With ``error_response`` (a provider's own error body for a status), unknown paths and wrong
+    methods get that body too, a 405 with a complete ``Allow``."""
     app = FastAPI(
         title=title,
         version=emulator.__version__,
@@ -23,6 +37,15 @@ def build_subapp(runtime: Runtime, prefix: str, *, title: str, description: str)
         servers=[{"url": prefix}],
     )
     app.state.runtime = runtime
+    if error_response is not None:
+
+        @app.exception_handler(StarletteHTTPException)
+        async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+            response = error_response(error.status_code)
+            if error.status_code == 405:
+                response.headers["Allow"] = allowed_methods(request)
+            return response
+
     return app
 
 

@@ -70,6 +70,11 @@ class Tenants:
                         session.rollback()
             self._known.add(key)
 
+    def forget(self) -> None:
+        """Drop what this process remembers of seeded tenants (another process reset some)."""
+        with self._lock:
+            self._known = set()
+
     def list(self) -> list[TenantRecord]:
         with self._runtime.db.session() as session:
             return list(session.exec(select(TenantRecord).order_by(TenantRecord.provider, TenantRecord.tenant)))
@@ -99,4 +104,5 @@ class Tenants:
             self._known = {
                 (p, t) for p, t in self._known if p not in names or (tenant is not None and t != tenant)
             }
+        runtime.revision.publish()
         return dropped

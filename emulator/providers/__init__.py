@@ -7,7 +7,7 @@ from importlib import import_module
 
 from emulator.core.provider import Provider
 
-PROVIDER_MODULES = ("yay", "cm")
+PROVIDER_MODULES = ("yay", "telcom", "cm")
 
 
 def load_providers() -> list[Provider]:

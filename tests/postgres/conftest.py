@@ -1,5 +1,5 @@
 """Run provider test modules against a real PostgreSQL server: each test module here imports a
-provider's tests unchanged; ``database_url`` is overridden with a fresh database per test."""
+provider's tests unchanged; ``database_url`` is overridden with a fresh schema per test."""
 
 from __future__ import annotations
 
@@ -26,4 +26,4 @@ def postgres_server():
 
 @pytest.fixture
 def database_url(postgres_server: PostgresServer) -> str:
-    return postgres_server.create_database(f"test_{uuid.uuid4().hex[:12]}")
+    return postgres_server.create_schema(f"test_{uuid.uuid4().hex[:12]}")

@@ -171,7 +171,7 @@ def test_delete_then_not_found(client):
     assert client.delete(f"{BASE}/{DOCUMENTED_UUID}", headers=AUTH).status_code == 404
 
 
-@pytest.mark.parametrize("uuid", ["00000000-0000-4000-8000-000000000000", "not-a-uuid", "%20"])
+@pytest.mark.parametrize("uuid", ["00000000-0000-4000-8000-000000000000", "not-a-uuid", "%20", "abc%00def"])
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
 def test_unknown_address_is_the_documented_404(client, method, uuid):
     response = client.request(method, f"{BASE}/{uuid}", headers=JSON, content=DOCUMENTED_BODY)

@@ -10,9 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from emulator.core.http import BodyError, allowed_methods, is_json_content_type, parse_json, read_body
+from emulator.core.http import BodyError, is_json_content_type, parse_json, read_body
 from emulator.core.rendering import DotNetJSONResponse
 from emulator.core.runtime import Runtime
 from emulator.core.subapp import RuntimeDep, build_subapp
@@ -351,6 +350,7 @@ def build_app(runtime: Runtime) -> FastAPI:
         description="Replays CM.com's number requests (`api.cm.com/voice-phonenumberrequestapi`): asynchronous "
         "orders that move on with the emulator's clock and report every status change to their callback URL. "
         "Base URL: this server's `/cm`.",
+        error_response=error_response,
     )
     app.include_router(router)
     app.openapi = lambda: _document(app)  # type: ignore[method-assign]
@@ -367,12 +367,5 @@ def build_app(runtime: Runtime) -> FastAPI:
     @app.exception_handler(BodyError)
     async def _unreadable(_request, error: BodyError):
         return validation_problem({"$": [f"The JSON value is invalid: {error.reason}."]})
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, error: StarletteHTTPException):
-        response = error_response(error.status_code)
-        if error.status_code == 405:
-            response.headers["Allow"] = allowed_methods(request)
-        return response
 
     return app

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
-from emulator.core.http import BodyError, GuardedRoute, allowed_methods
+from emulator.core.http import BodyError, GuardedRoute
 from emulator.core.runtime import Runtime
 from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.yay import service
@@ -120,6 +119,7 @@ def build_app(runtime: Runtime) -> FastAPI:
         "/yay",
         title="Yay.com VoIP reseller API: number addresses (emulated)",
         description="Replays Yay.com's `/voip/number-address` API. Base URL: this server's `/yay`.",
+        error_response=error_response,
     )
     app.include_router(router)
 
@@ -131,12 +131,5 @@ def build_app(runtime: Runtime) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def _bad_request(_request, _error):
         return error_response(400)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, error: StarletteHTTPException):
-        response = error_response(error.status_code)
-        if error.status_code == 405:
-            response.headers["Allow"] = allowed_methods(request)
-        return response
 
     return app

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from emulator.core.identifiers import is_uuid
 from emulator.providers.yay.models import NumberAddress
 from emulator.providers.yay.schemas import AddressIn as AddressData
 
@@ -30,6 +31,8 @@ def list_addresses(session: Session, scope: Scope) -> list[NumberAddress]:
 
 
 def get_address(session: Session, scope: Scope, uuid: str) -> NumberAddress | None:
+    if not is_uuid(uuid):
+        return None
     return session.exec(select(NumberAddress).where(_in_scope(scope), NumberAddress.uuid == uuid)).first()
 
 

@@ -1,0 +1,368 @@
+"""Numbers, their inventory and their destinations: the rules behind the wire."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from sqlalchemy import and_, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from emulator.core import numbering
+from emulator.providers.telcom.errors import NotFound, StructuredError, ValidationError
+from emulator.providers.telcom.models import Destination, Number, Sequence
+
+DESTINATION_TYPES = ("Menu", "CallGroup", "VoicemailBox", "Followme")
+CONTEXTS = ("incoming", "utility")
+SUBSCRIBER_FIELDS = ("first_name", "name", "address1", "address2", "address3", "address4", "postcode")
+ACQUIRABLE_SHOWN = 10
+# How many numbers of each prefix the platform holds in stock beyond the documented ones.
+STOCK_PER_PREFIX = 100
+MAX_TEXT = 255
+# IDs beyond this cannot exist (and would overflow a database integer); they are simply not found.
+MAX_ID = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """The numbers the platform can sell: per prefix, the listed ones first, then generated ones."""
+
+    seed: int
+    listed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def stock(self, prefix: str) -> tuple[str, ...]:
+        return _stock(prefix, self.seed, self.listed.get(prefix, ()))
+
+
+@lru_cache(maxsize=2048)
+def _stock(prefix: str, seed: int, listed: tuple[str, ...]) -> tuple[str, ...]:
+    generated = numbering.candidate_numbers(prefix, seed, STOCK_PER_PREFIX)
+    return tuple(dict.fromkeys([*listed, *generated]))
+
+
+@dataclass
+class Written:
+    """A number as a write left it, with the instants set by that write: the platform stores
+    whole seconds, but the response to the write still shows the milliseconds it set."""
+
+    number: Number
+    destination: Destination | None
+    fresh: dict[str, datetime] = field(default_factory=dict)
+
+
+def stored_instant(now: datetime) -> datetime:
+    return now.astimezone(timezone.utc).replace(microsecond=0)
+
+
+# --- destinations -----------------------------------------------------------------------------
+
+
+def list_destinations(session: Session, tenant: str, kind: str) -> list[Destination]:
+    query = select(Destination).where(Destination.tenant == tenant, Destination.kind == kind)
+    return list(session.exec(query.order_by(Destination.object_id)))
+
+
+def find_destination(session: Session, tenant: str, kind: str, object_id: int) -> Destination | None:
+    if not 0 < object_id <= MAX_ID:
+        return None
+    query = select(Destination).where(
+        Destination.tenant == tenant, Destination.kind == kind, Destination.object_id == object_id
+    )
+    return session.exec(query).first()
+
+
+# --- numbers ------------------------------------------------------------------------------------
+
+
+def _with_destinations(tenant: str):
+    return select(Number, Destination).outerjoin(
+        Destination,
+        and_(
+            Destination.tenant == tenant,
+            Destination.kind == Number.destination_type,
+            Destination.object_id == Number.destination_id,
+        ),
+    ).where(Number.tenant == tenant)
+
+
+def list_numbers(session: Session, tenant: str) -> list[tuple[Number, Destination | None]]:
+    return list(session.exec(_with_destinations(tenant).order_by(Number.number_id)))
+
+
+def get_number(session: Session, tenant: str, number_id: int) -> tuple[Number, Destination | None]:
+    row = None
+    if 0 < number_id <= MAX_ID:
+        row = session.exec(_with_destinations(tenant).where(Number.number_id == number_id)).first()
+    if row is None:
+        raise NotFound(f"No number found with ID {number_id}")
+    return row[0], row[1]
+
+
+def _next_ids(session: Session, tenant: str, count: int) -> int:
+    """Reserve ``count`` consecutive number IDs; returns the first. The update comes first, so
+    the row is write-locked before it is read and concurrent requests never share an ID."""
+    scope = (Sequence.tenant == tenant) & (Sequence.name == "number")
+    session.exec(update(Sequence).where(scope).values(next_value=Sequence.next_value + count))
+    return session.exec(select(Sequence.next_value).where(scope)).one() - count
+
+
+def _holds(session: Session, tenant: str, numbers: Iterable[str]) -> set[str]:
+    numbers = list(numbers)
+    if not numbers:
+        return set()
+    query = select(Number.number).where(Number.tenant == tenant, Number.number.in_(numbers))
+    return set(session.exec(query))
+
+
+@dataclass
+class NumberChanges:
+    """What ``numbers/save`` asks for; ``None`` means not given."""
+
+    number_id: int | None = None
+    number: str | None = None
+    context: str | None = None
+    destination_type: str | None = None
+    destination_id: int | None = None
+    caller_id_prefix: str | None = None
+    recording_enabled: bool | None = None
+    callerid_passthrough: bool | None = None
+
+
+def _text_errors(label: str, value: str | None) -> list[str]:
+    if value is None:
+        return []
+    if "\x00" in value:
+        return [f"{label} is invalid"]
+    if len(value) > MAX_TEXT:
+        return [f"{label} is too long (maximum is {MAX_TEXT} characters)"]
+    return []
+
+
+def _national_number(text: str) -> str | None:
+    """The number in national format ("03301222970"), or None unless it is a valid UK number."""
+    if "\x00" in text or len(text) > 32:
+        return None
+    try:
+        info = numbering.describe(text, "GB")
+    except ValueError:
+        return None
+    return info.national_format if info.region == "GB" else None
+
+
+def save_number(session: Session, tenant: str, changes: NumberChanges, now: datetime) -> Written:
+    """Create a number (no ``id``) or update one; every problem is reported at once, nothing is
+    written unless all is well."""
+    existing = None
+    if changes.number_id is not None:
+        existing, _ = get_number(session, tenant, changes.number_id)
+    errors: list[str] = []
+    number = None
+    if existing is None:
+        if changes.number is None:
+            errors.append("Number can't be blank")
+        else:
+            number = _national_number(changes.number)
+            if number is None:
+                errors.append("Number is invalid")
+            elif _holds(session, tenant, [number]):
+                errors.append("Number has already been taken")
+        if changes.context not in CONTEXTS:
+            errors.append("Context is not included in the list")
+    else:
+        if changes.number is not None:
+            errors.append("Number cannot be changed once the number has been created")
+        if changes.context is not None:
+            errors.append("Context cannot be changed once the number has been created")
+    destination = None
+    if changes.destination_type is not None or changes.destination_id is not None:
+        if changes.destination_type not in DESTINATION_TYPES:
+            errors.append("Destination type is not included in the list")
+        elif changes.destination_id is None:
+            errors.append("Destination can't be blank")
+        else:
+            destination = find_destination(session, tenant, changes.destination_type, changes.destination_id)
+            if destination is None:
+                errors.append("Destination does not exist")
+    errors += _text_errors("Caller ID prefix", changes.caller_id_prefix)
+    if errors:
+        raise ValidationError(errors)
+
+    stored = stored_instant(now)
+    if existing is None:
+        existing = Number(
+            tenant=tenant,
+            number_id=_next_ids(session, tenant, 1),
+            number=number,
+            context=changes.context,
+            created_at=stored,
+            updated_at=stored,
+            recording_enabled=True,
+            callerid_passthrough=True,
+        )
+        fresh = {"created_at": now, "updated_at": now}
+    else:
+        existing.updated_at = stored
+        fresh = {"updated_at": now}
+    if destination is not None:
+        existing.destination_type, existing.destination_id = destination.kind, destination.object_id
+    for name in ("caller_id_prefix", "recording_enabled", "callerid_passthrough"):
+        value = getattr(changes, name)
+        if value is not None:
+            setattr(existing, name, value)
+    session.add(existing)
+    _commit_or_taken(session, existing.number)
+    if destination is None:
+        destination = _destination_of(session, existing)
+    return Written(existing, destination, fresh)
+
+
+def _commit_or_taken(session: Session, number: str) -> None:
+    try:
+        session.commit()
+    except IntegrityError:  # another request took the same number between our check and our write
+        session.rollback()
+        raise StructuredError("NumberNotAvailable", f"The number {number} is not available") from None
+
+
+def _destination_of(session: Session, number: Number) -> Destination | None:
+    if number.destination_type is None or number.destination_id is None:
+        return None
+    return find_destination(session, number.tenant, number.destination_type, number.destination_id)
+
+
+def available_prefixes() -> tuple[numbering.AreaCode, ...]:
+    return numbering.area_codes("GB")
+
+
+def acquirable_numbers(session: Session, tenant: str, prefix: str, inventory: Inventory) -> list[str]:
+    if prefix not in _offered_prefixes():
+        raise StructuredError("InvalidPrefix", f"No numbers are available with the prefix {prefix}")
+    stock = inventory.stock(prefix)
+    held = _holds(session, tenant, stock)
+    return [number for number in stock if number not in held][:ACQUIRABLE_SHOWN]
+
+
+@lru_cache(maxsize=1)
+def _offered_prefixes() -> frozenset[str]:
+    return frozenset(area.national_prefix for area in available_prefixes())
+
+
+def acquire(session: Session, tenant: str, number: str, inventory: Inventory, now: datetime) -> Written:
+    area = numbering.area_code_for_prefix(number, "GB") if number.isascii() and number.isdigit() else None
+    in_stock = area is not None and number in inventory.stock(area.national_prefix)
+    if not in_stock or _holds(session, tenant, [number]):
+        raise StructuredError("NumberNotAvailable", f"The number {number} is not available")
+    stored = stored_instant(now)
+    acquired = Number(
+        tenant=tenant,
+        number_id=_next_ids(session, tenant, 1),
+        number=number,
+        context="incoming",
+        created_at=stored,
+        updated_at=stored,
+        recording_enabled=True,
+        caller_id_prefix=None,
+        callerid_passthrough=True,
+        acquired_at=stored,
+    )
+    session.add(acquired)
+    _commit_or_taken(session, number)
+    return Written(acquired, None, {"created_at": now, "updated_at": now, "acquired_at": now})
+
+
+def update_subscriber(session: Session, tenant: str, number_id: int, details: dict[str, str | None], now: datetime) -> Written:
+    """Given fields replace the subscriber's; any update sends the record for validation again."""
+    number, destination = get_number(session, tenant, number_id)
+    errors = [e for name, value in details.items() for e in _text_errors(name.replace("_", " ").capitalize(), value)]
+    if errors:
+        raise ValidationError(errors)
+    for name, value in details.items():
+        if value is not None:
+            setattr(number, name, value)
+    number.subscriber_status = "validation_pending"
+    number.updated_at = stored_instant(now)
+    session.add(number)
+    session.commit()
+    return Written(number, destination, {"updated_at": now})
+
+
+def delete_number(session: Session, tenant: str, number_id: int) -> None:
+    """The number leaves the unit; if it came from the inventory it can be acquired again."""
+    number, _ = get_number(session, tenant, number_id)
+    session.delete(number)
+    session.commit()
+
+
+class SubscriberNotPending(Exception):
+    pass
+
+
+def decide_subscriber(session: Session, tenant: str, number_id: int, status: str, now: datetime) -> Number:
+    """The carrier's verdict on a subscriber record awaiting validation. A validated record is
+    pushed to the directory at once, so ``pushed_at`` records the moment."""
+    number, _ = get_number(session, tenant, number_id)
+    if number.subscriber_status != "validation_pending":
+        raise SubscriberNotPending(number.subscriber_status)
+    number.subscriber_status = status
+    if status == "validated":
+        number.pushed_at = stored_instant(now)
+    session.add(number)
+    session.commit()
+    return number
+
+
+# --- fixtures and bulk generation ---------------------------------------------------------------
+
+
+def _parse_instant(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return stored_instant(datetime.fromisoformat(text))
+
+
+def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
+    session.add(Sequence(tenant=tenant, name="number", next_value=fixture["next_number_id"]))
+    for kind, objects in fixture["destinations"].items():
+        for item in objects:
+            session.add(Destination(tenant=tenant, kind=kind, object_id=item["id"], name=item["name"]))
+    for record in fixture["numbers"]:
+        acquisition = record["aquisition"]
+        destination = record.get("destination") or {}
+        session.add(
+            Number(
+                tenant=tenant,
+                number_id=record["id"],
+                number=record["number"],
+                context=record["context"],
+                created_at=_parse_instant(record["created_at"]),
+                updated_at=_parse_instant(record["updated_at"]),
+                recording_enabled=record["recording_enabled"],
+                caller_id_prefix=record["caller_id_prefix"],
+                callerid_passthrough=record["callerid_passthrough"],
+                forward_sip_to=record["forward_sip_to"],
+                acquired_at=_parse_instant(acquisition["acquired_at"]),
+                pushed_at=_parse_instant(acquisition["subscriber"]["pushed_at"]),
+                subscriber_status=acquisition["subscriber"]["status"],
+                destination_type=destination.get("type"),
+                destination_id=(destination.get("object") or {}).get("id"),
+                **{name: acquisition["subscriber"][name] for name in SUBSCRIBER_FIELDS},
+            )
+        )
+
+
+def insert_numbers(session: Session, tenant: str, records: list[dict]) -> int:
+    """Bulk-insert prepared rows (without IDs), skipping numbers the unit already holds."""
+    held: set[str] = set()
+    for start in range(0, len(records), 500):
+        held |= _holds(session, tenant, [r["number"] for r in records[start:start + 500]])
+    records = [r for r in records if r["number"] not in held]
+    if not records:
+        return 0
+    first_id = _next_ids(session, tenant, len(records))
+    rows = [{**r, "tenant": tenant, "number_id": first_id + i} for i, r in enumerate(records)]
+    session.exec(insert(Number), params=rows)
+    session.commit()
+    return len(rows)
