@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
+            runtime.callbacks.close()
             runtime.db.dispose()
 
     app = FastAPI(

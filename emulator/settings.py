@@ -41,6 +41,18 @@ class Settings(BaseSettings):
     seed: int | None = None
     # Host header (without port) → provider name; unset means each provider's real API hosts.
     virtual_hosts: dict[str, str] | None = None
+    # Callback deliveries: a failed attempt is retried after the backoff (doubling from the base,
+    # up to the cap; virtual seconds, so advancing the clock brings retries due) until the limit.
+    callback_max_attempts: int = Field(default=8, ge=1, le=100)
+    callback_backoff_seconds: float = Field(default=2.0, gt=0)
+    callback_backoff_max_seconds: float = Field(default=600.0, gt=0)
+    # Real seconds an attempt may take (connect, send, answer) before it counts as failed.
+    callback_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    # CM.com number requests: orders of at most this many numbers in a known area are filled at
+    # once; larger ones are accepted, then completed, after these (virtual) delays.
+    cm_immediate_max_quantity: int = Field(default=10, ge=0, le=1000)
+    cm_accept_after_seconds: float = Field(default=60.0, ge=0)
+    cm_complete_after_seconds: float = Field(default=300.0, ge=0)
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder (created on first start)."""

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.settings import Settings
-from tests.support import EmulatorProcess
+from tests.support import CallbackReceiver, EmulatorProcess
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 
@@ -43,3 +43,10 @@ def live_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator
     database = tmp_path_factory.mktemp("live") / "emulator.sqlite3"
     with EmulatorProcess(f"sqlite:///{database}") as emulator:
         yield emulator
+
+
+@pytest.fixture
+def callback_receiver() -> Iterator[CallbackReceiver]:
+    """A real HTTP server on 127.0.0.1 recording the callbacks POSTed to ``callback_receiver.url``."""
+    with CallbackReceiver() as receiver:
+        yield receiver

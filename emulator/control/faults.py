@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
-from emulator.control.deps import NOT_FOUND
+from emulator.control.problem import NOT_FOUND
 from emulator.core.faults import FaultRule
 from emulator.core.jsontypes import JSONFloat, JSONStr, json_int
 from emulator.core.runtime import Runtime

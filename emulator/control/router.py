@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
 from emulator.control import faults, journal, state
-from emulator.control.deps import BAD_BODY, Problem
+from emulator.control.callbacks import router as callbacks_router
+from emulator.control.problem import BAD_BODY, INPUT_ERRORS, Problem
 from emulator.core.http import BodyError, GuardedRoute, allowed_methods
 from emulator.core.journal import JournalFilter
 from emulator.core.jsontypes import JSONFloat, UTCDateTime
@@ -69,7 +70,7 @@ class ClockSet(BaseModel):
 # Every route may refuse its input; bodies go through the shared guard (size, content type, JSON).
 router = APIRouter(
     route_class=GuardedRoute,
-    responses={400: {"model": Problem, "description": "Unreadable body"}, 422: {"model": Problem, "description": "Invalid input"}},
+    responses=INPUT_ERRORS,
 )
 
 
@@ -168,7 +169,7 @@ def build_app(runtime: Runtime) -> FastAPI:
         "/_emulator",
         title="Number emulator control plane",
         description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock, "
-        "the request journal, fault injection and state snapshots.",
+        "the request journal, fault injection, state snapshots and callback deliveries.",
     )
 
     @app.exception_handler(BodyError)
@@ -178,6 +179,7 @@ def build_app(runtime: Runtime) -> FastAPI:
     app.include_router(router)
     for routes in (journal.router, faults.router(runtime), state.router(runtime)):
         app.include_router(routes, responses=BAD_BODY)
+    app.include_router(callbacks_router)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 import emulator
-from emulator.control.deps import Problem
+from emulator.control.problem import Problem
 from emulator.core import snapshot
 from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
 from emulator.core.runtime import Runtime

@@ -16,20 +16,26 @@ log = logging.getLogger("emulator.background")
 
 Job = Callable[[datetime], object]
 
+# Callback deliveries go last in a pass, so the callbacks of transitions it ran go out at once.
+DISPATCH_ORDER = 100
+
 
 class BackgroundWork:
     def __init__(self, now: Callable[[], datetime]) -> None:
         self._now = now
-        self._jobs: list[tuple[str, Job]] = []
+        self._jobs: list[tuple[int, str, Job]] = []
         # One pass at a time, whether started by the tick or by a clock move.
         self._lock = threading.Lock()
 
-    def register(self, name: str, job: Job) -> None:
-        self._jobs.append((name, job))
+    def register(self, name: str, job: Job, *, order: int = 0) -> None:
+        """Jobs run by ascending ``order``, then in the order registered: work that produces
+        callbacks (order 0) runs before the dispatcher that sends them (``DISPATCH_ORDER``)."""
+        self._jobs.append((order, name, job))
+        self._jobs.sort(key=lambda entry: entry[0])
 
     def run_due(self) -> None:
         with self._lock:
-            for name, job in self._jobs:
+            for _order, name, job in self._jobs:
                 try:
                     job(self._now())
                 except Exception:  # a failing job must not stop the others or the tick

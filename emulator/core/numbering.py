@@ -40,6 +40,10 @@ SERVICE_TYPES: dict[str, int] = {
     PREMIUM: PNT.PREMIUM_RATE,
     MOBILE: PNT.MOBILE,
 }
+# Types that numbers can be drawn from (service_type_prefixes, candidate_numbers) although
+# describe() keeps naming them OTHER: national-rate "UAN" ranges such as GB 03 and NL 088.
+NATIONAL = "NATIONAL"
+DRAWABLE_TYPES: dict[str, int] = {**SERVICE_TYPES, NATIONAL: PNT.UAN}
 # Name for a range that has no place name (the geocoder only names geographic ranges).
 _TYPE_RANGE_NAMES = {
     TOLL_FREE: "Freephone", PREMIUM: "Premium Rate", MOBILE: "Mobile", OTHER: "Non-geographic",
@@ -47,6 +51,7 @@ _TYPE_RANGE_NAMES = {
 # Metadata attribute holding the number pattern for each PhoneNumberType.
 _TYPE_DESC = {
     PNT.FIXED_LINE: "fixed_line", PNT.TOLL_FREE: "toll_free", PNT.PREMIUM_RATE: "premium_rate", PNT.MOBILE: "mobile",
+    PNT.UAN: "uan",
 }
 
 
@@ -355,9 +360,9 @@ def service_type_prefixes(service_type: str, region: str = "GB") -> tuple[str, .
     region = region.upper()
     if service_type == GEOGRAPHIC:
         return tuple(sorted(a.national_prefix for a in area_codes(region)))
-    pnt = SERVICE_TYPES.get(service_type)
+    pnt = DRAWABLE_TYPES.get(service_type)
     if pnt is None:
-        raise ValueError(f"unknown service type {service_type!r}; expected one of {list(SERVICE_TYPES)}")
+        raise ValueError(f"unknown service type {service_type!r}; expected one of {list(DRAWABLE_TYPES)}")
     desc = getattr(_metadata(region), _TYPE_DESC[pnt])
     if desc is None or not desc.national_number_pattern:
         return ()
@@ -402,7 +407,7 @@ def candidate_numbers(prefix: str, seed: int | str, count: int, region: str = "G
     cc = pn.country_code_for_region(region)
     nsn_prefix = _nsn_prefix(prefix, region)
     lengths = [n for n in possible_lengths if n > len(nsn_prefix)]
-    want = SERVICE_TYPES[service_type] if service_type else None
+    want = DRAWABLE_TYPES[service_type] if service_type else None
     rng = random.Random(f"{seed!r}|{nsn_prefix}|{region}")
     found: dict[str, None] = {}  # insertion-ordered set
     attempts = 0
@@ -424,6 +429,15 @@ def candidate_numbers(prefix: str, seed: int | str, count: int, region: str = "G
 
 
 # --- single numbers ----------------------------------------------------------------------------
+
+
+def e164(national: str, region: str = "GB") -> str:
+    """A valid number in national format without spaces ("02071234567", as candidate_numbers gives
+    it) in E.164 ("+442071234567"), without the cost of parsing it."""
+    region = region.upper()
+    trunk = _trunk_prefix(region)
+    nsn = national[len(trunk):] if trunk and national.startswith(trunk) else national
+    return f"+{pn.country_code_for_region(region)}{nsn}"
 
 
 def country_name(region: str) -> str:

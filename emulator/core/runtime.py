@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from emulator.core.auth import Credentials
-from emulator.core.background import BackgroundWork
+from emulator.core.background import DISPATCH_ORDER, BackgroundWork
+from emulator.core.callbacks import CallbackDispatcher
 from emulator.core.clock import Clock
 from emulator.core.db import Database
 from emulator.core.faults import Faults
@@ -32,6 +33,8 @@ class Runtime:
         self.background = BackgroundWork(self.clock.now)
         self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self.faults = Faults(settings.seed)
+        self.callbacks = CallbackDispatcher(self.db, self.clock, settings)
+        self.background.register("callbacks", self.callbacks.deliver_due, order=DISPATCH_ORDER)
 
     def start(self) -> None:
         self.db.create_all()

@@ -15,6 +15,8 @@ from sqlmodel import Field, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from emulator.core.callbacks import CallbackDelivery
+
 if TYPE_CHECKING:
     from emulator.core.runtime import Runtime
 
@@ -103,6 +105,11 @@ class Tenants:
                         statement = statement.where(table.tenant == tenant)
                     session.exec(statement)
             names = {spec.name for spec in providers}
+            # Callbacks the dropped state still owed are dropped with it.
+            deliveries = delete(CallbackDelivery).where(CallbackDelivery.provider.in_(names))
+            if tenant is not None:
+                deliveries = deliveries.where(CallbackDelivery.tenant == tenant)
+            session.exec(deliveries)
             records = delete(TenantRecord).where(TenantRecord.provider.in_(names))
             if tenant is not None:
                 records = records.where(TenantRecord.tenant == tenant)

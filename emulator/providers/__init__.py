@@ -7,7 +7,7 @@ from importlib import import_module
 
 from emulator.core.provider import Provider
 
-PROVIDER_MODULES = ("yay", "telcom", "cloudlx")
+PROVIDER_MODULES = ("yay", "telcom", "cloudlx", "cm")
 
 
 def load_providers() -> list[Provider]:

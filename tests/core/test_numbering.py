@@ -262,3 +262,11 @@ def test_the_big_geocoder_tables_never_enter_this_process():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[2])
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("region", ["GB", "NL", "US", "DE", "IT"])
+def test_e164_of_candidate_numbers_matches_phonenumbers(region):
+    prefix = N.service_type_prefixes(N.GEOGRAPHIC, region)[0] if region != "IT" else "06"
+    for national in N.candidate_numbers(prefix, 1, 20, region):
+        expected = pn.format_number(pn.parse(national, region), pn.PhoneNumberFormat.E164)
+        assert N.e164(national, region) == expected

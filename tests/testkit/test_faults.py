@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
@@ -38,6 +40,11 @@ def test_error_is_yays_own_envelope(make_client):
     assert (entry["status"], entry["fault_id"], entry["response_body"]) == (500, rule["id"], YAY_500)
 
 
+def _without_trace_id(body: bytes) -> bytes:
+    """The body with a per-request trace id (CM.com's ASP.NET problem details carry one) masked."""
+    return re.sub(rb'"traceId":"[^"]*"', b'"traceId":"*"', body)
+
+
 @pytest.mark.parametrize("provider", PROVIDERS, ids=lambda p: p.name)
 @pytest.mark.parametrize("status", [500, 503, 429, 404])
 def test_every_provider_answers_a_fault_with_its_own_error_body(make_client, provider, status):
@@ -46,7 +53,7 @@ def test_every_provider_answers_a_fault_with_its_own_error_body(make_client, pro
     response = client.post(f"{provider.prefix}/any/path", content=b"{}")
     expected = provider.error_response(status)
     assert response.status_code == status
-    assert response.content == expected.body
+    assert _without_trace_id(response.content) == _without_trace_id(expected.body)
     assert response.headers["content-type"] == expected.headers["content-type"]
     if status == 429:
         assert response.headers["retry-after"] == expected.headers.get("retry-after", "1")

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from emulator.control.router import Problem
+from emulator.control.problem import INPUT_ERRORS, Problem
 from emulator.core.http import GuardedRoute
 from emulator.core.subapp import RuntimeDep
 from emulator.providers.telcom import service
@@ -32,7 +32,7 @@ class SubscriberState(BaseModel):
 def control_router() -> APIRouter:
     router = APIRouter(
         route_class=GuardedRoute,
-        responses={400: {"model": Problem, "description": "Unreadable body"}, 422: {"model": Problem, "description": "Invalid input"}},
+        responses=INPUT_ERRORS,
     )
 
     @router.post(

@@ -1,0 +1,264 @@
+"""Callbacks that are never lost: an outbox table and the dispatcher that empties it.
+
+A provider writes a delivery with ``enqueue`` in the same transaction as the state change it
+reports, so a change is never stored without its callback (nor a callback without its change).
+The dispatcher, a background job, POSTs each due delivery to its URL and records every attempt;
+failures (connection refused, timeout, a non-2xx answer) are retried with exponential backoff on
+the emulator's clock up to a limit, then the delivery is marked failed and can be redelivered.
+Deliveries sharing an ordering key (by default the URL) go out one at a time, in the order they
+were written: a later one waits while an earlier one is still pending. Pending deliveries are
+rows in the database, so they survive a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import JSON, Column, Index, LargeBinary, func
+from sqlmodel import Field, Session, SQLModel, select
+
+import emulator
+from emulator.core.clock import Clock
+from emulator.core.db import Database
+from emulator.settings import Settings
+
+log = logging.getLogger("emulator.callbacks")
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+STATUSES = (PENDING, DELIVERED, FAILED)
+
+# Attempts kept in a delivery's history (redeliveries can add more without end).
+MAX_HISTORY = 50
+# Heads of distinct URLs sent at the same time in one pass.
+MAX_PARALLEL_URLS = 8
+MAX_ERROR_LENGTH = 500
+
+
+class CallbackDelivery(SQLModel, table=True):
+    __tablename__ = "emulator_callback"
+    __table_args__ = (
+        Index("ix_emulator_callback_queue", "status", "ordering_key", "id"),
+        Index("ix_emulator_callback_scope", "provider", "tenant", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=32)
+    tenant: str = Field(max_length=255)
+    event: str = Field(max_length=64, description="What happened, e.g. the new status")
+    url: str = Field(max_length=2048)
+    ordering_key: str = Field(max_length=2048)
+    content_type: str = Field(max_length=128)
+    payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: str = Field(default=PENDING, max_length=16)
+    attempt_count: int = 0
+    # Failures since the delivery was (re)scheduled: they set the backoff and count to the limit.
+    failures: int = 0
+    created_at: datetime
+    next_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+    attempts: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+def enqueue(
+    session: Session,
+    *,
+    provider: str,
+    tenant: str,
+    event: str,
+    url: str,
+    payload: bytes,
+    content_type: str,
+    now: datetime,
+    ordering_key: str | None = None,
+) -> CallbackDelivery:
+    """Add a delivery to the session; it is written when the caller commits its change."""
+    delivery = CallbackDelivery(
+        provider=provider,
+        tenant=tenant,
+        event=event,
+        url=url,
+        ordering_key=ordering_key or url,
+        content_type=content_type,
+        payload=payload,
+        created_at=now,
+        next_attempt_at=now,
+    )
+    session.add(delivery)
+    return delivery
+
+
+class RedeliveryRefused(Exception):
+    """The delivery is still pending: it will be attempted anyway."""
+
+
+class CallbackDispatcher:
+    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+        self._db = db
+        self._clock = clock
+        self._settings = settings
+        self._client: httpx.Client | None = None
+
+    # --- sending -------------------------------------------------------------------------------
+
+    def deliver_due(self, now: datetime) -> None:
+        """One pass: every URL whose oldest pending delivery is due gets it, then the next ones
+        that are due, in order, until one fails. Different URLs are served side by side."""
+        heads = self._due_heads(now)
+        if not heads:
+            return
+        if len(heads) == 1:
+            self._drain(heads[0])
+            return
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_URLS, len(heads)), thread_name_prefix="callback") as pool:
+            list(pool.map(self._drain, heads))
+
+    def _due_heads(self, now: datetime, limit: int = 200) -> Sequence[CallbackDelivery]:
+        oldest_pending = (
+            select(func.min(CallbackDelivery.id))
+            .where(CallbackDelivery.status == PENDING)
+            .group_by(CallbackDelivery.ordering_key)
+        )
+        statement = (
+            select(CallbackDelivery)
+            .where(CallbackDelivery.id.in_(oldest_pending), CallbackDelivery.next_attempt_at <= now)
+            .order_by(CallbackDelivery.id)
+            .limit(limit)
+        )
+        with self._db.session() as session:
+            return session.exec(statement).all()
+
+    def _next_due(self, ordering_key: str) -> CallbackDelivery | None:
+        with self._db.session() as session:
+            head = session.exec(
+                select(CallbackDelivery)
+                .where(CallbackDelivery.status == PENDING, CallbackDelivery.ordering_key == ordering_key)
+                .order_by(CallbackDelivery.id)
+                .limit(1)
+            ).first()
+        if head is None or head.next_attempt_at is None or head.next_attempt_at > self._clock.now():
+            return None
+        return head
+
+    def _drain(self, head: CallbackDelivery) -> None:
+        delivery: CallbackDelivery | None = head
+        while delivery is not None and self._attempt(delivery):
+            delivery = self._next_due(delivery.ordering_key)
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            timeout = self._settings.callback_timeout_seconds
+            # No proxies from the environment: receivers are usually on this machine or network.
+            self._client = httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False)
+        return self._client
+
+    def _attempt(self, delivery: CallbackDelivery) -> bool:
+        """POST once and record the outcome; True when the receiver took it (2xx)."""
+        attempted_at = self._clock.now()
+        started = time.monotonic()
+        status_code: int | None = None
+        error: str | None = None
+        headers = {
+            "Content-Type": delivery.content_type,
+            "User-Agent": f"number-emulator/{emulator.__version__}",
+            "X-Emulator-Delivery": str(delivery.id),
+            "X-Emulator-Attempt": str(delivery.attempt_count + 1),
+        }
+        try:
+            # Streamed and closed unread: the receiver's answer body does not matter.
+            with self._http().stream("POST", delivery.url, content=delivery.payload, headers=headers) as response:
+                status_code = response.status_code
+            if not 200 <= status_code < 300:
+                error = f"HTTP {status_code}"
+        except httpx.TimeoutException:
+            error = "timed out"
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+        elapsed_ms = round((time.monotonic() - started) * 1000)
+        delivered = error is None
+        self._record(delivery.id, attempted_at, status_code, error, elapsed_ms, delivered)
+        if not delivered:
+            log.info("callback %s to %s failed: %s", delivery.id, delivery.url, error)
+        return delivered
+
+    def _record(
+        self, delivery_id: int | None, at: datetime, status_code: int | None, error: str | None, elapsed_ms: int, delivered: bool
+    ) -> None:
+        settings = self._settings
+        with self._db.session() as session:
+            delivery = session.get(CallbackDelivery, delivery_id)
+            if delivery is None:  # dropped by a reset while in flight
+                return
+            delivery.attempt_count += 1
+            attempt = {
+                "attempt": delivery.attempt_count,
+                "at": at.isoformat(),
+                "status_code": status_code,
+                "error": error,
+                "duration_ms": elapsed_ms,
+            }
+            delivery.attempts = [*delivery.attempts, attempt][-MAX_HISTORY:]
+            if delivered:
+                delivery.status = DELIVERED
+                delivery.delivered_at = at
+                delivery.next_attempt_at = None
+            else:
+                delivery.failures += 1
+                if delivery.failures >= settings.callback_max_attempts:
+                    delivery.status = FAILED
+                    delivery.next_attempt_at = None
+                else:
+                    backoff = min(
+                        settings.callback_backoff_seconds * 2 ** (delivery.failures - 1),
+                        settings.callback_backoff_max_seconds,
+                    )
+                    delivery.next_attempt_at = at + timedelta(seconds=backoff)
+            session.add(delivery)
+            session.commit()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    # --- inspection and control ----------------------------------------------------------------
+
+    def list(
+        self,
+        *,
+        provider: str | None = None,
+        tenant: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Sequence[CallbackDelivery]:
+        statement = select(CallbackDelivery)
+        if provider is not None:
+            statement = statement.where(CallbackDelivery.provider == provider)
+        if tenant is not None:
+            statement = statement.where(CallbackDelivery.tenant == tenant)
+        if status is not None:
+            statement = statement.where(CallbackDelivery.status == status)
+        with self._db.session() as session:
+            return session.exec(statement.order_by(CallbackDelivery.id).offset(offset).limit(limit)).all()
+
+    def redeliver(self, delivery_id: int) -> CallbackDelivery | None:
+        """Schedule a failed (or delivered) delivery again, due now, with a fresh attempt budget."""
+        with self._db.session() as session:
+            delivery = session.get(CallbackDelivery, delivery_id)
+            if delivery is None:
+                return None
+            if delivery.status == PENDING:
+                raise RedeliveryRefused(delivery_id)
+            delivery.status = PENDING
+            delivery.failures = 0
+            delivery.next_attempt_at = self._clock.now()
+            session.add(delivery)
+            session.commit()
+            return delivery

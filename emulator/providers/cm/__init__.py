@@ -1,0 +1,47 @@
+"""CM.com Voice, Phone Number Request API: asynchronous number orders with callbacks."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import Session
+
+from emulator.core.provider import Provider, TenantCredentials
+from emulator.core.runtime import Runtime
+from emulator.providers.cm import service
+from emulator.providers.cm.control import control_router
+from emulator.providers.cm.errors import error_response
+from emulator.providers.cm.fake import fake_number_requests
+from emulator.providers.cm.models import CompanyProfile, NumberRequest
+from emulator.providers.cm.router import build_app
+
+
+def _seed_tenant(session: Session, tenant: str, runtime: Runtime) -> None:
+    service.seed_tenant(session, tenant, runtime.fixture("cm"))
+
+
+def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Runtime) -> int:
+    fixture = runtime.fixture("cm")
+    records = fake_number_requests(seed, count, fixture["default_account"], fixture["company_profiles"])
+    session.add_all(service.request_from_record(tenant, record) for record in records)
+    return count
+
+
+def _credentials_for(name: str) -> TenantCredentials:
+    """The product token (a GUID) is the tenant; the same name always gives the same token."""
+    token = str(uuid.uuid5(uuid.NAMESPACE_URL, f"number-emulator:cm:{name}"))
+    return TenantCredentials(tenant=token, fields={"X-CM-PRODUCTTOKEN": token})
+
+
+PROVIDER = Provider(
+    name="cm",
+    title="CM.com Voice: Phone Number Request API",
+    build_app=build_app,
+    seed_tenant=_seed_tenant,
+    tables=(NumberRequest, CompanyProfile),
+    error_response=error_response,
+    hosts=("api.cm.com",),
+    control_router=control_router,
+    generate=_generate,
+    credentials_for=_credentials_for,
+)

@@ -1,0 +1,377 @@
+"""The wire: CM.com's number request paths, the product token, problem details, paging headers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.security import APIKeyHeader
+from sqlmodel import Session
+
+from emulator.core.http import BodyError, is_json_content_type, parse_json, read_body
+from emulator.core.identifiers import is_uuid
+from emulator.core.rendering import DotNetJSONResponse
+from emulator.core.runtime import Runtime
+from emulator.core.subapp import RuntimeDep, build_subapp
+from emulator.providers.cm import service
+from emulator.providers.cm.errors import (
+    CMError,
+    error_response,
+    problem,
+    validation_problem,
+)
+from emulator.providers.cm.schemas import (
+    NUMBER_REQUEST_BODY,
+    Availability,
+    LocaleOptions,
+    NumberRequestOut,
+    NumberType,
+    OrderRestriction,
+    Problem,
+    RequestStatus,
+    ValidationProblem,
+)
+
+_product_token = APIKeyHeader(
+    name="X-CM-PRODUCTTOKEN", auto_error=False, description="Your product token (a GUID); it names the tenant"
+)
+
+MAX_INT32 = 2**31 - 1
+DEFAULT_TAKE = 100
+MAX_TAKE = 1000
+BASE = "/voice-phonenumberrequestapi/v1/{accountGuid}"
+
+
+class Scope:
+    """The tenant (the product token) and the account the path names inside it."""
+
+    def __init__(self, tenant: str, account: str) -> None:
+        self.tenant = tenant
+        self.account = account
+
+
+async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
+    with runtime.db.session() as session:
+        yield session
+
+
+async def _tenant(
+    request: Request, runtime: RuntimeDep, token: Annotated[str | None, Security(_product_token)]
+) -> str:
+    if not is_uuid(token):
+        raise CMError(401)
+    tenant = token.lower()
+    if not runtime.credentials.accepts("cm", tenant):
+        raise CMError(401)
+    await runtime.tenants.enter_async(request, "cm", tenant)
+    return tenant
+
+
+async def _scope(
+    tenant: Annotated[str, Depends(_tenant)],
+    accountGuid: Annotated[
+        str, Path(pattern=service.GUID_PATTERN, description="Unique identifier of the Logical Account or Voice Account.")
+    ],
+) -> Scope:
+    return Scope(tenant, accountGuid.lower())
+
+
+async def _order_body(request: Request, runtime: RuntimeDep) -> Any:
+    """The JSON body, read after the product token was checked (so a stranger learns nothing)."""
+    if not is_json_content_type(request.headers.get("content-type")):
+        raise CMError(415)
+    raw = await read_body(request, runtime.settings.max_body_bytes)
+    if not raw.strip():
+        raise CMError(400, errors={"": ["A non-empty request body is required."]})
+    try:
+        return parse_json(raw)
+    except BodyError as error:
+        raise CMError(400, errors={"$": [f"The JSON value is invalid: {error.reason}."]}) from None
+
+
+SessionDep = Annotated[Session, Depends(_session)]
+ScopeDep = Annotated[Scope, Depends(_scope)]
+RequestGuid = Annotated[str, Path(pattern=service.GUID_PATTERN, description="The number request's requestId")]
+
+
+def _problem_doc(model: type, description: str) -> dict:
+    return {"model": model, "description": description}
+
+
+_AUTH = {401: _problem_doc(Problem, "Missing or unknown product token")}
+_INVALID = {400: _problem_doc(ValidationProblem, "Invalid input; nothing was stored")}
+_NOT_FOUND = {404: _problem_doc(Problem, "No such number request in this account")}
+_PAGING_HEADERS = {
+    name: {"description": description, "schema": {"type": "integer"}}
+    for name, description in (
+        ("x-cm-pagination-skip", "Amount of items skipped."),
+        ("x-cm-pagination-take", "Amount of items retrieved."),
+        ("x-cm-pagination-total", "Total items that can be retrieved."),
+    )
+}
+
+
+def _links(request_id: str) -> dict:
+    """OpenAPI links from a response naming a request to the operations on that request."""
+    parameters = {"accountGuid": "$request.path.accountGuid", "requestId": request_id}
+    return {
+        operation: {"operationId": operation, "parameters": parameters}
+        for operation in ("GetNumberRequest", "CancelNumberRequest")
+    }
+
+
+def _json(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> DotNetJSONResponse:
+    return DotNetJSONResponse(body, status_code=status_code, headers=headers)
+
+
+router = APIRouter(prefix=BASE, tags=["Number requests"], responses=_AUTH | _INVALID)
+
+
+@router.post(
+    "/numberrequests",
+    response_model=NumberRequestOut,
+    summary="Create Number Request",
+    operation_id="CreateNumberRequest",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "Request data for new phone number ranges",
+            "content": {"application/json": {"schema": NUMBER_REQUEST_BODY}},
+        }
+    },
+    responses={
+        200: {
+            "description": "The number request. Numbers that are directly available are assigned at once; otherwise "
+            "the request is pending and id, start, validFrom and validTo fields will be null.",
+            "links": _links("$response.body#/requestId"),
+        },
+        415: _problem_doc(Problem, "The body is not JSON"),
+    },
+)
+def create_number_request(
+    scope: ScopeDep, body: Annotated[Any, Depends(_order_body)], session: SessionDep, runtime: RuntimeDep
+):
+    """Request one or more phone numbers. If they are directly available they are assigned to the
+    account at once; if not, the order takes some time to complete and every status change is
+    POSTed to the callback URL."""
+    try:
+        order = service.parse_order(body, lambda profile: service.profile_country(session, scope.tenant, profile))
+    except service.ValidationFailed as failure:
+        raise CMError(400, errors=failure.errors) from None
+    created = service.create_request(session, runtime, scope.tenant, scope.account, order)
+    return _json(service.render(created))
+
+
+@router.get(
+    "/numberrequests",
+    response_model=list[NumberRequestOut],
+    summary="Get Number Requests",
+    operation_id="GetNumberRequests",
+    responses={
+        200: {
+            "description": "A page of the account's number requests, oldest first",
+            "headers": _PAGING_HEADERS,
+            "links": _links("$response.body#/0/requestId"),
+        }
+    },
+)
+def list_number_requests(
+    scope: ScopeDep,
+    session: SessionDep,
+    skip: Annotated[int, Query(alias="Skip", ge=0, le=MAX_INT32, description="Amount of items to skip")] = 0,
+    take: Annotated[int, Query(alias="Take", ge=1, le=MAX_TAKE, description="Amount of items to retrieve")] = DEFAULT_TAKE,
+):
+    rows, total = service.list_requests(session, scope.tenant, scope.account, skip, take)
+    headers = {"x-cm-pagination-skip": str(skip), "x-cm-pagination-take": str(take), "x-cm-pagination-total": str(total)}
+    return _json([service.render(row) for row in rows], headers=headers)
+
+
+@router.get("/numberrequests/statuses", response_model=list[RequestStatus], summary="Get Number Request Statuses", operation_id="GetNumberRequestStatuses")
+def request_statuses(scope: ScopeDep):
+    return _json([{"status": name, "description": text, "isFinal": final} for name, text, final in service.STATUSES])
+
+
+@router.get(
+    "/numberrequests/{requestId}",
+    response_model=NumberRequestOut,
+    summary="Get Number Request",
+    operation_id="GetNumberRequest",
+    responses=_NOT_FOUND | {200: {"description": "The number request", "links": _links("$request.path.requestId")}},
+)
+def get_number_request(requestId: RequestGuid, scope: ScopeDep, session: SessionDep):
+    request = service.get_request(session, scope.tenant, scope.account, requestId)
+    if request is None:
+        raise CMError(404)
+    return _json(service.render(request))
+
+
+@router.post(
+    "/numberrequests/{requestId}/cancel",
+    response_model=NumberRequestOut,
+    summary="Cancel Number Request",
+    operation_id="CancelNumberRequest",
+    responses=_NOT_FOUND
+    | {
+        200: {"description": "The cancelled number request", "links": _links("$request.path.requestId")},
+        409: _problem_doc(Problem, "The request is final (completed, rejected or cancelled)"),
+    },
+)
+def cancel_number_request(requestId: RequestGuid, scope: ScopeDep, session: SessionDep, runtime: RuntimeDep):
+    """Cancel a request that is not final yet; its callback URL hears of it."""
+    request = service.get_request(session, scope.tenant, scope.account, requestId)
+    if request is None:
+        raise CMError(404)
+    try:
+        service.cancel_request(session, runtime, request)
+    except service.TransitionRefused as refusal:
+        raise CMError(409, detail=str(refusal)) from None
+    return _json(service.render(request))
+
+
+CountryQuery = Annotated[
+    service.Country, Query(description="ISO 3166-1 alpha-2 country (default GB)")
+]
+
+
+@router.get("/orderrestrictions", response_model=list[OrderRestriction], summary="Get Order Restrictions", operation_id="GetOrderRestrictions")
+def order_restrictions(
+    scope: ScopeDep,
+    runtime: RuntimeDep,
+    country: Annotated[service.Country | None, Query(description="Only this country")] = None,
+    numberType: Annotated[NumberType | None, Query(description="Only this number type")] = None,
+):
+    """Allowed quantities and range sizes per country and number type."""
+    return _json(
+        [
+            {
+                "country": each_country,
+                "numberType": number_type,
+                "minimumQuantity": service.MIN_QUANTITY,
+                "maximumQuantity": service.MAX_QUANTITY,
+                "immediateMaximumQuantity": runtime.settings.cm_immediate_max_quantity,
+                "rangesAllowed": bool(service.RANGE_SIZES[number_type]),
+                "rangeSizes": list(service.RANGE_SIZES[number_type]),
+                "regionRequired": each_country in service.NANPA,
+            }
+            for each_country in service.COUNTRIES
+            if country in (None, each_country)
+            for number_type in service.NUMBER_TYPES
+            if numberType in (None, number_type)
+        ]
+    )
+
+
+_TextQuery = Query(max_length=service.MAX_TEXT, pattern="^[^\\x00]*$")
+
+
+@router.get("/localeoptions", response_model=LocaleOptions, summary="Get Locale Options", operation_id="GetLocaleOptions")
+def locale_options(
+    scope: ScopeDep,
+    country: CountryQuery = service.DEFAULT_COUNTRY,
+    numberType: Annotated[NumberType, Query(description="Number type (default LOCAL)")] = service.DEFAULT_NUMBER_TYPE,
+    region: Annotated[str | None, _TextQuery] = None,
+):
+    """Cities, area codes and (NANPA) regions numbers can be requested for."""
+    areas = service.areas(country, numberType)
+    if region and country in service.NANPA:
+        areas = tuple(area for area in areas if area.region == region.strip().upper())
+    regions = sorted({area.region for area in service.areas(country, numberType) if area.region})
+    return _json(
+        {
+            "country": country,
+            "numberType": numberType,
+            "regions": regions,
+            "cities": sorted({area.city for area in areas if area.city}),
+            "areaCodes": [{"areaCode": area.prefix, "city": area.city, "region": area.region} for area in areas],
+        }
+    )
+
+
+@router.get("/availability", response_model=Availability, summary="Get Availability", operation_id="GetAvailability")
+def availability(
+    scope: ScopeDep,
+    runtime: RuntimeDep,
+    country: CountryQuery = service.DEFAULT_COUNTRY,
+    numberType: Annotated[NumberType, Query(description="Number type (default LOCAL)")] = service.DEFAULT_NUMBER_TYPE,
+    areaCode: Annotated[str | None, _TextQuery] = None,
+    city: Annotated[str | None, _TextQuery] = None,
+    region: Annotated[str | None, _TextQuery] = None,
+    quantity: Annotated[int, Query(ge=service.MIN_QUANTITY, le=service.MAX_QUANTITY)] = 1,
+):
+    """Whether numbers can be had in an area, and whether an order would be filled at once."""
+    area = service.find_area(country, numberType, areaCode, city, region) if (areaCode or city) else None
+    immediate_max = runtime.settings.cm_immediate_max_quantity
+    return _json(
+        {
+            "country": country,
+            "numberType": numberType,
+            "areaCode": areaCode,
+            "city": city,
+            "region": region,
+            "quantity": quantity,
+            **service.availability(area, quantity, immediate_max),
+        }
+    )
+
+
+def _validation_errors(error: RequestValidationError) -> dict[str, list[str]]:
+    """FastAPI's parameter errors in ASP.NET Core's words, keyed by parameter name."""
+    errors: dict[str, list[str]] = {}
+    for item in error.errors():
+        name = str(item["loc"][-1]) if item["loc"] else ""
+        if item["type"] == "missing":
+            message = f"The {name} field is required."
+        else:
+            message = f"The value '{item.get('input')}' is not valid for {name}."
+        errors.setdefault(name, []).append(message)
+    return errors
+
+
+def _document(app: FastAPI) -> dict:
+    """The generated document, with problem bodies under ``application/problem+json`` (their
+    real content type) rather than the routes' JSON type."""
+    if app.openapi_schema is None:
+        document = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes, servers=app.servers
+        )
+        for path in document["paths"].values():
+            for operation in path.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if not status.startswith(("4", "5")) or "application/json" not in content:
+                        continue
+                    response["content"] = {"application/problem+json": content.pop("application/json")}
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
+def build_app(runtime: Runtime) -> FastAPI:
+    app = build_subapp(
+        runtime,
+        "/cm",
+        title="CM.com Voice: Phone Number Request API (emulated)",
+        description="Replays CM.com's number requests (`api.cm.com/voice-phonenumberrequestapi`): asynchronous "
+        "orders that move on with the emulator's clock and report every status change to their callback URL. "
+        "Base URL: this server's `/cm`.",
+        error_response=error_response,
+    )
+    app.include_router(router)
+    app.openapi = lambda: _document(app)  # type: ignore[method-assign]
+    runtime.background.register("cm.number-requests", lambda now: service.run_due_transitions(runtime, now))
+
+    @app.exception_handler(CMError)
+    async def _cm_error(_request, error: CMError):
+        return problem(error.status_code, detail=error.detail, errors=error.errors)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request, error: RequestValidationError):
+        return validation_problem(_validation_errors(error))
+
+    @app.exception_handler(BodyError)
+    async def _unreadable(_request, error: BodyError):
+        return validation_problem({"$": [f"The JSON value is invalid: {error.reason}."]})
+
+    return app

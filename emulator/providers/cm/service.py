@@ -1,0 +1,539 @@
+"""Number requests: validation, the life cycle (Pending → Accepted → Completed, or Rejected, or
+Cancelled), the locale data behind them, and the callbacks every status change writes."""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Literal
+
+import phonenumbers
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from emulator.core import numbering
+from emulator.core.callbacks import enqueue
+from emulator.core.identifiers import UUID_PATTERN, is_uuid
+from emulator.core.rendering import dotnet_json
+from emulator.providers.cm.models import CompanyProfile, NumberRequest
+
+if TYPE_CHECKING:
+    from emulator.core.runtime import Runtime
+
+PROVIDER = "cm"
+
+PENDING = "Pending"
+ACCEPTED = "Accepted"
+COMPLETED = "Completed"
+REJECTED = "Rejected"
+CANCELLED = "Cancelled"
+FINAL = frozenset({COMPLETED, REJECTED, CANCELLED})
+STATUSES: tuple[tuple[str, str, bool], ...] = (
+    (PENDING, "The request is waiting to be reviewed.", False),
+    (ACCEPTED, "The request was accepted; the numbers are being arranged.", False),
+    (COMPLETED, "The numbers are assigned to the account.", True),
+    (REJECTED, "The request was rejected; the reason says why.", True),
+    (CANCELLED, "The request was cancelled by the customer.", True),
+)
+
+# Number types, and the kind of numbers each draws from.
+NUMBER_TYPES: dict[str, str] = {
+    "LOCAL": numbering.GEOGRAPHIC,
+    "NATIONAL": numbering.NATIONAL,
+    "TOLLFREE": numbering.TOLL_FREE,
+}
+DEFAULT_NUMBER_TYPE = "LOCAL"
+# Range sizes each number type may be ordered in; none means single numbers only.
+RANGE_SIZES: dict[str, tuple[int, ...]] = {"LOCAL": (10, 100), "NATIONAL": (10, 100), "TOLLFREE": ()}
+MIN_QUANTITY = 1
+MAX_QUANTITY = 1000
+# Countries numbers can be ordered in; a company profile the emulator does not know orders in the
+# first. (Germany's ~5000 area codes take seconds to index, too long for a first request.)
+COUNTRIES = ("GB", "NL", "BE", "US")
+Country = Literal[COUNTRIES]  # type: ignore[valid-type]
+DEFAULT_COUNTRY = "GB"
+NANPA = frozenset(region for region in COUNTRIES if phonenumbers.country_code_for_region(region) == 1)
+
+MAX_TEXT = 100
+MAX_COMMENT = 1000
+MAX_URL = 2048
+# What "a well-formed absolute URL" means here: http(s), a host name or IPv4 address, a port.
+CALLBACK_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+_CALLBACK_URL = re.compile(CALLBACK_URL_PATTERN)
+GUID_PATTERN = UUID_PATTERN
+
+
+CONTENT_TYPE = "application/json; charset=utf-8"
+
+# State changes are read-modify-write: one at a time in this process, whether a request or the
+# background job makes them, so a cancel cannot cross an acceptance.
+_changes = threading.RLock()
+
+
+class ValidationFailed(Exception):
+    def __init__(self, errors: dict[str, list[str]]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+class TransitionRefused(Exception):
+    """The request's status does not allow the change."""
+
+
+@dataclass(frozen=True)
+class OrderData:
+    company_profile_id: str | None
+    quantity: int
+    range_size: int | None
+    number_type: str
+    area_code: str | None
+    city: str | None
+    region: str | None
+    comment: str | None
+    callback_url: str | None
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def _int32(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and -(2**31) <= value < 2**31:
+        return value
+    return None
+
+
+def _conversion_error(path: str, target: str) -> list[str]:
+    return [f"The JSON value could not be converted to {target}. Path: {path}."]
+
+
+def parse_order(body: Any, country_of: Any) -> OrderData:
+    """The create body checked as the documentation states it; ``country_of(profile id)`` names
+    the country the numbers are ordered in. Raises ``ValidationFailed`` keyed like ASP.NET Core:
+    ``$.field`` for values of the wrong JSON type, ``Field`` for rule violations."""
+    if not isinstance(body, dict):
+        raise ValidationFailed({"$": _conversion_error("$", "NumberRequest")})
+    fields = {key.lower(): value for key, value in body.items()}  # System.Text.Json web defaults
+    errors: dict[str, list[str]] = {}
+
+    def text(name: str, limit: int) -> str | None:
+        value = fields.get(name.lower())
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            errors[f"$.{name}"] = _conversion_error(f"$.{name}", "System.String")
+            return None
+        pascal = name[0].upper() + name[1:]
+        if "\x00" in value:
+            errors[pascal] = [f"The field {pascal} must not contain NUL characters."]
+        elif len(value) > limit:
+            errors[pascal] = [f"The field {pascal} must be a string or array type with a maximum length of '{limit}'."]
+        return value
+
+    profile = fields.get("companyprofileid")
+    if profile is not None and not (isinstance(profile, str) and is_uuid(profile)):
+        errors["$.companyProfileId"] = _conversion_error("$.companyProfileId", "System.Nullable`1[System.Guid]")
+    quantity = 0
+    if "quantity" in fields and fields["quantity"] is not None:
+        quantity = _int32(fields["quantity"])
+        if quantity is None:
+            errors["$.quantity"] = _conversion_error("$.quantity", "System.Int32")
+    elif "quantity" in fields:
+        errors["$.quantity"] = _conversion_error("$.quantity", "System.Int32")
+    range_size = None
+    if fields.get("rangesize") is not None:
+        range_size = _int32(fields["rangesize"])
+        if range_size is None:
+            errors["$.rangeSize"] = _conversion_error("$.rangeSize", "System.Nullable`1[System.Int32]")
+    number_type = DEFAULT_NUMBER_TYPE
+    if "numbertype" in fields:
+        raw_type = fields["numbertype"]
+        if not isinstance(raw_type, str) or raw_type not in NUMBER_TYPES:
+            errors["$.numberType"] = _conversion_error("$.numberType", "NumberType")
+        else:
+            number_type = raw_type
+    area_code = text("areaCode", MAX_TEXT)
+    city = text("city", MAX_TEXT)
+    region = text("region", MAX_TEXT)
+    comment = text("comment", MAX_COMMENT)
+    callback_url = text("callbackUrl", MAX_URL)
+    if errors:
+        raise ValidationFailed(errors)
+
+    if quantity is not None and not MIN_QUANTITY <= quantity <= MAX_QUANTITY:
+        errors["Quantity"] = [f"The field Quantity must be between {MIN_QUANTITY} and {MAX_QUANTITY}."]
+    if range_size is not None:
+        allowed = RANGE_SIZES[number_type]
+        if not allowed:
+            errors["RangeSize"] = [f"Number ranges cannot be requested for number type {number_type}."]
+        elif range_size not in allowed:
+            sizes = ", ".join(str(size) for size in allowed)
+            errors["RangeSize"] = [f"The range size must be one of {sizes} for number type {number_type}."]
+    if not area_code and not city:
+        errors["AreaCode"] = ["The AreaCode field is required when City is not provided."]
+        errors["City"] = ["The City field is required when AreaCode is not provided."]
+    if not region and country_of(profile) in NANPA:
+        errors["Region"] = ["The Region field is required for NANPA countries."]
+    if callback_url is not None and not _CALLBACK_URL.match(callback_url):
+        errors["CallbackUrl"] = ["The CallbackUrl field is not a valid fully-qualified http or https URL."]
+    if errors:
+        raise ValidationFailed(errors)
+    return OrderData(
+        company_profile_id=profile.lower() if profile else None,
+        quantity=quantity,
+        range_size=range_size,
+        number_type=number_type,
+        area_code=area_code,
+        city=city,
+        region=region,
+        comment=comment,
+        callback_url=callback_url,
+    )
+
+
+# --- locale data ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area numbers can be ordered in: its dialled prefix, its place and NANPA region."""
+
+    prefix: str
+    city: str | None
+    region: str | None
+
+
+def _city_of(name: str, nanpa: bool) -> str | None:
+    # NANPA place names carry their state ("New York, NY"); a bare name there is the state's own.
+    if not nanpa:
+        return name
+    return name.rsplit(", ", 1)[0] if ", " in name else None
+
+
+@lru_cache(maxsize=None)
+def areas(country: str, number_type: str) -> tuple[Area, ...]:
+    """Every area of a number type in a country, by city then prefix."""
+    if number_type != "LOCAL":
+        return tuple(Area(prefix, None, None) for prefix in numbering.service_type_prefixes(NUMBER_TYPES[number_type], country))
+    nanpa_regions = {}
+    if country in NANPA:
+        nanpa_regions = {
+            code: region for region in numbering.nanpa_regions(country) for code in numbering.nanpa_area_codes(region, country)
+        }
+    return tuple(
+        Area(area.national_prefix, _city_of(area.name, country in NANPA), nanpa_regions.get(area.code))
+        for area in numbering.area_codes(country)
+    )
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def find_area(country: str, number_type: str, area_code: str | None, city: str | None, region: str | None) -> Area | None:
+    """The area an order names (area code and city used together when both are given), or None."""
+    candidates = areas(country, number_type)
+    if area_code:
+        digits = _digits(area_code)
+        if not digits:
+            return None
+        # The trunk 0 may be left out: "20" and "020" both name London.
+        candidates = tuple(area for area in candidates if area.prefix == digits or area.prefix.lstrip("0") == digits.lstrip("0"))
+    if city:
+        wanted = city.strip().casefold()
+        candidates = tuple(area for area in candidates if area.city is not None and area.city.casefold() == wanted)
+    if region and country in NANPA:
+        candidates = tuple(area for area in candidates if area.region == region.strip().upper())
+    return candidates[0] if candidates else None
+
+
+def draw_numbers(country: str, number_type: str, prefix: str, quantity: int, range_size: int | None, seed: str) -> list[str]:
+    """``quantity`` numbers in the area, E.164; with a range size, in consecutive blocks of that
+    size (the last holding what remains)."""
+    service_type = NUMBER_TYPES[number_type]
+    if not range_size:
+        national = numbering.candidate_numbers(prefix, seed, quantity, country, service_type)
+    else:
+        blocks_needed = -(-quantity // range_size)
+        national = []
+        seen: set[str] = set()
+        for candidate in numbering.candidate_numbers(prefix, seed, blocks_needed * 4, country, service_type):
+            start = int(candidate) - int(candidate) % range_size
+            first = str(start).zfill(len(candidate))
+            if first in seen or not first.startswith(prefix):
+                continue
+            seen.add(first)
+            national.extend(str(start + offset).zfill(len(candidate)) for offset in range(range_size))
+            if len(national) >= quantity:
+                break
+        national = national[:quantity]
+    return [numbering.e164(number, country) for number in national]
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+def dotnet_datetime(instant: datetime | None) -> str | None:
+    """A UTC DateTime as System.Text.Json writes it: fractional seconds only when non-zero."""
+    if instant is None:
+        return None
+    text = instant.strftime("%Y-%m-%dT%H:%M:%S")
+    if instant.microsecond:
+        text += "." + f"{instant.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def render(request: NumberRequest) -> dict:
+    """The number request as "get number request" returns it (and every callback carries it)."""
+    return {
+        "requestId": request.guid,
+        "companyProfileId": request.company_profile_id,
+        "status": request.status,
+        "statusReason": request.reason,
+        "numberType": request.number_type,
+        "country": request.country,
+        "quantity": request.quantity,
+        "rangeSize": request.range_size,
+        "areaCode": request.area_code,
+        "city": request.city,
+        "region": request.region,
+        "comment": request.comment,
+        "callbackUrl": request.callback_url,
+        "createdOn": dotnet_datetime(request.created_at),
+        "updatedOn": dotnet_datetime(request.updated_at),
+        "id": request.range_id,
+        "start": request.numbers[0] if request.numbers else None,
+        "validFrom": dotnet_datetime(request.valid_from),
+        "validTo": dotnet_datetime(request.valid_to),
+        "numbers": list(request.numbers),
+    }
+
+
+# --- queries --------------------------------------------------------------------------------------
+
+
+def profile_country(session: Session, tenant: str, profile_id: str | None) -> str:
+    if is_uuid(profile_id):
+        profile = session.exec(
+            select(CompanyProfile).where(CompanyProfile.tenant == tenant, CompanyProfile.guid == profile_id.lower())
+        ).first()
+        if profile is not None:
+            return profile.country
+    return DEFAULT_COUNTRY
+
+
+def get_request(session: Session, tenant: str, account: str, guid: str) -> NumberRequest | None:
+    return session.exec(
+        select(NumberRequest).where(
+            NumberRequest.tenant == tenant, NumberRequest.account == account, NumberRequest.guid == guid.lower()
+        )
+    ).first()
+
+
+def list_requests(session: Session, tenant: str, account: str, skip: int, take: int) -> tuple[Sequence[NumberRequest], int]:
+    scope = (NumberRequest.tenant == tenant) & (NumberRequest.account == account)
+    total = session.exec(select(func.count()).select_from(NumberRequest).where(scope)).one()
+    rows = session.exec(select(NumberRequest).where(scope).order_by(NumberRequest.id).offset(skip).limit(take)).all()
+    return rows, total
+
+
+# --- the life cycle -------------------------------------------------------------------------------
+
+
+def create_request(session: Session, runtime: Runtime, tenant: str, account: str, order: OrderData) -> NumberRequest:
+    """Assigned at once when the inventory can fill it, otherwise pending until it moves on."""
+    settings = runtime.settings
+    now = runtime.clock.now()
+    country = profile_country(session, tenant, order.company_profile_id)
+    area = find_area(country, order.number_type, order.area_code, order.city, order.region)
+    request = NumberRequest(
+        tenant=tenant,
+        guid=str(uuid.uuid4()),
+        account=account,
+        company_profile_id=order.company_profile_id,
+        country=country,
+        status=PENDING,
+        number_type=order.number_type,
+        quantity=order.quantity,
+        range_size=order.range_size,
+        area_code=order.area_code,
+        city=order.city,
+        region=order.region,
+        comment=order.comment,
+        callback_url=order.callback_url,
+        prefix=area.prefix if area else None,
+        created_at=now,
+        updated_at=now,
+    )
+    if area is not None and order.quantity <= settings.cm_immediate_max_quantity:
+        _assign(request, now)
+    else:
+        request.next_transition_at = now + timedelta(seconds=settings.cm_accept_after_seconds)
+    with _changes:
+        session.add(request)
+        session.commit()
+    return request
+
+
+def _assign(request: NumberRequest, now: datetime) -> None:
+    request.numbers = draw_numbers(
+        request.country, request.number_type, request.prefix or "", request.quantity, request.range_size, request.guid
+    )
+    request.status = COMPLETED
+    request.range_id = str(uuid.uuid4())
+    request.valid_from = now
+    request.next_transition_at = None
+
+
+def _change(session: Session, runtime: Runtime, request: NumberRequest, status: str, at: datetime, reason: str | None = None) -> None:
+    """Apply a status change and write its callback in the same transaction (the caller commits)."""
+    if status == COMPLETED:
+        _assign(request, at)
+    else:
+        request.status = status
+        request.reason = reason
+        request.next_transition_at = (
+            at + timedelta(seconds=runtime.settings.cm_complete_after_seconds) if status == ACCEPTED else None
+        )
+    request.updated_at = at
+    session.add(request)
+    if request.callback_url:
+        enqueue(
+            session,
+            provider=PROVIDER,
+            tenant=request.tenant,
+            event=status,
+            url=request.callback_url,
+            payload=dotnet_json(render(request)).encode("ascii"),
+            content_type=CONTENT_TYPE,
+            now=at,
+        )
+
+
+def no_numbers_reason(request: NumberRequest) -> str:
+    place = " ".join(part for part in (request.area_code, request.city, request.region) if part)
+    return f"No {request.number_type} numbers are available for {place} in {request.country}."
+
+
+def cancel_request(session: Session, runtime: Runtime, request: NumberRequest) -> None:
+    with _changes:
+        session.refresh(request)
+        if request.status in FINAL:
+            raise TransitionRefused(f"The number request is {request.status.lower()} and can no longer be cancelled.")
+        _change(session, runtime, request, CANCELLED, runtime.clock.now())
+        session.commit()
+
+
+def force_transition(session: Session, runtime: Runtime, request: NumberRequest, status: str, reason: str | None = None) -> None:
+    """A support action from the control plane: accept (pending only), complete or reject (while
+    not final)."""
+    with _changes:
+        session.refresh(request)
+        allowed_from = {ACCEPTED: {PENDING}, COMPLETED: {PENDING, ACCEPTED}, REJECTED: {PENDING, ACCEPTED}}[status]
+        if request.status not in allowed_from:
+            raise TransitionRefused(f"A {request.status.lower()} number request cannot become {status.lower()}.")
+        if status == COMPLETED and request.prefix is None:
+            raise TransitionRefused(no_numbers_reason(request))
+        _change(session, runtime, request, status, runtime.clock.now(), reason)
+        session.commit()
+
+
+def _scheduled(request: NumberRequest, now: datetime, complete_after: timedelta) -> list[tuple[datetime, str]]:
+    """The changes a request goes through by itself up to ``now``, with their times."""
+    changes: list[tuple[datetime, str]] = []
+    status, due = request.status, request.next_transition_at
+    while due is not None and due <= now:
+        if status == PENDING and request.prefix is None:
+            changes.append((due, REJECTED))
+            break
+        if status == PENDING:
+            changes.append((due, ACCEPTED))
+            status, due = ACCEPTED, due + complete_after
+        elif status == ACCEPTED:
+            changes.append((due, COMPLETED))
+            break
+        else:
+            break
+    return changes
+
+
+def run_due_transitions(runtime: Runtime, now: datetime, batch: int = 200) -> None:
+    """Every change that has come due, in time order across requests, each at its own due time
+    (so its callback and its ``updatedOn`` say when it happened, however far the clock jumped)."""
+    complete_after = timedelta(seconds=runtime.settings.cm_complete_after_seconds)
+    while True:
+        with _changes, runtime.db.session() as session:
+            due = session.exec(
+                select(NumberRequest)
+                .where(NumberRequest.next_transition_at <= now)
+                .order_by(NumberRequest.next_transition_at, NumberRequest.id)
+                .limit(batch)
+            ).all()
+            changes = sorted(
+                ((at, request.id, step, request, status)
+                 for request in due
+                 for step, (at, status) in enumerate(_scheduled(request, now, complete_after))),
+                key=lambda change: change[:3],
+            )
+            for at, _id, _step, request, status in changes:
+                reason = no_numbers_reason(request) if status == REJECTED else None
+                _change(session, runtime, request, status, at, reason)
+            session.commit()
+        if len(due) < batch:
+            return
+
+
+def availability(area: Area | None, quantity: int, immediate_max: int) -> dict:
+    return {
+        "available": area is not None,
+        "immediatelyAvailable": area is not None and quantity <= immediate_max,
+        "availableQuantity": immediate_max if area is not None else 0,
+    }
+
+
+def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
+    for profile in fixture["company_profiles"]:
+        session.add(CompanyProfile(tenant=tenant, guid=profile["id"], name=profile["name"], country=profile["country"]))
+    for record in fixture["number_requests"]:
+        session.add(request_from_record(tenant, record))
+
+
+def request_from_record(tenant: str, record: dict) -> NumberRequest:
+    """A fixture record (the rendered shape plus ``account`` and ``prefix``) as a row; fixture
+    requests that are not final wait for a control-plane action."""
+
+    def instant(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+    return NumberRequest(
+        tenant=tenant,
+        guid=record["requestId"],
+        account=record["account"],
+        company_profile_id=record["companyProfileId"],
+        country=record["country"],
+        status=record["status"],
+        reason=record["statusReason"],
+        number_type=record["numberType"],
+        quantity=record["quantity"],
+        range_size=record["rangeSize"],
+        area_code=record["areaCode"],
+        city=record["city"],
+        region=record["region"],
+        comment=record["comment"],
+        callback_url=record["callbackUrl"],
+        prefix=record["prefix"],
+        created_at=instant(record["createdOn"]),
+        updated_at=instant(record["updatedOn"]),
+        range_id=record["id"],
+        valid_from=instant(record["validFrom"]),
+        valid_to=instant(record["validTo"]),
+        numbers=record["numbers"],
+    )
