@@ -9,16 +9,27 @@ pydantic model derived from the same columns, so a restore accepts exactly what 
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import date, datetime, timezone
 from enum import Enum
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    create_model,
+)
 from sqlalchemy import Integer, delete, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
+from emulator.core.callbacks import CallbackDelivery
 from emulator.core.clock import ClockState
 from emulator.core.jsontypes import (
     BigInt,
@@ -28,16 +39,15 @@ from emulator.core.jsontypes import (
     JSONStr,
     UTCDateTime,
 )
-from emulator.core.provider import TenantScoped
 from emulator.core.runtime import Runtime
 from emulator.core.tenancy import TenantRecord
 
 FORMAT = "number-emulator-state"
 VERSION = 1
 
-CORE_TABLES: tuple[type[TenantScoped], ...] = ()
+CORE_TABLES: tuple[type[SQLModel], ...] = (CallbackDelivery,)
 """Tenant-keyed tables of the core (not of one provider) whose rows are tenant state, in the same
-order as a provider's ``tables`` (children before parents)."""
+order as a provider's ``tables`` (children before parents): callbacks still owed are state too."""
 
 
 class SnapshotConflict(Exception):
@@ -50,6 +60,8 @@ def state_tables(runtime: Runtime) -> list[type[SQLModel]]:
 
 
 def _json_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
     if isinstance(value, datetime):
         return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)).isoformat()
     if isinstance(value, date):
@@ -145,6 +157,24 @@ def _catch_up_sequences(session: Session, tables: list[type[SQLModel]]) -> None:
 
 # The document's shape, derived from the tables.
 
+def _from_base64(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError("must be base64 text")
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error:
+        raise ValueError("must be base64 text") from None
+
+
+# Binary columns (callback payloads) travel as base64 text and are dumped back as raw bytes.
+_Base64 = Annotated[
+    bytes,
+    BeforeValidator(_from_base64),
+    PlainSerializer(lambda value: base64.b64encode(value).decode("ascii"), return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "contentEncoding": "base64"}),
+]
+
+
 def _column_type(annotation: Any, column) -> Any:
     if annotation is bool:
         return JSONBool
@@ -158,6 +188,8 @@ def _column_type(annotation: Any, column) -> Any:
         return JSONDate
     if annotation is datetime:
         return UTCDateTime
+    if annotation is bytes:
+        return _Base64
     return annotation
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+
+from emulator.core.snapshot import state_tables
+from tests.support import free_port
 from tests.testkit.conftest import ADDRESS, DOCUMENTED_UUID, YAY, yay_auth
 
 
@@ -109,9 +113,29 @@ def test_every_providers_tables_round_trip(client):
     for provider in runtime.providers:
         runtime.tenants.ensure(provider, "everyone")
     exported = client.get("/_emulator/state").json()
-    expected_tables = {model.__tablename__ for spec in runtime.providers.values() for model in spec.tables}
+    expected_tables = {model.__tablename__ for model in state_tables(runtime)}
     assert set(exported["tables"]) == expected_tables
     assert {record["provider"] for record in exported["tenants"]} == set(runtime.providers)
     client.post("/_emulator/reset")
+    assert client.put("/_emulator/state", json=exported).status_code == 200
+    assert client.get("/_emulator/state").json() == exported
+
+
+def test_callbacks_still_owed_are_state_and_come_back(client):
+    """A CM order whose status callback could not be delivered yet: the owed delivery (its payload
+    bytes included) is exported and restored with everything else."""
+    client.post("/_emulator/clock/freeze")
+    token = {"X-CM-PRODUCTTOKEN": "3f0c7e52-6a4d-4c1b-8e2f-9d7a5b6c4e31"}
+    requests = "/cm/voice-phonenumberrequestapi/v1/00000000-0000-0000-0000-000000000000/numberrequests"
+    nobody = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens: the delivery stays owed
+    created = client.post(requests, headers=token, json={"quantity": 50, "areaCode": "0113", "callbackUrl": nobody})
+    assert created.status_code == 200, created.text
+    client.post("/_emulator/clock/advance", json={"seconds": 60})  # accepted: a callback is owed
+    exported = client.get("/_emulator/state").json()
+    owed = exported["tables"]["emulator_callback"]
+    assert [(row["url"], row["status"]) for row in owed] == [(nobody, "pending")]
+    assert b'"status"' in base64.b64decode(owed[0]["payload"]).lower()
+    client.post("/_emulator/reset")
+    assert client.get("/_emulator/state").json()["tables"]["emulator_callback"] == []
     assert client.put("/_emulator/state", json=exported).status_code == 200
     assert client.get("/_emulator/state").json() == exported
