@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import date, datetime, timezone
 from enum import Enum
 from types import NoneType, UnionType
@@ -157,8 +158,13 @@ def _catch_up_sequences(session: Session, tables: list[type[SQLModel]]) -> None:
 
 # The document's shape, derived from the tables.
 
+# Canonical padded base64; the document states it and the check enforces it, so they agree.
+_BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+_BASE64 = re.compile(_BASE64_PATTERN)
+
+
 def _from_base64(value: Any) -> bytes:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _BASE64.match(value) or "\n" in value:
         raise ValueError("must be base64 text")
     try:
         return base64.b64decode(value, validate=True)
@@ -171,7 +177,7 @@ _Base64 = Annotated[
     bytes,
     BeforeValidator(_from_base64),
     PlainSerializer(lambda value: base64.b64encode(value).decode("ascii"), return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "contentEncoding": "base64"}),
+    WithJsonSchema({"type": "string", "contentEncoding": "base64", "pattern": _BASE64_PATTERN}),
 ]
 
 
