@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
-from emulator.control.problem import INPUT_ERRORS, Problem
+from emulator.control.problem import INPUT_ERRORS, Problem, tenant_filter
 from emulator.core.callbacks import CallbackDelivery, RedeliveryRefused
 from emulator.core.http import GuardedRoute
 from emulator.core.subapp import RuntimeDep
@@ -68,7 +68,7 @@ router = APIRouter(prefix="/callbacks", tags=["Callbacks"], route_class=GuardedR
 def list_deliveries(
     runtime: RuntimeDep,
     provider: Annotated[str | None, Query(max_length=32, description="Only this provider's")] = None,
-    tenant: Annotated[str | None, Query(max_length=255, description="Only this tenant's")] = None,
+    tenant: tenant_filter("Only this tenant's") = None,
     status: Annotated[Literal["pending", "delivered", "failed"] | None, Query(description="Only these")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from emulator.control.problem import tenant_filter
 from emulator.core.journal import JournalFilter
 from emulator.core.jsontypes import UTCDateTime
 from emulator.core.subapp import RuntimeDep
@@ -42,7 +43,7 @@ class Cleared(BaseModel):
 
 def _filter(
     provider: Annotated[str | None, Query(max_length=64, description="Only this provider's requests")] = None,
-    tenant: Annotated[str | None, Query(max_length=255, description="Only this tenant's requests")] = None,
+    tenant: tenant_filter("Only this tenant's requests") = None,
     method: Annotated[str | None, Query(max_length=16, description="Only this method")] = None,
     path: Annotated[
         str | None,

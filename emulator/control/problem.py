@@ -1,8 +1,11 @@
-"""The control plane's error body (FastAPI's own ``{"detail": …}``) and the response sets its
-routers declare with it."""
+"""The control plane's error body (FastAPI's own ``{"detail": …}``), the response sets its
+routers declare with it, and the parameters they share."""
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from fastapi import Query
 from pydantic import BaseModel, Field
 
 
@@ -14,3 +17,9 @@ NOT_FOUND: dict[int | str, dict] = {404: {"model": Problem, "description": "Not 
 BAD_BODY: dict[int | str, dict] = {400: {"model": Problem, "description": "Unreadable body"}}
 # Every control route may refuse its input: an unreadable body, or values out of range.
 INPUT_ERRORS: dict[int | str, dict] = BAD_BODY | {422: {"model": Problem, "description": "Invalid input"}}
+
+
+def tenant_filter(description: str) -> Any:
+    """The ``tenant`` query parameter of control routes: a tenant name can hold no NUL (no database
+    column can), so such a filter is refused as invalid input instead of reaching storage."""
+    return Annotated[str | None, Query(max_length=255, pattern=r"^[^\x00]*$", description=description)]

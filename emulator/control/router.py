@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import emulator
 from emulator.control import faults, journal, state
 from emulator.control.callbacks import router as callbacks_router
-from emulator.control.problem import BAD_BODY, INPUT_ERRORS, Problem
+from emulator.control.problem import BAD_BODY, INPUT_ERRORS, Problem, tenant_filter
 from emulator.core.http import BodyError, GuardedRoute, allowed_methods
 from emulator.core.journal import JournalFilter
 from emulator.core.jsontypes import JSONFloat, UTCDateTime
@@ -90,7 +90,7 @@ def health(runtime: RuntimeDep) -> Health:
 @router.post("/reset", response_model=ResetResult, tags=["State"], responses={404: {"model": Problem, "description": "Unknown provider"}})
 def reset(
     runtime: RuntimeDep,
-    tenant: Annotated[str | None, Query(max_length=255, description="Only this tenant")] = None,
+    tenant: tenant_filter("Only this tenant") = None,
     provider: Annotated[str | None, Query(description="Only this provider")] = None,
 ) -> ResetResult:
     """Put every tenant (or one) back to the default fixtures, and forget the fault rules and

@@ -3,11 +3,11 @@
 # No ``from __future__ import annotations``: FastAPI must see the models built inside ``router``.
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 import emulator
-from emulator.control.problem import Problem
+from emulator.control.problem import Problem, tenant_filter
 from emulator.core import snapshot
 from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
 from emulator.core.runtime import Runtime
@@ -78,7 +78,7 @@ def router(runtime: Runtime) -> APIRouter:
     @state.get("", response_model=StateDocument)
     def export_state(
         runtime: RuntimeDep,
-        tenant: Annotated[str | None, Query(max_length=255, description="Only this tenant (without the clock)")] = None,
+        tenant: tenant_filter("Only this tenant (without the clock)") = None,
     ) -> Any:
         """The state as versioned JSON: tenant records, every table's rows, the clock."""
         return snapshot.export_state(runtime, tenant)
