@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.settings import Settings
-from tests.support import CallbackReceiver, EmulatorProcess
+from tests.support import CallbackReceiver, EmulatorProcess, emulator_accepting
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 
@@ -50,3 +50,12 @@ def callback_receiver() -> Iterator[CallbackReceiver]:
     """A real HTTP server on 127.0.0.1 recording the callbacks POSTed to ``callback_receiver.url``."""
     with CallbackReceiver() as receiver:
         yield receiver
+
+
+@pytest.fixture(scope="module")
+def strict_emulator(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    """A real emulator accepting only the test module's ``CREDENTIALS``, so schemathesis's
+    ignored-auth check can prove that others are refused."""
+    database = tmp_path_factory.mktemp("contract") / "emulator.sqlite3"
+    with emulator_accepting(f"sqlite:///{database}", request.module.CREDENTIALS) as emulator:
+        yield emulator

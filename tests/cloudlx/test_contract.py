@@ -1,9 +1,8 @@
 """schemathesis, every check and phase, against the CloudLX document, with a real token."""
 
 import httpx
-import pytest
 
-from tests.support import emulator_accepting, run_schemathesis
+from tests.support import run_schemathesis
 
 CREDENTIALS = {"cloudlx": [["contract", "secret"]]}
 
@@ -16,13 +15,6 @@ def run_contract(base_url: str):
         data={"grant_type": "client_credentials", "client_id": "contract", "client_secret": "secret"},
     ).json()["access_token"]
     return run_schemathesis(f"{base_url}/cloudlx/openapi.json", "-H", f"Authorization: Bearer {token}")
-
-
-@pytest.fixture(scope="module")
-def strict_emulator(tmp_path_factory):
-    database = tmp_path_factory.mktemp("contract") / "emulator.sqlite3"
-    with emulator_accepting(f"sqlite:///{database}", CREDENTIALS) as emulator:
-        yield emulator
 
 
 def test_cloudlx_document_holds(strict_emulator):

@@ -2,9 +2,7 @@
 
 from pathlib import Path
 
-import pytest
-
-from tests.support import emulator_accepting, run_schemathesis
+from tests.support import run_schemathesis
 
 CREDENTIALS = {"telcom": [["contract-token", "contract-secret"]]}
 AUTH = ["-H", "X-Auth-Token: contract-token", "-H", "X-Auth-Secret: contract-secret"]
@@ -17,13 +15,6 @@ CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 def run_contract(base_url: str):
     return run_schemathesis(f"{base_url}/telcom/openapi.json", *AUTH, *NOT_APPLICABLE, config_file=CONFIG)
-
-
-@pytest.fixture(scope="module")
-def strict_emulator(tmp_path_factory):
-    database = tmp_path_factory.mktemp("contract") / "emulator.sqlite3"
-    with emulator_accepting(f"sqlite:///{database}", CREDENTIALS) as emulator:
-        yield emulator
 
 
 def test_telcom_document_holds(strict_emulator):
