@@ -14,6 +14,7 @@ import emulator
 from emulator.control.router import build_app as build_control_app
 from emulator.core.faults import FaultInjection, quiet_dropped_connections
 from emulator.core.journal import RequestJournal
+from emulator.core.metrics import MetricsMiddleware
 from emulator.core.runtime import Runtime
 from emulator.core.traffic import (
     Traffic,
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # (faults included), the faults act before the provider does.
     traffic = Traffic(runtime.providers.values(), documentation)
     app.add_middleware(FaultInjection, faults=runtime.faults, traffic=traffic, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, traffic=traffic)
     app.add_middleware(RequestJournal, journal=runtime.journal, traffic=traffic, now=runtime.clock.now)
     app.add_middleware(VirtualHosts, prefixes=virtual_host_prefixes(settings.virtual_hosts, runtime.providers))
     quiet_dropped_connections()

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
-from emulator.control import faults, journal, state
+from emulator.control import faults, journal, metrics, state, ui
 from emulator.control.callbacks import router as callbacks_router
 from emulator.control.problem import BAD_BODY, INPUT_ERRORS, Problem, tenant_filter
 from emulator.core.http import BodyError, GuardedRoute, allowed_methods
@@ -180,6 +180,8 @@ def build_app(runtime: Runtime) -> FastAPI:
     for routes in (journal.router, faults.router(runtime), state.router(runtime)):
         app.include_router(routes, responses=BAD_BODY)
     app.include_router(callbacks_router)
+    app.include_router(metrics.router)
+    app.include_router(ui.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -15,6 +15,7 @@ from emulator.core.clock import Clock
 from emulator.core.db import Database
 from emulator.core.faults import Faults
 from emulator.core.journal import Journal
+from emulator.core.metrics import RequestMetrics
 from emulator.core.provider import Provider
 from emulator.core.revision import SharedRevision
 from emulator.core.tenancy import Tenants
@@ -33,6 +34,7 @@ class Runtime:
         self.background = BackgroundWork(self.clock.now)
         self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self.faults = Faults(settings.seed)
+        self.metrics = RequestMetrics()
         self.callbacks = CallbackDispatcher(self.db, self.clock, settings)
         self.background.register("callbacks", self.callbacks.deliver_due, order=DISPATCH_ORDER)
 
