@@ -1,0 +1,167 @@
+"""The inspector in a real browser (Debian's chromium, headless, driven by Playwright): it shows a
+tenant's requests, records and callback attempts, and its buttons change the emulator's state."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from emulator.testing import CallbackReceiver, EmulatorServer
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ACCOUNT = "00000000-0000-0000-0000-000000000000"
+YAY_ADDRESS = "31347d42-00bd-44a5-9b5c-20dc4197a2f6"
+
+
+def _unavailable(reason: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"the browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists() and shutil.which("chromium") is None:
+        _unavailable("no chromium here (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[test]')")
+    with sync_playwright() as playwright:
+        executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def emulator():
+    with EmulatorServer() as server:
+        yield server
+
+
+@pytest.fixture
+def receiver():
+    receiver = CallbackReceiver()
+    yield receiver
+    receiver.close()
+
+
+def test_inspector_shows_a_tenant_and_its_buttons_act(browser, emulator, receiver, tmp_path):
+    from playwright.sync_api import expect
+
+    control = emulator.control
+    tenant = emulator.new_tenant()
+    yay_headers, cm_headers = tenant.credentials("yay"), tenant.credentials("cm")
+    cm_tenant = tenant.tenant("cm")
+    cm = httpx.Client(base_url=f"{tenant.base_url('cm')}/voice-phonenumberrequestapi/v1/{ACCOUNT}", headers=cm_headers)
+
+    control.post("/clock/freeze").raise_for_status()
+    control.post("/clock/set", json={"now": "2024-03-01T09:00:00Z"}).raise_for_status()
+    assert httpx.get(f"{tenant.base_url('yay')}/voip/number-address", headers=yay_headers).status_code == 200
+    receiver.fail_next(1, status=503)
+    order = cm.post("/numberrequests", json={"quantity": 50, "areaCode": "0113", "callbackUrl": f"{receiver.url}/hook"})
+    assert order.json()["status"] == "Pending"
+    control.post("/clock/advance", json={"seconds": 60}).raise_for_status()  # accepted; the receiver answers 503
+    control.post("/clock/advance", json={"seconds": 2}).raise_for_status()  # past the backoff: delivered
+    [delivery] = control.get("/callbacks", params={"tenant": cm_tenant}).json()
+    assert delivery["status"] == "delivered" and delivery["attempt_count"] == 2
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{emulator.base_url}/_emulator/ui")
+
+    # The tenant of each provider it used, its requests, its callback with both attempts.
+    expect(page.locator(f'#tenants tr[data-provider="cm"][data-tenant="{cm_tenant}"]')).to_have_count(1)
+    expect(page.locator(f'#tenants tr[data-provider="yay"][data-tenant="{tenant.tenant("yay")}"]')).to_have_count(1)
+    expect(page.locator("#requests tr.request", has_text=cm_tenant)).to_have_count(1)
+    expect(page.locator("#requests tr.request", has_text="/voip/number-address")).to_have_count(1)
+    callback = page.locator(f'#callbacks tr.callback[data-id="{delivery["id"]}"]')
+    expect(callback).to_contain_text("Accepted")
+    expect(callback.locator(".attempt-count")).to_have_text("2")
+    callback.click()
+    attempts = page.locator("#callbacks tr.attempt")
+    expect(attempts).to_have_count(2)
+    expect(attempts.nth(0)).to_contain_text("503")
+    expect(attempts.nth(1)).to_contain_text("200")
+    expect(page.locator("#clock-now")).to_have_text("2024-03-01 09:01:02Z")
+    expect(page.locator("#clock-frozen")).to_have_text("(frozen)")
+
+    # The tenant's records, and its request with bodies, without the password it sent.
+    page.locator(f'#tenants tr[data-provider="yay"] button.records').click()
+    expect(page.locator('#records table[data-table="yay_number_address"]')).to_contain_text(YAY_ADDRESS)
+    page.locator("#requests tr.request", has_text="/voip/number-address").click()
+    details = page.locator("#requests tr.details")
+    expect(details).to_contain_text("x-auth-reseller")
+    expect(details).to_contain_text(YAY_ADDRESS)  # the response body
+    assert yay_headers["X-Auth-Password"] not in page.content()
+
+    # Filters narrow the journal.
+    page.locator('#request-filters select[name="provider"]').select_option("cm")
+    expect(page.locator("#requests tr.request")).to_have_count(1)
+    expect(page.locator("#requests tr.request")).to_contain_text("POST")
+    page.locator('#request-filters select[name="provider"]').select_option("")
+    page.screenshot(path=str(tmp_path / "inspector.png"), full_page=True)
+
+    # Redeliver: a third attempt reaches the receiver and shows up.
+    callback.locator("button.redeliver").click()
+    receiver.wait_for(3)
+    expect(callback.locator(".attempt-count")).to_have_text("3")
+    expect(callback).to_have_attribute("data-status", "delivered")
+    assert [r.json()["status"] for r in receiver.requests] == ["Accepted", "Accepted", "Accepted"]
+
+    # Clock advance from the page moves the emulator's clock (the order completes: another callback).
+    page.locator('#clock-advance input[name="seconds"]').fill("3600")
+    page.locator("#clock-advance button").click()
+    expect(page.locator("#clock-now")).to_have_text("2024-03-01 10:01:02Z")
+    assert control.get("/clock").json()["now"].startswith("2024-03-01T10:01:02")
+    assert cm.get(f"/numberrequests/{order.json()['requestId']}").json()["status"] == "Completed"
+
+    # A fault rule added and removed through the form.
+    page.locator('#fault-form select[name="provider"]').select_option("yay")
+    page.locator('#fault-form input[name="count"]').fill("2")
+    page.locator("#fault-form button").click()
+    expect(page.locator("#faults tr.fault")).to_have_count(1)
+    [rule] = control.get("/faults").json()
+    assert (rule["provider"], rule["kind"], rule["status"], rule["remaining"]) == ("yay", "error", 500, 2)
+    page.locator("#faults tr.fault button.remove").click()
+    expect(page.locator("#faults tr.fault")).to_have_count(0)
+    assert control.get("/faults").json() == []
+    page.screenshot(path=str(tmp_path / "inspector-after.png"), full_page=True)
+
+    # Reset the CM tenant: it goes from the list, and its order with it.
+    page.locator(f'#tenants tr[data-provider="cm"][data-tenant="{cm_tenant}"] button.reset').click()
+    expect(page.locator(f'#tenants tr[data-provider="cm"]')).to_have_count(0)
+    assert all(t["provider"] != "cm" for t in control.get("/tenants").json())
+    assert cm.get(f"/numberrequests/{order.json()['requestId']}").status_code == 404
+    expect(page.locator(f'#tenants tr[data-provider="yay"]')).to_have_count(1)
+    assert errors == []
+
+
+def test_inspector_sends_the_typed_control_token(browser, emulator):
+    """The token typed into the page is kept in sessionStorage and sent as a Bearer header."""
+    seen: list[str | None] = []
+    page = browser.new_page()
+    page.on("request", lambda request: seen.append(request.headers.get("authorization")) if "/_emulator/clock" in request.url else None)
+    page.goto(f"{emulator.base_url}/_emulator/ui")
+    page.locator("#token").fill("s3cret-token")
+    page.locator("#token-form button").click()
+    page.wait_for_function("() => sessionStorage.getItem('emulatorControlToken') === 's3cret-token'")
+    page.reload()
+    page.wait_for_function("() => document.body.dataset.refreshed !== undefined")
+    page.locator("#clock-freeze").click()
+    page.wait_for_function("() => document.getElementById('clock-frozen').textContent === '(frozen)'")
+    assert "Bearer s3cret-token" in seen
+    assert None in seen  # before the token was typed
+    assert emulator.control.get("/clock").json()["frozen"] is True
