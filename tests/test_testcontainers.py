@@ -44,6 +44,9 @@ def test_container_builds_starts_and_is_driven(monkeypatch):
             emulator.control.add_fault(provider="yay", kind="error", status=503, count=1)
             assert yay.get("/voip/number-address").status_code == 503
             assert yay.get("/voip/number-address").status_code == 200
+            # The image carries the inspector's page and assets (package data).
+            assert "Number emulator" in httpx.get(f"{emulator.url}/_emulator/ui").text
+            assert httpx.get(f"{emulator.url}/_emulator/ui/static/inspector.js").status_code == 200
             assert "emulator_requests_total" in httpx.get(f"{emulator.url}/_emulator/metrics").text
             container_id = emulator.get_wrapped_container().id
         listed = _docker(env, "ps", "-a", "-q", "--no-trunc", "--filter", f"id={container_id}").stdout.strip()
