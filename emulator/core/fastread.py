@@ -37,6 +37,12 @@ class FastReader:
         self._local = threading.local()
         self._texts: dict[str, Any] = {}
 
+    @property
+    def inline(self) -> bool:
+        """Whether a short read may run on the event loop itself (a local SQLite file: microseconds,
+        no network wait) rather than on a worker thread."""
+        return self._path is not None
+
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
