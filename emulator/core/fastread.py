@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 if TYPE_CHECKING:
     from emulator.core.db import Database
+
+T = TypeVar("T")
 
 
 def _sqlite_file(url: str) -> str | None:
@@ -87,6 +89,14 @@ def reader(db: Database) -> FastReader:
             if found is None:
                 found = db.__dict__["_fast_reader"] = FastReader(db)
     return found
+
+
+async def read_call(db: Database, function: Callable[..., T], *args: Any) -> T:
+    """Run a short read (an ORM query, say) on the event loop when the database is a local SQLite
+    file, on a worker thread otherwise."""
+    if reader(db).inline:
+        return function(*args)
+    return await run_in_threadpool(function, *args)
 
 
 def iso_date(value: Any) -> str:
