@@ -29,7 +29,14 @@ from tests.support import free_port  # noqa: E402
 
 AUTH = {"X-Auth-Reseller": "bench", "X-Auth-User": "user", "X-Auth-Password": "secret"}
 DOCUMENTED = "/voip/number-address/31347d42-00bd-44a5-9b5c-20dc4197a2f6"
-SCENARIOS = {"get one address": DOCUMENTED, "list addresses": "/voip/number-address"}
+CM_AUTH = {"X-CM-PRODUCTTOKEN": "22222222-2222-2222-2222-222222222222"}
+CM_REQUESTS = "/voice-phonenumberrequestapi/v1/11111111-1111-1111-1111-111111111111/numberrequests"
+# name: (provider prefix on the emulator, OpenAPI document Prism mocks, path below the prefix, headers)
+SCENARIOS = {
+    "get one address": ("/yay", "yay", DOCUMENTED, AUTH),
+    "list addresses": ("/yay", "yay", "/voip/number-address", AUTH),
+    "CM list number requests": ("/cm", "cm", CM_REQUESTS, CM_AUTH),
+}
 
 
 @dataclass
@@ -81,29 +88,29 @@ def start_emulator(database: Path) -> Server:
         [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--database-url", f"sqlite:///{database}", "--log-level", "warning"],
         cwd=ROOT,
     )
-    base = f"http://127.0.0.1:{port}/yay"
-    return Server("number-emulator", process, base, _wait_until_answering(process, base + DOCUMENTED, AUTH, started))
+    base = f"http://127.0.0.1:{port}"
+    return Server("number-emulator", process, base, _wait_until_answering(process, base + "/yay" + DOCUMENTED, AUTH, started))
 
 
-def start_prism() -> Server:
+def start_prism(document: str = "yay", probe: str = DOCUMENTED, headers: dict = AUTH) -> Server:
     peer = ROOT / "bench" / "peer"
     if not (peer / "node_modules" / ".bin" / "prism").exists():
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=peer, check=True)
     port = free_port()
     started = time.monotonic()
     process = subprocess.Popen(
-        [str(peer / "node_modules" / ".bin" / "prism"), "mock", str(ROOT / "openapi" / "yay.json"), "-p", str(port), "--errors", "false"],
+        [str(peer / "node_modules" / ".bin" / "prism"), "mock", str(ROOT / "openapi" / f"{document}.json"), "-p", str(port), "--errors", "false"],
         cwd=peer,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     # Prism serves the document's paths at the root, ignoring its `servers` prefix.
     base = f"http://127.0.0.1:{port}"
-    return Server("Prism 5.16 (mock)", process, base, _wait_until_answering(process, base + DOCUMENTED, AUTH, started))
+    return Server("Prism 5.16 (mock)", process, base, _wait_until_answering(process, base + probe, headers, started))
 
 
-def wrk(url: str, seconds: int, connections: int) -> dict:
-    headers = [arg for name, value in AUTH.items() for arg in ("-H", f"{name}: {value}")]
+def wrk(url: str, seconds: int, connections: int, auth: dict = AUTH) -> dict:
+    headers = [arg for name, value in auth.items() for arg in ("-H", f"{name}: {value}")]
     output = subprocess.run(
         ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", *headers, url],
         capture_output=True, text=True, check=True,
@@ -126,13 +133,29 @@ def main() -> int:
 
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as folder:
-        for start in (lambda: start_emulator(Path(folder) / "bench.sqlite3"), start_prism):
-            server = start()
+        server = start_emulator(Path(folder) / "bench.sqlite3")
+        try:
+            measured = {
+                name: wrk(server.base_url + prefix + path, args.seconds, args.connections, auth)
+                for name, (prefix, _document, path, auth) in SCENARIOS.items()
+            }
+            results[server.name] = {"scenarios": measured, "startup": server.started_in, "rss": server.rss_mib()}
+        finally:
+            server.stop()
+        # One Prism per document (it serves one); start-up and memory are those of the Yay one.
+        peer: dict = {"scenarios": {}}
+        for document in dict.fromkeys(document for _prefix, document, _path, _auth in SCENARIOS.values()):
+            mine = {name: scenario for name, scenario in SCENARIOS.items() if scenario[1] == document}
+            _prefix, _document, probe, auth = next(iter(mine.values()))
+            server = start_prism(document, probe, auth)
             try:
-                measured = {name: wrk(server.base_url + path, args.seconds, args.connections) for name, path in SCENARIOS.items()}
-                results[server.name] = {"scenarios": measured, "startup": server.started_in, "rss": server.rss_mib()}
+                for name, (_prefix, _document, path, auth) in mine.items():
+                    peer["scenarios"][name] = wrk(server.base_url + path, args.seconds, args.connections, auth)
+                if document == "yay":
+                    peer["startup"], peer["rss"] = server.started_in, server.rss_mib()
             finally:
                 server.stop()
+            results[server.name] = peer
 
     ours, peer = results["number-emulator"], results["Prism 5.16 (mock)"]
     lines = [
@@ -140,8 +163,8 @@ def main() -> int:
         "",
         f"`python bench/run.py --seconds {args.seconds} --connections {args.connections}` on {os.cpu_count()} cores, "
         f"{platform.python_implementation()} {platform.python_version()}, {time.strftime('%Y-%m-%d')}. Load: wrk, 1 thread, "
-        f"{args.connections} connections, {args.seconds} s per scenario, against the Yay.com API. The peer mocks the same "
-        "OpenAPI document (`openapi/yay.json`) statelessly; the emulator reads real state from SQLite on every request.",
+        f"{args.connections} connections, {args.seconds} s per scenario, against Yay.com and CM.com. The peer mocks the same "
+        "OpenAPI document (`openapi/yay.json`, `openapi/cm.json`) statelessly; the emulator reads real state from SQLite on every request.",
         "",
         "| scenario | server | requests/s | p50 | p99 | non-2xx |",
         "|---|---|---:|---:|---:|---:|",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
@@ -34,6 +35,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         ticker = asyncio.create_task(runtime.background.run_forever(settings.tick_seconds))
+        # Everything built so far (routes, models, compiled statements) lives as long as the app:
+        # leave it out of the collector's scans, which otherwise cost a request its p99.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
+from emulator.core.fastread import read_call
 from emulator.core.http import (
     BodyError,
     GuardedRoute,
@@ -113,7 +114,9 @@ async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(_session)]
 
 
-def _tenant(
+# Async: the token lookup is a short read (on the loop on a SQLite file), only a tenant's first
+# request waits on a thread to seed it.
+async def _tenant(
     request: Request,
     runtime: RuntimeDep,
     session: SessionDep,
@@ -122,10 +125,10 @@ def _tenant(
     scheme, _, token = (authorization or "").partition(" ")
     tenant = None
     if scheme.lower() == "bearer" and token.strip():
-        tenant = service.tenant_for_access_token(session, token.strip(), runtime.clock.now())
+        tenant = await read_call(runtime.db, service.tenant_for_access_token, session, token.strip(), runtime.clock.now())
     if tenant is None:
         raise CloudlxError(401)
-    runtime.tenants.enter(request, PROVIDER, tenant)
+    await runtime.tenants.enter_async(request, PROVIDER, tenant)
     return tenant
 
 
@@ -302,7 +305,11 @@ router = APIRouter(prefix="/api", tags=["Numbers"], route_class=GuardedRoute, de
     openapi_extra={"parameters": _LISTING_PARAMETERS},
     summary="List numbers reserved to your account",
 )
-def list_numbers(tenant: TenantDep, listing: ListingDep, session: SessionDep):
+async def list_numbers(tenant: TenantDep, listing: ListingDep, session: SessionDep, runtime: RuntimeDep):
+    return await read_call(runtime.db, _list_numbers, tenant, listing, session)
+
+
+def _list_numbers(tenant: str, listing, session: Session):
     page = service.list_numbers(session, tenant, RESERVED, listing)
     addresses = service.addresses_for(session, tenant, page.numbers)
     return _json(
@@ -338,7 +345,11 @@ def list_cancelled_numbers(tenant: TenantDep, listing: ListingDep, session: Sess
     responses=_NEGOTIATION | _AUTH | _NOT_FOUND,
     summary="Show details of a number allocated to your account",
 )
-def get_number(uuid: str, tenant: TenantDep, session: SessionDep):
+async def get_number(uuid: str, tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):
+    return await read_call(runtime.db, _get_number, uuid, tenant, session)
+
+
+def _get_number(uuid: str, tenant: str, session: Session):
     number = service.account_number(session, tenant, uuid)
     if number is None:
         raise CloudlxError(404, "Number not found.")

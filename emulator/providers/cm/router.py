@@ -11,6 +11,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
+from emulator.core.fastread import read_call
 from emulator.core.http import BodyError, is_json_content_type, parse_json, read_body
 from emulator.core.identifiers import is_uuid
 from emulator.core.rendering import DotNetJSONResponse
@@ -178,13 +179,14 @@ def create_number_request(
         }
     },
 )
-def list_number_requests(
+async def list_number_requests(
     scope: ScopeDep,
     session: SessionDep,
+    runtime: RuntimeDep,
     skip: Annotated[int, Query(alias="Skip", ge=0, le=MAX_INT32, description="Amount of items to skip")] = 0,
     take: Annotated[int, Query(alias="Take", ge=1, le=MAX_TAKE, description="Amount of items to retrieve")] = DEFAULT_TAKE,
 ):
-    rows, total = service.list_requests(session, scope.tenant, scope.account, skip, take)
+    rows, total = await read_call(runtime.db, service.list_requests, session, scope.tenant, scope.account, skip, take)
     headers = {"x-cm-pagination-skip": str(skip), "x-cm-pagination-take": str(take), "x-cm-pagination-total": str(total)}
     return _json([service.render(row) for row in rows], headers=headers)
 
@@ -201,8 +203,8 @@ def request_statuses(scope: ScopeDep):
     operation_id="GetNumberRequest",
     responses=_NOT_FOUND | {200: {"description": "The number request", "links": _links("$request.path.requestId")}},
 )
-def get_number_request(requestId: RequestGuid, scope: ScopeDep, session: SessionDep):
-    request = service.get_request(session, scope.tenant, scope.account, requestId)
+async def get_number_request(requestId: RequestGuid, scope: ScopeDep, session: SessionDep, runtime: RuntimeDep):
+    request = await read_call(runtime.db, service.get_request, session, scope.tenant, scope.account, requestId)
     if request is None:
         raise CMError(404)
     return _json(service.render(request))

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
+from emulator.core.fastread import reader
 from emulator.core.http import BodyError
 from emulator.core.runtime import Runtime
 from emulator.core.subapp import build_subapp
@@ -228,6 +229,10 @@ ACTIONS: dict[tuple[str, str], Action] = {
 }
 
 
+_READS = frozenset({list_numbers, number_info})
+"""Read-only actions, answered on the event loop where the database allows it."""
+
+
 def _route(path: str) -> Action | None:
     """moonrope splits what follows ``/api/`` into version, controller and action."""
     parts = path.split("/api/", 1)[1].split("/") if "/api/" in path else []
@@ -271,6 +276,9 @@ async def dispatch(
         values = await read_params(request, runtime.settings.max_body_bytes)
     except InvalidJSON as error:
         return invalid_json(error.details)
+    if action.handler in _READS and reader(runtime.db).inline:
+        # A read on a local SQLite file takes microseconds: a thread hop would cost more.
+        return _run(runtime, action, token, values)
     return await run_in_threadpool(_run, runtime, action, token, values)
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from emulator.core.fastread import FastReader, iso_date
 from emulator.core.identifiers import is_uuid
 from emulator.providers.yay.models import NumberAddress
 from emulator.providers.yay.schemas import AddressIn as AddressData
@@ -34,6 +35,38 @@ def get_address(session: Session, scope: Scope, uuid: str) -> NumberAddress | No
     if not is_uuid(uuid):
         return None
     return session.exec(select(NumberAddress).where(_in_scope(scope), NumberAddress.uuid == uuid)).first()
+
+
+_COLUMNS = (
+    "uuid", "city", "country_code", "country_personal_id", "forename", "is_default", "name", "nickname",
+    "postcode", "premises", "state", "street", "title", "type_id", "created_on", "updated_on",
+)
+_READ = f"SELECT {', '.join(_COLUMNS)} FROM yay_number_address WHERE tenant = :tenant AND account = :account"
+_READ_ONE = _READ + " AND uuid = :uuid"
+_READ_ALL = _READ + " ORDER BY id"
+
+
+def _rendered(row) -> dict:
+    """A row as the wire shows it (what ``router._render`` makes of a model)."""
+    body = dict(zip(_COLUMNS, row))
+    body["is_default"] = bool(body["is_default"])
+    body["created_on"] = iso_date(body["created_on"])
+    body["updated_on"] = iso_date(body["updated_on"])
+    return body
+
+
+async def read_addresses(fast: FastReader, scope: Scope) -> list[dict]:
+    """``list_addresses``, rendered, through the fast reader."""
+    rows = await fast.fetchall(_READ_ALL, {"tenant": scope.tenant, "account": scope.account})
+    return [_rendered(row) for row in rows]
+
+
+async def read_address(fast: FastReader, scope: Scope, uuid: str) -> dict | None:
+    """``get_address``, rendered, through the fast reader."""
+    if not is_uuid(uuid):
+        return None
+    row = await fast.fetchone(_READ_ONE, {"tenant": scope.tenant, "account": scope.account, "uuid": uuid})
+    return None if row is None else _rendered(row)
 
 
 def _clear_other_defaults(session: Session, scope: Scope, keep_uuid: str) -> None:

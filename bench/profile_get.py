@@ -1,0 +1,76 @@
+"""Profile one documented Yay GET in-process (cProfile), the whole ASGI stack without a socket.
+
+    python bench/profile_get.py [--requests 3000] [--path /voip/number-address/...]
+
+Prints the per-request wall time and the top functions by cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from emulator.app import create_app  # noqa: E402
+from emulator.settings import Settings  # noqa: E402
+
+AUTH = [(b"x-auth-reseller", b"bench"), (b"x-auth-user", b"user"), (b"x-auth-password", b"secret")]
+DOCUMENTED = "/yay/voip/number-address/31347d42-00bd-44a5-9b5c-20dc4197a2f6"
+
+
+async def one(app, path: str, query: bytes = b"", headers: list | None = None) -> int:
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query,
+        "headers": [(b"host", b"127.0.0.1:8080"), *(AUTH if headers is None else headers)], "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8080),
+    }
+    status = 0
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message):
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+async def main(requests: int, path: str, query: bytes = b"", headers: list | None = None) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(Settings(database_url=f"sqlite:///{folder}/profile.sqlite3"))
+        async with app.router.lifespan_context(app):
+            assert await one(app, path, query, headers) == 200
+            for _ in range(200):
+                await one(app, path, query, headers)
+            started = time.perf_counter()
+            for _ in range(requests):
+                await one(app, path, query, headers)
+            print(f"{(time.perf_counter() - started) / requests * 1e6:.0f} us per request (no profiler)")
+            profile = cProfile.Profile()
+            profile.enable()
+            for _ in range(requests):
+                await one(app, path, query, headers)
+            profile.disable()
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--path", default=DOCUMENTED)
+    parser.add_argument("--query", default="", help="query string, e.g. id=3466")
+    parser.add_argument("--header", action="append", default=[], help="Name: value (replaces the Yay credentials)")
+    args = parser.parse_args()
+    headers = [tuple(part.strip().lower().encode() for part in h.split(":", 1)) for h in args.header] or None
+    asyncio.run(main(args.requests, args.path, args.query.encode(), headers))

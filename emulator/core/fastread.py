@@ -1,0 +1,104 @@
+"""Hot reads without an ORM session: one SQL text per query, run through the DB-API directly.
+
+On a SQLite file every thread (the event loop's included) keeps its own autocommit ``sqlite3``
+connection, so a read is a few microseconds on the loop itself, no thread hop. Each statement
+starts its own read transaction, so it sees every write committed before it, by this process or
+another one sharing the file. Elsewhere (PostgreSQL, in-memory SQLite) the same text runs through
+the engine's pool on a worker thread.
+
+Statements use ``:name`` parameters, which both ``sqlite3`` and SQLAlchemy's ``text()`` take.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
+
+if TYPE_CHECKING:
+    from emulator.core.db import Database
+
+T = TypeVar("T")
+
+
+def _sqlite_file(url: str) -> str | None:
+    if not url.startswith("sqlite:///") or url in ("sqlite:///:memory:",):
+        return None
+    path = url.removeprefix("sqlite:///")
+    return path or None
+
+
+class FastReader:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._path = _sqlite_file(db.url)
+        self._local = threading.local()
+        self._texts: dict[str, Any] = {}
+
+    @property
+    def inline(self) -> bool:
+        """Whether a short read may run on the event loop itself (a local SQLite file: microseconds,
+        no network wait) rather than on a worker thread."""
+        return self._path is not None
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            connection.execute("PRAGMA busy_timeout=5000")
+            self._local.connection = connection
+        return connection
+
+    def _through_engine(self, sql: str, params: dict) -> list[Sequence[Any]]:
+        statement = self._texts.get(sql)
+        if statement is None:
+            statement = self._texts[sql] = text(sql)
+        with self._db.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(statement, params)]
+
+    async def fetchall(self, sql: str, params: dict) -> list[Sequence[Any]]:
+        """Every row of a read-only statement."""
+        if self._path is not None:
+            return self._connection().execute(sql, params).fetchall()
+        return await run_in_threadpool(self._through_engine, sql, params)
+
+    async def fetchone(self, sql: str, params: dict) -> Sequence[Any] | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    def close(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is not None:
+            connection.close()
+            self._local.connection = None
+
+
+_readers_lock = threading.Lock()
+
+
+def reader(db: Database) -> FastReader:
+    """The database's one reader, made on first use."""
+    found = db.__dict__.get("_fast_reader")
+    if found is None:
+        with _readers_lock:
+            found = db.__dict__.get("_fast_reader")
+            if found is None:
+                found = db.__dict__["_fast_reader"] = FastReader(db)
+    return found
+
+
+async def read_call(db: Database, function: Callable[..., T], *args: Any) -> T:
+    """Run a short read (an ORM query, say) on the event loop when the database is a local SQLite
+    file, on a worker thread otherwise."""
+    if reader(db).inline:
+        return function(*args)
+    return await run_in_threadpool(function, *args)
+
+
+def iso_date(value: Any) -> str:
+    """A DATE column's ISO text: SQLite hands back the stored text, PostgreSQL a ``date``."""
+    return value if isinstance(value, str) else value.isoformat()

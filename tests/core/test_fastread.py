@@ -1,0 +1,48 @@
+"""Reads through the fast reader see every write at once, made by this process or another one
+sharing the SQLite file."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.support import EmulatorProcess
+
+AUTH = {"X-Auth-Reseller": "fast", "X-Auth-User": "user", "X-Auth-Password": "secret"}
+ADDRESS = {
+    "city": "Guildford", "country_code": "GB", "country_personal_id": "N12345678", "forename": "Pete",
+    "is_default": False, "name": "Pete", "nickname": "Work Address", "postcode": "GU1 4UG",
+    "premises": "22", "state": "Surrey", "street": "Station Road", "title": "Mr", "type_id": 2,
+}
+BASE = "/yay/voip/number-address"
+
+
+def test_a_write_in_one_process_is_read_at_once_in_another(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    with EmulatorProcess(url) as writer, EmulatorProcess(url) as reader:
+        before = httpx.get(reader.base_url + BASE, headers=AUTH).json()["result"]
+        created = httpx.post(writer.base_url + BASE, headers=AUTH, json=ADDRESS)
+        assert created.status_code == 201
+        uuid = created.json()["result"]["uuid"]
+
+        one = httpx.get(f"{reader.base_url}{BASE}/{uuid}", headers=AUTH)
+        assert one.status_code == 200
+        assert one.json()["result"]["nickname"] == "Work Address"
+        listed = httpx.get(reader.base_url + BASE, headers=AUTH).json()["result"]
+        assert [a["uuid"] for a in listed] == [a["uuid"] for a in before] + [uuid]
+
+        replaced = httpx.put(f"{writer.base_url}{BASE}/{uuid}", headers=AUTH, json={**ADDRESS, "nickname": "Home"})
+        assert replaced.status_code == 200
+        assert httpx.get(f"{reader.base_url}{BASE}/{uuid}", headers=AUTH).json()["result"]["nickname"] == "Home"
+
+        assert httpx.delete(f"{writer.base_url}{BASE}/{uuid}", headers=AUTH).status_code == 200
+        assert httpx.get(f"{reader.base_url}{BASE}/{uuid}", headers=AUTH).status_code == 404
+
+
+def test_a_write_is_read_back_by_the_same_process(tmp_path):
+    with EmulatorProcess(f"sqlite:///{tmp_path / 'one.sqlite3'}") as emulator:
+        created = httpx.post(emulator.base_url + BASE, headers=AUTH, json={**ADDRESS, "is_default": True})
+        uuid = created.json()["result"]["uuid"]
+        listed = httpx.get(emulator.base_url + BASE, headers=AUTH).json()["result"]
+        # The new default took the place of the documented one, and both reads show it.
+        assert {a["uuid"]: a["is_default"] for a in listed}[uuid] is True
+        assert sum(a["is_default"] for a in listed) == 1
