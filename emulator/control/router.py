@@ -14,12 +14,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import emulator
 from emulator.control import faults, journal, state
 from emulator.control.callbacks import router as callbacks_router
-from emulator.control.problem import BAD_BODY, INPUT_ERRORS, Problem, tenant_filter
+from emulator.core.problem import BAD_BODY, INPUT_ERRORS, Problem, tenant_filter
 from emulator.core.http import BodyError, GuardedRoute, allowed_methods
 from emulator.core.journal import JournalFilter
 from emulator.core.jsontypes import JSONFloat, UTCDateTime
 from emulator.core.runtime import Runtime
-from emulator.core.subapp import RuntimeDep, build_subapp
+from emulator.control.deps import RuntimeDep
+from emulator.core.subapp import build_subapp
 
 
 class ProviderInfo(BaseModel):

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
 from emulator.core.http import BodyError
-from emulator.core.runtime import Runtime
+from emulator.core.context import ProviderContext
 from emulator.core.subapp import build_subapp
 from emulator.providers.telcom import schemas, service
 from emulator.providers.telcom.errors import (
@@ -236,12 +236,12 @@ def _route(path: str) -> Action | None:
     return ACTIONS.get((parts[1], parts[2]))
 
 
-def _inventory(runtime: Runtime) -> Inventory:
+def _inventory(runtime: ProviderContext) -> Inventory:
     stock = runtime.fixture("telcom")["inventory"]
     return Inventory(seed=stock["seed"], listed={prefix: tuple(numbers) for prefix, numbers in stock["listed"].items()})
 
 
-def _run(runtime: Runtime, action: Action, tenant: str, values: dict) -> Response:
+def _run(runtime: ProviderContext, action: Action, tenant: str, values: dict) -> Response:
     with runtime.db.session() as session:
         call = Call(session, tenant, Params(values), runtime.clock.now(), _inventory(runtime))
         # moonrope times the action itself, not routing, authentication or body reading.
@@ -263,7 +263,7 @@ async def dispatch(
     action = _route(request.url.path)
     if action is None:
         return invalid_controller_or_action()
-    runtime: Runtime = request.app.state.runtime
+    runtime: ProviderContext = request.app.state.runtime
     if not runtime.credentials.accepts("telcom", token, secret):
         return failure(AccessDenied("Invalid API token or secret"))
     await runtime.tenants.enter_async(request, "telcom", token)
@@ -291,7 +291,7 @@ and `"status":"error"` with a `code`. Only an unroutable path (`invalid-controll
 unreadable body (`invalid-json`) get HTTP 400."""
 
 
-def build_app(runtime: Runtime) -> FastAPI:
+def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime, PREFIX, title="Telcom Voice API (emulated)", description=_DESCRIPTION, error_response=error_response
     )
