@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from emulator.core.scope import DROPPED_KEY, FAULT_KEY, TENANT_KEY, path_matches
 from emulator.core.traffic import Traffic
@@ -42,7 +42,7 @@ class JournalEntry:
 
 
 def _aware(instant: datetime) -> datetime:
-    return instant.replace(tzinfo=timezone.utc) if instant.tzinfo is None else instant
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from emulator.core.provider import Provider, TenantCredentials
 from emulator.core.context import ProviderContext
+from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.cloudlx import service
 from emulator.providers.cloudlx.errors import error_response
 from emulator.providers.cloudlx.models import Number, NumberAddress

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
+from emulator.core.context import ProviderContext
 from emulator.core.http import (
     BodyError,
     GuardedRoute,
@@ -28,7 +29,6 @@ from emulator.core.http import (
     read_body,
 )
 from emulator.core.rendering import PHPJSONResponse
-from emulator.core.context import ProviderContext
 from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.cloudlx import render, service
 from emulator.providers.cloudlx.errors import (

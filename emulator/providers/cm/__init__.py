@@ -6,8 +6,8 @@ import uuid
 
 from sqlmodel import Session
 
-from emulator.core.provider import Job, Provider, TenantCredentials
 from emulator.core.context import ProviderContext
+from emulator.core.provider import Job, Provider, TenantCredentials
 from emulator.providers.cm import service
 from emulator.providers.cm.control import control_router
 from emulator.providers.cm.errors import error_response

@@ -11,10 +11,10 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
+from emulator.core.context import ProviderContext
 from emulator.core.http import BodyError, is_json_content_type, parse_json, read_body
 from emulator.core.identifiers import is_uuid
 from emulator.core.rendering import DotNetJSONResponse
-from emulator.core.context import ProviderContext
 from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.cm import service
 from emulator.providers.cm.errors import (

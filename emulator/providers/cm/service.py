@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import phonenumbers
@@ -218,7 +218,7 @@ def _city_of(name: str, nanpa: bool) -> str | None:
     return name.rsplit(", ", 1)[0] if ", " in name else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def areas(country: str, number_type: str) -> tuple[Area, ...]:
     """Every area of a number type in a country, by city then prefix."""
     if number_type != "LOCAL":

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from emulator.core.provider import Provider, TenantCredentials
 from emulator.core.context import ProviderContext
+from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.telcom import fake, service
 from emulator.providers.telcom.control import control_router
 from emulator.providers.telcom.errors import error_response

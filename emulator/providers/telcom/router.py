@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import FastAPI, Request, Security
@@ -20,8 +20,8 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
-from emulator.core.http import BodyError
 from emulator.core.context import ProviderContext
+from emulator.core.http import BodyError
 from emulator.core.subapp import build_subapp
 from emulator.providers.telcom import schemas, service
 from emulator.providers.telcom.errors import (
@@ -83,7 +83,7 @@ def render_timestamp(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
 
 

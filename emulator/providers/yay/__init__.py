@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from emulator.core.provider import Provider, TenantCredentials
 from emulator.core.context import ProviderContext
+from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.yay import fake, service
 from emulator.providers.yay.errors import error_response
 from emulator.providers.yay.models import NumberAddress

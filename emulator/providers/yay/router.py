@@ -11,8 +11,8 @@ from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
-from emulator.core.http import BodyError, GuardedRoute
 from emulator.core.context import ProviderContext
+from emulator.core.http import BodyError, GuardedRoute
 from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.yay import service
 from emulator.providers.yay.errors import YayError, envelope, error_response
