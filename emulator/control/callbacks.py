@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
-from emulator.control.problem import INPUT_ERRORS, Problem, tenant_filter
+from emulator.control.deps import RuntimeDep
 from emulator.core.callbacks import CallbackDelivery, RedeliveryRefused
 from emulator.core.http import GuardedRoute
-from emulator.core.subapp import RuntimeDep
+from emulator.core.problem import INPUT_ERRORS, Problem, tenant_filter
 
 MAX_ID = 2**63 - 1
 

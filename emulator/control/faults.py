@@ -6,11 +6,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
-from emulator.control.problem import NOT_FOUND
+from emulator.control.deps import RuntimeDep
 from emulator.core.faults import FaultRule
 from emulator.core.jsontypes import JSONFloat, JSONStr, json_int
+from emulator.core.problem import NOT_FOUND
 from emulator.core.runtime import Runtime
-from emulator.core.subapp import RuntimeDep
 
 Text = Annotated[JSONStr, StringConstraints(max_length=255)]
 Method = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Z]{1,16}$")]

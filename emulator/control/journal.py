@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from emulator.control.problem import tenant_filter
+from emulator.control.deps import RuntimeDep
 from emulator.core.journal import JournalFilter
 from emulator.core.jsontypes import UTCDateTime
-from emulator.core.subapp import RuntimeDep
+from emulator.core.problem import tenant_filter
 
 
 class RecordedRequest(BaseModel):

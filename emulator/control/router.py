@@ -3,7 +3,7 @@ fault rules and state snapshots have modules of their own)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
@@ -14,12 +14,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import emulator
 from emulator.control import faults, journal, metrics, state, ui
 from emulator.control.callbacks import router as callbacks_router
-from emulator.control.problem import BAD_BODY, INPUT_ERRORS, Problem, tenant_filter
+from emulator.control.deps import RuntimeDep
 from emulator.core.http import BodyError, GuardedRoute, allowed_methods
 from emulator.core.journal import JournalFilter
 from emulator.core.jsontypes import JSONFloat, UTCDateTime
+from emulator.core.problem import BAD_BODY, INPUT_ERRORS, Problem, tenant_filter
 from emulator.core.runtime import Runtime
-from emulator.core.subapp import RuntimeDep, build_subapp
+from emulator.core.subapp import build_subapp
 
 
 class ProviderInfo(BaseModel):
@@ -110,7 +111,7 @@ def tenants(runtime: RuntimeDep) -> list[TenantInfo]:
 def _within_range(instant: datetime) -> datetime:
     # Far enough from datetime's own limits that a running clock never overflows.
     if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=timezone.utc)
+        instant = instant.replace(tzinfo=UTC)
     if instant.year > 9000:
         raise HTTPException(409, "the clock cannot move past the year 9000")
     return instant

@@ -7,11 +7,11 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 import emulator
-from emulator.control.problem import Problem, tenant_filter
+from emulator.control.deps import RuntimeDep
 from emulator.core import snapshot
 from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
+from emulator.core.problem import Problem, tenant_filter
 from emulator.core.runtime import Runtime
-from emulator.core.subapp import RuntimeDep
 from emulator.core.tenancy import TenantRecord
 
 

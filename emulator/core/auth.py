@@ -16,6 +16,3 @@ class Credentials:
             return False
         allowed = self._accepted.get(provider)
         return allowed is None or tuple(parts) in allowed
-
-    def restricted(self, provider: str) -> bool:
-        return provider in self._accepted

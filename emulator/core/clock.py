@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Field, SQLModel
 
@@ -26,7 +26,7 @@ class ClockState(SQLModel, table=True):
 
 def utc_now() -> datetime:
     """Real time, aware UTC (SQLModel stores aware datetimes as UTC on every database)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Clock:
@@ -69,7 +69,7 @@ class Clock:
     def set(self, instant: datetime) -> datetime:
         """Jump to an instant; a frozen clock stays frozen there, a running one runs on from it."""
         if instant.tzinfo is None:
-            instant = instant.replace(tzinfo=timezone.utc)
+            instant = instant.replace(tzinfo=UTC)
         with self._lock:
             if self._frozen_at is not None:
                 self._frozen_at = instant

@@ -20,8 +20,7 @@ from dataclasses import dataclass, field
 
 import anyio
 
-from emulator.core.journal import DROPPED_KEY, FAULT_KEY, path_matches
-from emulator.core.tenancy import TENANT_GATE_KEY
+from emulator.core.scope import DROPPED_KEY, FAULT_KEY, TENANT_GATE_KEY, path_matches
 from emulator.core.traffic import Traffic
 
 LATENCY, ERROR, DROP = "latency", "error", "drop"

@@ -58,13 +58,6 @@ def parse_json(raw: bytes) -> Any:
     return value
 
 
-async def read_json_body(request: Request, max_bytes: int) -> Any:
-    """A JSON body sent as ``application/json`` (or ``+json``), bounded in size."""
-    if not is_json_content_type(request.headers.get("content-type")):
-        raise BodyError("content type must be application/json")
-    return parse_json(await read_body(request, max_bytes))
-
-
 class GuardedRoute(APIRoute):
     """A route whose body is read within the size limit and proven to be sane JSON, declared as
     such, before FastAPI validates it: oversized, mistyped, malformed, NaN-bearing or

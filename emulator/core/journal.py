@@ -15,16 +15,10 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from fnmatch import fnmatchcase
+from datetime import UTC, datetime
 
-from emulator.core.tenancy import TENANT_KEY
+from emulator.core.scope import DROPPED_KEY, FAULT_KEY, TENANT_KEY, path_matches
 from emulator.core.traffic import Traffic
-
-FAULT_KEY = "emulator_fault"
-"""Scope state key: the id of the fault rule that shaped the answer, set by the fault middleware."""
-DROPPED_KEY = "emulator_dropped"
-"""Scope state key: set when the connection was dropped on purpose."""
 
 
 @dataclass(frozen=True)
@@ -47,14 +41,8 @@ class JournalEntry:
     fault_id: int | None
 
 
-def path_matches(pattern: str | None, path: str) -> bool:
-    """Glob match of a path below the provider prefix: ``*`` is any run of characters (``/``
-    included), ``?`` one character, ``[…]`` a set; everything else literal."""
-    return pattern is None or fnmatchcase(path, pattern)
-
-
 def _aware(instant: datetime) -> datetime:
-    return instant.replace(tzinfo=timezone.utc) if instant.tzinfo is None else instant
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ types sit in between, so a document's schema and its validation agree.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, Strict, StringConstraints
@@ -32,7 +32,7 @@ def _iso_text(value: Any) -> Any:
 
 def _utc(value: datetime) -> datetime:
     try:
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except OverflowError:
         raise ValueError("out of range once converted to UTC") from None
 
@@ -53,7 +53,6 @@ def json_int(ge: int | None = None, le: int | None = None) -> Any:
     return Annotated[int, Strict(), Field(ge=ge, le=le), BeforeValidator(_json_integer)]
 
 
-JSONInt = json_int()
 BigInt = json_int(-(2**53 - 1), 2**53 - 1)
 """Any integer a database column and a JSON double both hold exactly."""
 JSONFloat = Annotated[float, Strict(), Field(allow_inf_nan=False)]

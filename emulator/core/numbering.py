@@ -22,7 +22,7 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import phonenumbers as pn
@@ -105,7 +105,7 @@ def _metadata(region: str) -> pn.PhoneMetadata:
     return md
 
 
-@lru_cache(maxsize=None)
+@cache
 def _trunk_prefix(region: str) -> str:
     """Digits the national format puts before the NSN ("0" for GB/NL, "" for US), read off the
     formatted example number: metadata.national_prefix won't do (the US has "1" but doesn't show it)."""
@@ -186,13 +186,13 @@ def _geocoder_slice(kind: str, arg: str) -> dict[str, str]:
     return json.loads(text)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _place_names(country_code: int) -> dict[str, str]:
     """{national prefix: English place name} for one country code ("1224" -> "Aberdeen" for 44)."""
     return _geocoder_slice("places", str(country_code))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _country_names() -> dict[str, str]:
     return _geocoder_slice("countries", "en")
 
@@ -206,7 +206,7 @@ def _place_name(country_code: int, nsn: str) -> str | None:
 # --- geographic area codes -----------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def _geo_index(country_code: int) -> dict[str, dict[str, dict[str, str]]]:
     """{region: {area code: {geodata prefix: name}}} for one country code.
 
@@ -273,7 +273,7 @@ def _area_name(code: str, names: dict[str, str]) -> str | None:
     return next((n for n in sorted(distinct) if set(n.split("/")) == parts), None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def area_codes(region: str = "GB") -> tuple[AreaCode, ...]:
     """Geographic area codes of a region that have a single place name, sorted by name then code.
 
@@ -289,7 +289,7 @@ def area_codes(region: str = "GB") -> tuple[AreaCode, ...]:
     return tuple(sorted(result, key=lambda a: (a.name.casefold(), a.name, a.code)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _area_by_code(region: str) -> dict[str, AreaCode]:
     return {a.code: a for a in area_codes(region)}
 
@@ -312,7 +312,7 @@ def area_code_for_prefix(prefix: str, region: str = "GB") -> AreaCode | None:
 _STATE_RE = re.compile(r", ([A-Z]{2})$")  # NANPA geodata: "San Francisco, CA"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _nanpa_area_regions(region: str) -> dict[str, tuple[str, ...]]:
     """{area code: subdivisions ("CA", ...)} from the "City, ST" names of the code's sub-ranges.
 
@@ -351,7 +351,7 @@ def nanpa_area_codes(subdivision: str, region: str = "US") -> tuple[str, ...]:
 # --- number ranges by service type ------------------------------------------------------------
 
 
-@lru_cache(maxsize=None)
+@cache
 def service_type_prefixes(service_type: str, region: str = "GB") -> tuple[str, ...]:
     """National prefixes to draw numbers of a service type from, sorted.
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, FastAPI
 from sqlmodel import Field, Session, SQLModel
 from starlette.responses import Response
 
-if TYPE_CHECKING:
-    from emulator.core.runtime import Runtime
+from emulator.core.background import Job
+from emulator.core.context import ProviderContext
 
 
 class TenantScoped(SQLModel):
@@ -35,8 +34,8 @@ class Provider:
     name: str
     """Mount prefix and key, e.g. ``yay`` → ``/yay``."""
     title: str
-    build_app: Callable[[Runtime], FastAPI]
-    seed_tenant: Callable[[Session, str, Runtime], None]
+    build_app: Callable[[ProviderContext], FastAPI]
+    seed_tenant: Callable[[Session, str, ProviderContext], None]
     """Load the default fixtures for a tenant seen for the first time (same transaction)."""
     tables: tuple[type[TenantScoped], ...]
     """Tenant-scoped tables, children before parents (the order rows are deleted in)."""
@@ -46,9 +45,11 @@ class Provider:
     """The real API hosts, for routing by ``Host`` header."""
     control_router: Callable[[], APIRouter] | None = None
     """Provider-specific test actions, mounted at ``/_emulator/<name>/…``."""
-    generate: Callable[[Session, str, int, int, Runtime], int] | None = None
+    generate: Callable[[Session, str, int, int, ProviderContext], int] | None = None
     """Add ``count`` realistic records to a tenant, deterministic under ``seed`` (session, tenant,
     count, seed, runtime); returns how many were added. Used by ``python -m emulator seed``."""
+    background_jobs: Callable[[ProviderContext], dict[str, Job]] | None = None
+    """Background jobs by name, registered by the runtime when it is built (not by ``build_app``)."""
     credentials_for: Callable[[str], TenantCredentials] | None = None
     """Accepted credentials for a tenant derived from a unique name; the pytest plugin's
     ``emulator_tenant`` fixture gives each test its own."""

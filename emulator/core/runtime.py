@@ -18,7 +18,7 @@ from emulator.core.journal import Journal
 from emulator.core.metrics import RequestMetrics
 from emulator.core.provider import Provider
 from emulator.core.revision import SharedRevision
-from emulator.core.tenancy import Tenants
+from emulator.core.tenancy import Seeder, Tenants
 from emulator.settings import Settings
 
 
@@ -30,13 +30,26 @@ class Runtime:
         self.db = Database(settings.resolved_database_url())
         self.revision = SharedRevision(self.db)
         self.clock = Clock(self.db, on_change=self.revision.publish)
-        self.tenants = Tenants(self)
+        self.tenants = Tenants(
+            self.db,
+            self.clock,
+            seeders={name: self._seeder(provider) for name, provider in self.providers.items()},
+            tables={name: provider.tables for name, provider in self.providers.items()},
+            on_reset=self.revision.publish,
+        )
         self.background = BackgroundWork(self.clock.now)
         self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self.faults = Faults(settings.seed)
         self.metrics = RequestMetrics()
         self.callbacks = CallbackDispatcher(self.db, self.clock, settings)
         self.background.register("callbacks", self.callbacks.deliver_due, order=DISPATCH_ORDER)
+        for provider in self.providers.values():
+            if provider.background_jobs is not None:
+                for name, job in provider.background_jobs(self).items():
+                    self.background.register(name, job)
+
+    def _seeder(self, provider: Provider) -> Seeder:
+        return lambda session, tenant: provider.seed_tenant(session, tenant, self)
 
     def start(self) -> None:
         self.db.create_all()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import Enum
 from types import NoneType, UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -64,7 +64,7 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, datetime):
-        return (value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)).isoformat()
+        return (value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -78,7 +78,7 @@ def _rows(session: Session, model: type[SQLModel], tenant: str | None) -> list[d
     if tenant is not None:
         statement = statement.where(table.c.tenant == tenant)
     columns = [column.key for column in table.columns]
-    return [{key: _json_value(value) for key, value in zip(columns, row)} for row in session.execute(statement)]
+    return [{key: _json_value(value) for key, value in zip(columns, row, strict=True)} for row in session.execute(statement)]
 
 
 def export_state(runtime: Runtime, tenant: str | None = None) -> dict[str, Any]:

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 import emulator
+from emulator.core.context import ProviderContext
 from emulator.core.http import allowed_methods
-
-if TYPE_CHECKING:
-    from emulator.core.runtime import Runtime
 
 
 def build_subapp(
-    runtime: Runtime,
+    runtime: ProviderContext,
     prefix: str,
     *,
     title: str,
@@ -50,8 +48,10 @@ def build_subapp(
 
 
 # Async, so resolving it costs no thread hop.
-async def runtime_of(request: Request) -> Runtime:
+async def runtime_of(request: Request) -> ProviderContext:
     return request.app.state.runtime
 
 
-RuntimeDep = Annotated["Runtime", Depends(runtime_of)]
+ContextDep = Annotated[ProviderContext, Depends(runtime_of)]
+"""What a provider's route sees of the emulator."""
+RuntimeDep = ContextDep

@@ -6,19 +6,19 @@ Isolation and reset are properties of storage (every row carries its tenant), no
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from emulator.core.callbacks import CallbackDelivery
-
-if TYPE_CHECKING:
-    from emulator.core.runtime import Runtime
+from emulator.core.clock import Clock
+from emulator.core.db import Database
+from emulator.core.scope import TENANT_GATE_KEY, TENANT_KEY
 
 
 class TenantRecord(SQLModel, table=True):
@@ -29,10 +29,8 @@ class TenantRecord(SQLModel, table=True):
     created_at: datetime
 
 
-TENANT_KEY = "emulator_tenant"
-"""Scope state key: the request's tenant, as the provider named it."""
-TENANT_GATE_KEY = "emulator_tenant_gate"
-"""Scope state key: a callable the fault middleware leaves for tenant rules; called once with the tenant."""
+Seeder = Callable[[Session, str], None]
+"""Loads a provider's default fixtures for a new tenant (session, tenant), in the caller's transaction."""
 
 
 def _note_tenant(request: Request, tenant: str) -> None:
@@ -44,8 +42,22 @@ def _note_tenant(request: Request, tenant: str) -> None:
 
 
 class Tenants:
-    def __init__(self, runtime: Runtime) -> None:
-        self._runtime = runtime
+    """Built from its parts: the database and clock, each provider's seeder and tables (children
+    before parents), and what to call after a reset so other processes notice."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        seeders: Mapping[str, Seeder],
+        tables: Mapping[str, Sequence[type[SQLModel]]],
+        on_reset: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._seeders = seeders
+        self._tables = tables
+        self._on_reset = on_reset
         self._known: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
@@ -70,13 +82,12 @@ class Tenants:
         with self._lock:
             if key in self._known:
                 return
-            runtime = self._runtime
-            with runtime.db.session() as session:
+            with self._db.session() as session:
                 if session.get(TenantRecord, key) is None:
                     session.add(
-                        TenantRecord(provider=provider, tenant=tenant, created_at=runtime.clock.now())
+                        TenantRecord(provider=provider, tenant=tenant, created_at=self._clock.now())
                     )
-                    runtime.providers[provider].seed_tenant(session, tenant, runtime)
+                    self._seeders[provider](session, tenant)
                     try:
                         session.commit()
                     except IntegrityError:
@@ -90,21 +101,19 @@ class Tenants:
             self._known = set()
 
     def list(self) -> list[TenantRecord]:
-        with self._runtime.db.session() as session:
+        with self._db.session() as session:
             return list(session.exec(select(TenantRecord).order_by(TenantRecord.provider, TenantRecord.tenant)))
 
     def reset(self, tenant: str | None = None, provider: str | None = None) -> int:
         """Drop the tenant's (or every tenant's) state; the next request reseeds it. Returns tenants dropped."""
-        runtime = self._runtime
-        providers = [runtime.providers[provider]] if provider else list(runtime.providers.values())
-        with self._lock, runtime.db.session() as session:
-            for spec in providers:
-                for table in spec.tables:
+        names = {provider} if provider else set(self._tables)
+        with self._lock, self._db.session() as session:
+            for name in names:
+                for table in self._tables[name]:
                     statement = delete(table)
                     if tenant is not None:
-                        statement = statement.where(table.tenant == tenant)
+                        statement = statement.where(table.tenant == tenant)  # type: ignore[attr-defined]
                     session.exec(statement)
-            names = {spec.name for spec in providers}
             # Callbacks the dropped state still owed are dropped with it.
             deliveries = delete(CallbackDelivery).where(CallbackDelivery.provider.in_(names))
             if tenant is not None:
@@ -118,5 +127,5 @@ class Tenants:
             self._known = {
                 (p, t) for p, t in self._known if p not in names or (tenant is not None and t != tenant)
             }
-        runtime.revision.publish()
+        self._on_reset()
         return dropped

@@ -99,7 +99,7 @@ def test_inspector_shows_a_tenant_and_its_buttons_act(browser, emulator, receive
     expect(page.locator("#clock-frozen")).to_have_text("(frozen)")
 
     # The tenant's records, and its request with bodies, without the password it sent.
-    page.locator(f'#tenants tr[data-provider="yay"] button.records').click()
+    page.locator('#tenants tr[data-provider="yay"] button.records').click()
     expect(page.locator('#records table[data-table="yay_number_address"]')).to_contain_text(YAY_ADDRESS)
     page.locator("#requests tr.request", has_text="/voip/number-address").click()
     details = page.locator("#requests tr.details")
@@ -142,10 +142,10 @@ def test_inspector_shows_a_tenant_and_its_buttons_act(browser, emulator, receive
 
     # Reset the CM tenant: it goes from the list, and its order with it.
     page.locator(f'#tenants tr[data-provider="cm"][data-tenant="{cm_tenant}"] button.reset').click()
-    expect(page.locator(f'#tenants tr[data-provider="cm"]')).to_have_count(0)
+    expect(page.locator('#tenants tr[data-provider="cm"]')).to_have_count(0)
     assert all(t["provider"] != "cm" for t in control.get("/tenants").json())
     assert cm.get(f"/numberrequests/{order.json()['requestId']}").status_code == 404
-    expect(page.locator(f'#tenants tr[data-provider="yay"]')).to_have_count(1)
+    expect(page.locator('#tenants tr[data-provider="yay"]')).to_have_count(1)
     assert errors == []
 
 

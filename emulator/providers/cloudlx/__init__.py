@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from emulator.core.context import ProviderContext
 from emulator.core.provider import Provider, TenantCredentials
-from emulator.core.runtime import Runtime
 from emulator.providers.cloudlx import service
 from emulator.providers.cloudlx.errors import error_response
 from emulator.providers.cloudlx.models import Number, NumberAddress
 from emulator.providers.cloudlx.router import build_app
 
 
-def _seed_tenant(session: Session, tenant: str, runtime: Runtime) -> None:
+def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
     service.seed_tenant(session, tenant, runtime.fixture("cloudlx"))
 
 
-def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Runtime) -> int:
+def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
     """``count`` numbers reserved to the tenant's account, realistic and deterministic under ``seed``."""
     from emulator.providers.cloudlx import fake  # loads the phonenumbers range data
 

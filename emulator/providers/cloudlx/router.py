@@ -20,6 +20,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
+from emulator.core.context import ProviderContext
 from emulator.core.fastread import read_call
 from emulator.core.http import (
     BodyError,
@@ -29,7 +30,6 @@ from emulator.core.http import (
     read_body,
 )
 from emulator.core.rendering import PHPJSONResponse
-from emulator.core.runtime import Runtime
 from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.cloudlx import render, service
 from emulator.providers.cloudlx.errors import (
@@ -169,7 +169,7 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
     return user, password
 
 
-def _client(request: Request, params: dict[str, object], runtime: Runtime) -> str:
+def _client(request: Request, params: dict[str, object], runtime: ProviderContext) -> str:
     basic_id, basic_secret = _basic_credentials(request)
     client_id = params.get("client_id", basic_id)
     client_secret = params.get("client_secret", basic_secret)
@@ -245,7 +245,7 @@ async def refresh_access_token(request: Request, runtime: RuntimeDep):
     return await _issue(request, runtime, tenant, refresh)
 
 
-async def _issue(request: Request, runtime: Runtime, tenant: str, refresh: str | None = None) -> PHPJSONResponse:
+async def _issue(request: Request, runtime: ProviderContext, tenant: str, refresh: str | None = None) -> PHPJSONResponse:
     def issue() -> service.IssuedToken | None:
         runtime.tenants.enter(request, PROVIDER, tenant)
         with runtime.db.session() as session:
@@ -495,7 +495,7 @@ def number_restrictions(request: Request, tenant: TenantDep, runtime: RuntimeDep
     return _json(service.restrictions(runtime.fixture(PROVIDER), "GB" if country == "UK" else country, code))
 
 
-def build_app(runtime: Runtime) -> FastAPI:
+def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime,
         "/cloudlx",

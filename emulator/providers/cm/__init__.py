@@ -6,8 +6,8 @@ import uuid
 
 from sqlmodel import Session
 
-from emulator.core.provider import Provider, TenantCredentials
-from emulator.core.runtime import Runtime
+from emulator.core.context import ProviderContext
+from emulator.core.provider import Job, Provider, TenantCredentials
 from emulator.providers.cm import service
 from emulator.providers.cm.control import control_router
 from emulator.providers.cm.errors import error_response
@@ -16,15 +16,20 @@ from emulator.providers.cm.models import CompanyProfile, NumberRequest
 from emulator.providers.cm.router import build_app
 
 
-def _seed_tenant(session: Session, tenant: str, runtime: Runtime) -> None:
+def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
     service.seed_tenant(session, tenant, runtime.fixture("cm"))
 
 
-def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Runtime) -> int:
+def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
     fixture = runtime.fixture("cm")
     records = fake_number_requests(seed, count, fixture["default_account"], fixture["company_profiles"])
     session.add_all(service.request_from_record(tenant, record) for record in records)
     return count
+
+
+def _background_jobs(runtime: ProviderContext) -> dict[str, Job]:
+    """Orders move on with the emulator's clock."""
+    return {"cm.number-requests": lambda now: service.run_due_transitions(runtime, now)}
 
 
 def _credentials_for(name: str) -> TenantCredentials:
@@ -37,6 +42,7 @@ PROVIDER = Provider(
     name="cm",
     title="CM.com Voice: Phone Number Request API",
     build_app=build_app,
+    background_jobs=_background_jobs,
     seed_tenant=_seed_tenant,
     tables=(NumberRequest, CompanyProfile),
     error_response=error_response,

@@ -9,8 +9,8 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlmodel import select
 
-from emulator.control.problem import INPUT_ERRORS, Problem
 from emulator.core.http import GuardedRoute
+from emulator.core.problem import INPUT_ERRORS, Problem
 from emulator.core.subapp import RuntimeDep
 from emulator.providers.cm import service
 from emulator.providers.cm.models import NumberRequest

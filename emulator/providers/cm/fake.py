@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from faker import Faker
 
@@ -31,7 +31,7 @@ def fake_number_requests(seed: int, count: int, account: str, profiles: list[dic
     ``prefix``. Completed ones carry real numbers of their area."""
     faker = Faker("en_GB")
     faker.seed_instance(seed)
-    start = datetime(2023, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2023, 1, 1, tzinfo=UTC)
     for _ in range(count):
         profile = faker.random_element(profiles)
         country = profile["country"]

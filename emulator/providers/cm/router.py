@@ -11,11 +11,11 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
+from emulator.core.context import ProviderContext
 from emulator.core.fastread import read_call
 from emulator.core.http import BodyError, is_json_content_type, parse_json, read_body
 from emulator.core.identifiers import is_uuid
 from emulator.core.rendering import DotNetJSONResponse
-from emulator.core.runtime import Runtime
 from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.cm import service
 from emulator.providers.cm.errors import (
@@ -350,7 +350,7 @@ def _document(app: FastAPI) -> dict:
     return app.openapi_schema
 
 
-def build_app(runtime: Runtime) -> FastAPI:
+def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime,
         "/cm",
@@ -362,7 +362,6 @@ def build_app(runtime: Runtime) -> FastAPI:
     )
     app.include_router(router)
     app.openapi = lambda: _document(app)  # type: ignore[method-assign]
-    runtime.background.register("cm.number-requests", lambda now: service.run_due_transitions(runtime, now))
 
     @app.exception_handler(CMError)
     async def _cm_error(_request, error: CMError):

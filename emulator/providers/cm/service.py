@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import phonenumbers
@@ -23,7 +23,7 @@ from emulator.core.rendering import dotnet_json
 from emulator.providers.cm.models import CompanyProfile, NumberRequest
 
 if TYPE_CHECKING:
-    from emulator.core.runtime import Runtime
+    from emulator.core.context import ProviderContext
 
 PROVIDER = "cm"
 
@@ -218,7 +218,7 @@ def _city_of(name: str, nanpa: bool) -> str | None:
     return name.rsplit(", ", 1)[0] if ", " in name else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def areas(country: str, number_type: str) -> tuple[Area, ...]:
     """Every area of a number type in a country, by city then prefix."""
     if number_type != "LOCAL":
@@ -348,7 +348,7 @@ def list_requests(session: Session, tenant: str, account: str, skip: int, take: 
 # --- the life cycle -------------------------------------------------------------------------------
 
 
-def create_request(session: Session, runtime: Runtime, tenant: str, account: str, order: OrderData) -> NumberRequest:
+def create_request(session: Session, runtime: ProviderContext, tenant: str, account: str, order: OrderData) -> NumberRequest:
     """Assigned at once when the inventory can fill it, otherwise pending until it moves on."""
     settings = runtime.settings
     now = runtime.clock.now()
@@ -393,7 +393,7 @@ def _assign(request: NumberRequest, now: datetime) -> None:
     request.next_transition_at = None
 
 
-def _change(session: Session, runtime: Runtime, request: NumberRequest, status: str, at: datetime, reason: str | None = None) -> None:
+def _change(session: Session, runtime: ProviderContext, request: NumberRequest, status: str, at: datetime, reason: str | None = None) -> None:
     """Apply a status change and write its callback in the same transaction (the caller commits)."""
     if status == COMPLETED:
         _assign(request, at)
@@ -423,7 +423,7 @@ def no_numbers_reason(request: NumberRequest) -> str:
     return f"No {request.number_type} numbers are available for {place} in {request.country}."
 
 
-def cancel_request(session: Session, runtime: Runtime, request: NumberRequest) -> None:
+def cancel_request(session: Session, runtime: ProviderContext, request: NumberRequest) -> None:
     with _changes:
         session.refresh(request)
         if request.status in FINAL:
@@ -432,7 +432,7 @@ def cancel_request(session: Session, runtime: Runtime, request: NumberRequest) -
         session.commit()
 
 
-def force_transition(session: Session, runtime: Runtime, request: NumberRequest, status: str, reason: str | None = None) -> None:
+def force_transition(session: Session, runtime: ProviderContext, request: NumberRequest, status: str, reason: str | None = None) -> None:
     """A support action from the control plane: accept (pending only), complete or reject (while
     not final)."""
     with _changes:
@@ -465,7 +465,7 @@ def _scheduled(request: NumberRequest, now: datetime, complete_after: timedelta)
     return changes
 
 
-def run_due_transitions(runtime: Runtime, now: datetime, batch: int = 200) -> None:
+def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 200) -> None:
     """Every change that has come due, in time order across requests, each at its own due time
     (so its callback and its ``updatedOn`` say when it happened, however far the clock jumped)."""
     complete_after = timedelta(seconds=runtime.settings.cm_complete_after_seconds)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from emulator.core.context import ProviderContext
 from emulator.core.provider import Provider, TenantCredentials
-from emulator.core.runtime import Runtime
 from emulator.providers.telcom import fake, service
 from emulator.providers.telcom.control import control_router
 from emulator.providers.telcom.errors import error_response
@@ -13,11 +13,11 @@ from emulator.providers.telcom.models import Destination, Number, Sequence
 from emulator.providers.telcom.router import build_app
 
 
-def _seed_tenant(session: Session, tenant: str, runtime: Runtime) -> None:
+def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
     service.seed_tenant(session, tenant, runtime.fixture("telcom"))
 
 
-def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Runtime) -> int:
+def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
     destinations = [(kind, item["id"]) for kind, items in runtime.fixture("telcom")["destinations"].items() for item in items]
     return service.insert_numbers(session, tenant, fake.fake_numbers(seed, count, destinations))
 

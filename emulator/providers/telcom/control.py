@@ -7,8 +7,8 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from emulator.control.problem import INPUT_ERRORS, Problem
 from emulator.core.http import GuardedRoute
+from emulator.core.problem import INPUT_ERRORS, Problem
 from emulator.core.subapp import RuntimeDep
 from emulator.providers.telcom import service
 from emulator.providers.telcom.errors import NotFound

@@ -4,13 +4,13 @@ numbers, some with subscriber records, most routed to one of the unit's destinat
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from faker import Faker
 
 from emulator.core import numbering
 
-_SINCE = datetime(2014, 1, 1, tzinfo=timezone.utc)
+_SINCE = datetime(2014, 1, 1, tzinfo=UTC)
 _SPAN_SECONDS = 10 * 365 * 86400
 
 

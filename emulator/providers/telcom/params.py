@@ -64,9 +64,6 @@ class Params:
     def __init__(self, values: dict) -> None:
         self._values = values
 
-    def given(self, name: str) -> bool:
-        return self._values.get(name) is not None
-
     def _get(self, name: str, required: bool) -> object:
         value = self._values.get(name)
         if value is None and required:

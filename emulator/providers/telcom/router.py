@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import FastAPI, Request, Security
@@ -20,9 +20,9 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
+from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
 from emulator.core.http import BodyError
-from emulator.core.runtime import Runtime
 from emulator.core.subapp import build_subapp
 from emulator.providers.telcom import schemas, service
 from emulator.providers.telcom.errors import (
@@ -84,7 +84,7 @@ def render_timestamp(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
 
 
@@ -241,12 +241,12 @@ def _route(path: str) -> Action | None:
     return ACTIONS.get((parts[1], parts[2]))
 
 
-def _inventory(runtime: Runtime) -> Inventory:
+def _inventory(runtime: ProviderContext) -> Inventory:
     stock = runtime.fixture("telcom")["inventory"]
     return Inventory(seed=stock["seed"], listed={prefix: tuple(numbers) for prefix, numbers in stock["listed"].items()})
 
 
-def _run(runtime: Runtime, action: Action, tenant: str, values: dict) -> Response:
+def _run(runtime: ProviderContext, action: Action, tenant: str, values: dict) -> Response:
     with runtime.db.session() as session:
         call = Call(session, tenant, Params(values), runtime.clock.now(), _inventory(runtime))
         # moonrope times the action itself, not routing, authentication or body reading.
@@ -268,7 +268,7 @@ async def dispatch(
     action = _route(request.url.path)
     if action is None:
         return invalid_controller_or_action()
-    runtime: Runtime = request.app.state.runtime
+    runtime: ProviderContext = request.app.state.runtime
     if not runtime.credentials.accepts("telcom", token, secret):
         return failure(AccessDenied("Invalid API token or secret"))
     await runtime.tenants.enter_async(request, "telcom", token)
@@ -299,7 +299,7 @@ and `"status":"error"` with a `code`. Only an unroutable path (`invalid-controll
 unreadable body (`invalid-json`) get HTTP 400."""
 
 
-def build_app(runtime: Runtime) -> FastAPI:
+def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime, PREFIX, title="Telcom Voice API (emulated)", description=_DESCRIPTION, error_response=error_response
     )

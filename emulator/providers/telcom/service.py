@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from sqlalchemy import and_, insert, update
@@ -54,7 +54,7 @@ class Written:
 
 
 def stored_instant(now: datetime) -> datetime:
-    return now.astimezone(timezone.utc).replace(microsecond=0)
+    return now.astimezone(UTC).replace(microsecond=0)
 
 
 # --- destinations -----------------------------------------------------------------------------

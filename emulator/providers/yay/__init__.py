@@ -5,19 +5,19 @@ from __future__ import annotations
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from emulator.core.context import ProviderContext
 from emulator.core.provider import Provider, TenantCredentials
-from emulator.core.runtime import Runtime
 from emulator.providers.yay import fake, service
 from emulator.providers.yay.errors import error_response
 from emulator.providers.yay.models import NumberAddress
 from emulator.providers.yay.router import build_app
 
 
-def _seed_tenant(session: Session, tenant: str, runtime: Runtime) -> None:
+def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
     service.seed_tenant(session, tenant, runtime.fixture("yay")["number_addresses"])
 
 
-def _generate(session: Session, tenant: str, count: int, seed: int, _runtime: Runtime) -> int:
+def _generate(session: Session, tenant: str, count: int, seed: int, _runtime: ProviderContext) -> int:
     """Generated addresses on the reseller's own account, in one bulk insert."""
     rows = [{"tenant": tenant, "account": "", **address} for address in fake.bulk_addresses(seed, count)]
     if rows:

@@ -1,7 +1,6 @@
 """Realistic number addresses made with Faker, deterministic under a seed.
 
-``fake_addresses`` asks Faker for every field of every record (the default fixtures came from it,
-so it stays as it is). ``bulk_addresses`` is for volume: it asks Faker once for pools of names,
+``bulk_addresses`` is for volume: it asks Faker once for pools of names,
 streets and postcodes, takes real towns from the phone-number area-code data, and combines them
 with one seeded random stream, which makes 100,000 records a matter of seconds.
 """
@@ -18,33 +17,6 @@ from faker import Faker
 from emulator.core import numbering
 
 _NICKNAMES = ("Head Office", "Warehouse", "Home", "Branch Office", "Registered Office", "Studio", "Workshop")
-
-
-def fake_addresses(seed: int, count: int) -> Iterator[dict]:
-    """``count`` addresses as fixture records (the documented fields plus uuid and dates)."""
-    faker = Faker("en_GB")
-    faker.seed_instance(seed)
-    for _ in range(count):
-        individual = faker.boolean(chance_of_getting_true=40)
-        created = faker.date_between(date(2021, 1, 1), date(2023, 5, 31))
-        yield {
-            "uuid": faker.uuid4(),
-            "city": faker.city(),
-            "country_code": "GB",
-            "country_personal_id": faker.bothify("?########").upper(),
-            "forename": faker.first_name() if individual else "",
-            "is_default": False,
-            "name": faker.last_name() if individual else faker.company(),
-            "nickname": faker.random_element(_NICKNAMES),
-            "postcode": faker.postcode(),
-            "premises": faker.building_number(),
-            "state": faker.county(),
-            "street": faker.street_name(),
-            "title": faker.prefix().rstrip(".") if individual else "",
-            "type_id": 1 if individual else 2,
-            "created_on": created.isoformat(),
-            "updated_on": faker.date_between(created, date(2023, 5, 31)).isoformat(),
-        }
 
 
 _POOL_SIZE = 512

@@ -11,9 +11,9 @@ from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
+from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
 from emulator.core.http import BodyError, GuardedRoute
-from emulator.core.runtime import Runtime
 from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.yay import service
 from emulator.providers.yay.errors import YayError, envelope, error_response
@@ -115,7 +115,7 @@ def delete_address(uuid: str, scope: ScopeDep, session: SessionDep):
     return envelope({})
 
 
-def build_app(runtime: Runtime) -> FastAPI:
+def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime,
         "/yay",

@@ -48,7 +48,7 @@ _READ_ALL = _READ + " ORDER BY id"
 
 def _rendered(row) -> dict:
     """A row as the wire shows it (what ``router._render`` makes of a model)."""
-    body = dict(zip(_COLUMNS, row))
+    body = dict(zip(_COLUMNS, row, strict=True))
     body["is_default"] = bool(body["is_default"])
     body["created_on"] = iso_date(body["created_on"])
     body["updated_on"] = iso_date(body["updated_on"])

@@ -1,0 +1,33 @@
+"""What a provider sees of the emulator: the narrow surface its routes, seeders and background
+jobs may use. The ``Runtime`` satisfies it; providers never import the runtime itself."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from emulator.core.auth import Credentials
+from emulator.core.clock import Clock
+from emulator.core.db import Database
+from emulator.core.tenancy import Tenants
+from emulator.settings import Settings
+
+
+class ProviderContext(Protocol):
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def clock(self) -> Clock: ...
+
+    @property
+    def tenants(self) -> Tenants: ...
+
+    @property
+    def credentials(self) -> Credentials: ...
+
+    def fixture(self, name: str) -> Any:
+        """A provider's fixture file (``<fixtures>/<name>.json``), parsed once."""
+        ...
