@@ -9,8 +9,8 @@ import httpx
 from tests.cm.conftest import AUTH, REQUESTS
 from tests.support import EmulatorProcess
 
-ORDERS = 6
-FAST = {"EMULATOR_TICK_SECONDS": "0.05", "EMULATOR_CALLBACK_LEASE_SECONDS": "5"}
+ORDERS = 40
+FAST = {"EMULATOR_TICK_SECONDS": "0.01", "EMULATOR_CALLBACK_LEASE_SECONDS": "5"}
 
 
 def test_orders_through_two_replicas_are_reported_once_each_in_order(shared_database, callback_receiver):
