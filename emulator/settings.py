@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     callback_backoff_max_seconds: float = Field(default=600.0, gt=0)
     # Real seconds an attempt may take (connect, send, answer) before it counts as failed.
     callback_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
+    # Real seconds a process holds its claim on a delivery it is sending; if it dies meanwhile,
+    # another process takes the delivery over after this long. Longer than the attempt timeout.
+    callback_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
     # CM.com number requests: orders of at most this many numbers in a known area are filled at
     # once; larger ones are accepted, then completed, after these (virtual) delays.
     cm_immediate_max_quantity: int = Field(default=10, ge=0, le=1000)

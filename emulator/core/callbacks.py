@@ -8,18 +8,28 @@ the emulator's clock up to a limit, then the delivery is marked failed and can b
 Deliveries sharing an ordering key (by default the URL) go out one at a time, in the order they
 were written: a later one waits while an earlier one is still pending. Pending deliveries are
 rows in the database, so they survive a restart.
+
+Several processes on one database share the outbox. A process claims a delivery before it sends
+it: an atomic conditional UPDATE sets a lease (owner and expiry, in real time) only when nobody
+holds an unexpired one, so each delivery is POSTed by one process while every process is alive.
+Only the head of an ordering key (its oldest pending delivery) is ever claimed, so per-URL order
+holds across processes. When a process dies holding a lease, another takes the delivery over once
+the lease has expired (at-least-once only then).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import JSON, Column, Index, LargeBinary, func
+from sqlalchemy import JSON, Column, Index, LargeBinary, func, or_, update
 from sqlmodel import Field, Session, SQLModel, select
 
 import emulator
@@ -64,6 +74,14 @@ class CallbackDelivery(SQLModel, table=True):
     next_attempt_at: datetime | None = None
     delivered_at: datetime | None = None
     attempts: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The process sending it now, and until when (real UTC time) its claim holds.
+    lease_owner: str | None = Field(default=None, max_length=128)
+    lease_expires_at: datetime | None = None
+
+
+def _wall_now() -> datetime:
+    """Real time (UTC): leases must expire even while the emulator's clock is frozen."""
+    return datetime.now(UTC)
 
 
 def enqueue(
@@ -104,6 +122,8 @@ class CallbackDispatcher:
         self._clock = clock
         self._settings = settings
         self._client: httpx.Client | None = None
+        # Names this dispatcher in the leases it takes (unique across processes and restarts).
+        self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
     # --- sending -------------------------------------------------------------------------------
 
@@ -146,9 +166,31 @@ class CallbackDispatcher:
             return None
         return head
 
+    def _claim(self, delivery: CallbackDelivery) -> bool:
+        """Take the lease on a pending delivery unless another process holds an unexpired one;
+        one atomic conditional UPDATE, so of several processes trying at once exactly one wins."""
+        wall = _wall_now()
+        statement = (
+            update(CallbackDelivery)
+            .where(
+                CallbackDelivery.id == delivery.id,
+                CallbackDelivery.status == PENDING,
+                or_(CallbackDelivery.lease_expires_at.is_(None), CallbackDelivery.lease_expires_at < wall),
+            )
+            .values(lease_owner=self.owner, lease_expires_at=wall + timedelta(seconds=self._lease_seconds()))
+        )
+        with self._db.session() as session:
+            claimed = session.exec(statement).rowcount == 1  # type: ignore[call-overload]
+            session.commit()
+        return claimed
+
+    def _lease_seconds(self) -> float:
+        # Never shorter than an attempt may take, or a slow receiver would be sent to twice.
+        return max(self._settings.callback_lease_seconds, self._settings.callback_timeout_seconds * 2)
+
     def _drain(self, head: CallbackDelivery) -> None:
         delivery: CallbackDelivery | None = head
-        while delivery is not None and self._attempt(delivery):
+        while delivery is not None and self._claim(delivery) and self._attempt(delivery):
             delivery = self._next_due(delivery.ordering_key)
 
     def _http(self) -> httpx.Client:
@@ -196,6 +238,8 @@ class CallbackDispatcher:
             if delivery is None:  # dropped by a reset while in flight
                 return
             delivery.attempt_count += 1
+            delivery.lease_owner = None
+            delivery.lease_expires_at = None
             attempt = {
                 "attempt": delivery.attempt_count,
                 "at": at.isoformat(),

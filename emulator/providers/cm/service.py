@@ -13,7 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import phonenumbers
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from emulator.core import numbering
@@ -393,6 +393,25 @@ def _assign(request: NumberRequest, now: datetime) -> None:
     request.next_transition_at = None
 
 
+def _claim(session: Session, request: NumberRequest) -> bool:
+    """Make this transaction the one that changes ``request`` from the state it was read in, across
+    processes: a conditional UPDATE that matches only while the status and due time are still the
+    ones read. It takes the row's write lock (the database's, on SQLite), so a second process doing
+    the same waits for the first to commit, then matches nothing and leaves the request alone."""
+    statement = (
+        update(NumberRequest)
+        .where(
+            NumberRequest.id == request.id,
+            NumberRequest.status == request.status,
+            NumberRequest.next_transition_at.is_(None)
+            if request.next_transition_at is None
+            else NumberRequest.next_transition_at == request.next_transition_at,
+        )
+        .values(status=request.status)
+    )
+    return session.exec(statement).rowcount == 1  # type: ignore[call-overload]
+
+
 def _change(session: Session, runtime: ProviderContext, request: NumberRequest, status: str, at: datetime, reason: str | None = None) -> None:
     """Apply a status change and write its callback in the same transaction (the caller commits)."""
     if status == COMPLETED:
@@ -428,6 +447,10 @@ def cancel_request(session: Session, runtime: ProviderContext, request: NumberRe
         session.refresh(request)
         if request.status in FINAL:
             raise TransitionRefused(f"The number request is {request.status.lower()} and can no longer be cancelled.")
+        if not _claim(session, request):  # another process changed it meanwhile: judge again
+            session.rollback()
+            session.refresh(request)
+            raise TransitionRefused(f"The number request is {request.status.lower()} and can no longer be cancelled.")
         _change(session, runtime, request, CANCELLED, runtime.clock.now())
         session.commit()
 
@@ -442,6 +465,10 @@ def force_transition(session: Session, runtime: ProviderContext, request: Number
             raise TransitionRefused(f"A {request.status.lower()} number request cannot become {status.lower()}.")
         if status == COMPLETED and request.prefix is None:
             raise TransitionRefused(no_numbers_reason(request))
+        if not _claim(session, request):
+            session.rollback()
+            session.refresh(request)
+            raise TransitionRefused(f"A {request.status.lower()} number request cannot become {status.lower()}.")
         _change(session, runtime, request, status, runtime.clock.now(), reason)
         session.commit()
 
@@ -476,6 +503,8 @@ def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 20
                 .where(NumberRequest.next_transition_at <= now)
                 .order_by(NumberRequest.next_transition_at, NumberRequest.id)
                 .limit(batch)
+                # On PostgreSQL, rows another process is transitioning now are left to it.
+                .with_for_update(skip_locked=True)
             ).all()
             changes = sorted(
                 ((at, request.id, step, request, status)
@@ -483,7 +512,12 @@ def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 20
                  for step, (at, status) in enumerate(_scheduled(request, now, complete_after))),
                 key=lambda change: change[:3],
             )
+            claimed: dict[int | None, bool] = {}
             for at, _id, _step, request, status in changes:
+                if _id not in claimed:
+                    claimed[_id] = _claim(session, request)
+                if not claimed[_id]:  # applied by another process since it was read
+                    continue
                 reason = no_numbers_reason(request) if status == REJECTED else None
                 _change(session, runtime, request, status, at, reason)
             session.commit()
