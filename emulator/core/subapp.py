@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
+import fastapi_offline
 from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -30,11 +34,12 @@ def build_subapp(
         title=title,
         version=emulator.__version__,
         description=description,
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
         servers=[{"url": prefix}],
     )
     app.state.runtime = runtime
+    _serve_offline_docs(app, prefix)
     if error_response is not None:
 
         @app.exception_handler(StarletteHTTPException)
@@ -45,6 +50,37 @@ def build_subapp(
             return response
 
     return app
+
+
+DOCS_PATH = "/docs"
+DOCS_ASSETS = "/docs-assets"
+"""Swagger UI's script, styles and icons, served from the installed ``fastapi-offline`` package (Swagger UI 5,
+which renders OpenAPI 3.1),
+so a docs page needs no outside host."""
+
+
+_ASSET_DIR = Path(fastapi_offline.__file__).parent / "static"
+
+
+def _serve_offline_docs(app: FastAPI, prefix: str) -> None:
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(_ASSET_DIR)), name="docs-assets")
+    assets = f"{prefix}{DOCS_ASSETS}"
+    oauth2_redirect = f"{prefix}{app.swagger_ui_oauth2_redirect_url}"
+
+    @app.get(DOCS_PATH, include_in_schema=False)
+    async def _docs() -> Response:
+        return get_swagger_ui_html(
+            openapi_url=f"{prefix}{app.openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon.png",
+            oauth2_redirect_url=oauth2_redirect,
+        )
+
+    @app.get(app.swagger_ui_oauth2_redirect_url, include_in_schema=False)
+    async def _oauth2_redirect() -> Response:
+        return get_swagger_ui_oauth2_redirect_html()
 
 
 # Async, so resolving it costs no thread hop.

@@ -25,7 +25,9 @@ class ProviderRequest:
 def documentation_paths(app: FastAPI) -> frozenset[str]:
     """A sub-app's own OpenAPI document and Swagger UI paths: served by the emulator, not the
     provider, so never journaled or faulted."""
-    paths = (app.openapi_url, app.docs_url, app.redoc_url, app.docs_url and app.swagger_ui_oauth2_redirect_url)
+    from emulator.core.subapp import DOCS_ASSETS, DOCS_PATH
+
+    paths = (app.openapi_url, DOCS_PATH, app.swagger_ui_oauth2_redirect_url, DOCS_ASSETS)
     return frozenset(path for path in paths if path)
 
 
@@ -42,7 +44,10 @@ class Traffic:
         if provider is None:
             return None
         below = path[len(provider.prefix) :] or "/"
-        if below in self._documentation.get(provider.name, ()):
+        documentation = self._documentation.get(provider.name, ())
+        if below in documentation or any(
+            below.startswith(f"{path}/") for path in documentation if path.endswith("-assets")
+        ):
             return None
         return ProviderRequest(provider, below)
 

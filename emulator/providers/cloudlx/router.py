@@ -74,7 +74,7 @@ _oauth2 = OAuth2(
             tokenUrl="api/oauth2/access-token", refreshUrl="api/oauth2/refresh-token", scopes={}
         )
     ),
-    scheme_name="CloudLX OAuth2",
+    scheme_name="CloudLXOAuth2",
     description="Client credentials: the client_id names the tenant. Send `Authorization: Bearer <access_token>`.",
     auto_error=False,
 )
