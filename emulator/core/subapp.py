@@ -35,6 +35,9 @@ def build_subapp(
         docs_url="/docs",
         redoc_url=None,
         servers=[{"url": prefix}],
+        # A trailing slash is a different path, answered with the provider's own 404 (a redirect
+        # built from the Host header would send clients elsewhere).
+        redirect_slashes=False,
     )
     app.state.runtime = runtime
     if error_response is not None:
