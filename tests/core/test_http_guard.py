@@ -70,3 +70,12 @@ def test_control_plane_bodies_past_the_limit_are_413_declared_or_streamed(client
 
     assert client.post("/_emulator/faults", content=chunks(), headers={"Content-Type": "application/json"}).status_code == 413
     assert client.get("/_emulator/faults").json() == []
+
+
+def test_a_5000_digit_json_number_is_unreadable_input_not_a_500():
+    import pytest
+
+    from emulator.core.http import BodyError, parse_json
+
+    with pytest.raises(BodyError):
+        parse_json(b'{"id": ' + b"9" * 5000 + b"}")
