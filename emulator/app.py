@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 import emulator
 from emulator.control.router import build_app as build_control_app
 from emulator.core.faults import FaultInjection, quiet_dropped_connections
+from emulator.core.guard import HttpGuard
 from emulator.core.journal import RequestJournal
 from emulator.core.metrics import MetricsMiddleware
 from emulator.core.runtime import Runtime
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        redirect_slashes=False,
         lifespan=lifespan,
     )
     app.state.runtime = runtime
@@ -94,5 +96,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, traffic=traffic)
     app.add_middleware(RequestJournal, journal=runtime.journal, traffic=traffic, now=runtime.clock.now)
     app.add_middleware(VirtualHosts, prefixes=virtual_host_prefixes(settings.virtual_hosts, runtime.providers))
+    app.add_middleware(
+        HttpGuard,
+        max_header_bytes=settings.max_header_bytes,
+        max_header_count=settings.max_header_count,
+        max_control_body_bytes=settings.max_body_bytes,
+        max_snapshot_bytes=settings.max_snapshot_bytes,
+    )
     quiet_dropped_connections()
     return app

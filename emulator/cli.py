@@ -36,19 +36,30 @@ def render_document(document: dict) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+# uvicorn settings that ``serve`` passes on (flag, EMULATOR_* variable and Settings field alike).
+UVICORN_LIMITS = (
+    "timeout_keep_alive",
+    "timeout_graceful_shutdown",
+    "limit_concurrency",
+    "limit_max_requests",
+    "backlog",
+    "h11_max_incomplete_event_size",
+)
+
+
+def uvicorn_options(settings: Settings) -> dict:
+    """What ``serve`` hands to uvicorn."""
+    limits = {name: getattr(settings, name) for name in UVICORN_LIMITS if getattr(settings, name) is not None}
+    return {"host": settings.host, "port": settings.port, "log_level": settings.log_level.lower(), "proxy_headers": False, **limits}
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from emulator.app import create_app
 
-    settings = _settings(args, "host", "port", "log_level", "database_url", "fixtures", "data_dir")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        proxy_headers=False,
-    )
+    settings = _settings(args, "host", "port", "log_level", "database_url", "fixtures", "data_dir", *UVICORN_LIMITS)
+    uvicorn.run(create_app(settings), **uvicorn_options(settings))
     return 0
 
 
@@ -111,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--database-url", dest="database_url", help="default: a SQLite file in the data folder")
     serve.add_argument("--data-dir", dest="data_dir", type=Path)
     serve.add_argument("--fixtures", type=Path, help="folder of fixture files")
+    for name in UVICORN_LIMITS:
+        serve.add_argument("--" + name.replace("_", "-"), dest=name, type=int, help=f"uvicorn's {name} (EMULATOR_{name.upper()})")
     serve.set_defaults(handler=_serve)
 
     openapi = commands.add_parser("openapi", help="write one OpenAPI document per provider and one for the control plane")

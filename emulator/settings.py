@@ -27,6 +27,18 @@ class Settings(BaseSettings):
     database_url: str | None = None
     fixtures: Path = DEFAULT_FIXTURES
     max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # PUT /_emulator/state takes whole snapshots, so it has a larger limit of its own.
+    max_snapshot_bytes: int = Field(default=67_108_864, ge=1)
+    # Request headers beyond either limit are refused with 431 before any route sees them.
+    max_header_bytes: int = Field(default=32_768, ge=256)
+    max_header_count: int = Field(default=100, ge=1)
+    # uvicorn's own limits (``serve`` flags of the same names win).
+    timeout_keep_alive: int = Field(default=5, ge=0)
+    timeout_graceful_shutdown: int | None = Field(default=None, ge=0)
+    limit_concurrency: int | None = Field(default=None, ge=1)
+    limit_max_requests: int | None = Field(default=None, ge=1)
+    backlog: int = Field(default=2048, ge=1)
+    h11_max_incomplete_event_size: int | None = Field(default=None, ge=1024)
     # Per provider, the only credentials accepted, e.g. {"yay": [["reseller", "user", "password"]]};
     # a provider not listed accepts any non-empty credentials.
     credentials: dict[str, list[list[str]]] = Field(default_factory=dict)

@@ -53,6 +53,8 @@ def parse_json(raw: bytes) -> Any:
         raise BodyError(f"body is not valid UTF-8 text: {error.reason}") from None
     except json.JSONDecodeError as error:
         raise BodyError(f"{error.msg} at line {error.lineno} column {error.colno}") from None
+    except ValueError as error:  # an integer of more digits than Python converts
+        raise BodyError(f"body holds a number out of range: {error}") from None
     except RecursionError:
         raise BodyError("body is nested too deeply") from None
     return value

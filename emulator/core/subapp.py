@@ -37,6 +37,9 @@ def build_subapp(
         docs_url=None,
         redoc_url=None,
         servers=[{"url": prefix}],
+        # A trailing slash is a different path, answered with the provider's own 404 (a redirect
+        # built from the Host header would send clients elsewhere).
+        redirect_slashes=False,
     )
     app.state.runtime = runtime
     _serve_offline_docs(app, prefix)
