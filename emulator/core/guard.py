@@ -88,9 +88,10 @@ class HttpGuard:
         path = scope.get("path", "")
         if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
             limit = self.max_snapshot_bytes if path == STATE_PATH else self.max_control_body_bytes
-            buffered = await _bounded_body(scope, receive, limit)
+            buffered, complete = await _bounded_body(scope, receive, limit)
             if buffered is None:
-                await _drain(receive, self.drain_bytes)
+                if not complete:
+                    await _drain(receive, self.drain_bytes)
                 await _answer(send, 413, {"detail": f"body larger than {limit} bytes"}, head=head)
                 return
             receive = _replay(buffered, receive)
@@ -108,26 +109,27 @@ def _headers_only(send: Send) -> Send:
     return headers_only
 
 
-async def _bounded_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
+async def _bounded_body(scope: Scope, receive: Receive, limit: int) -> tuple[bytes | None, bool]:
     """The whole body when it is within ``limit``, read chunk by chunk; ``None`` as soon as it is
-    known to be larger (from ``Content-Length`` or from what has arrived)."""
+    known to be larger (from ``Content-Length`` or from what has arrived). The flag says whether
+    the body has been read to its end (asking for more then would wait for the disconnect)."""
     for name, value in scope.get("headers") or []:
         if name == b"content-length" and value.isdigit() and int(value) > limit:
-            return None
+            return None, False
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            return None, True
         chunk = message.get("body", b"")
         size += len(chunk)
+        more = message.get("more_body", False)
         if size > limit:
-            return None
+            return None, not more
         chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+        if not more:
+            return b"".join(chunks), True
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

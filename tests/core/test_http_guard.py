@@ -3,7 +3,7 @@ limits; bounded headers and control-plane bodies."""
 
 from __future__ import annotations
 
-from emulator.cli import _settings, build_parser, uvicorn_options, UVICORN_LIMITS
+from emulator.cli import UVICORN_LIMITS, _settings, build_parser, uvicorn_options
 from emulator.settings import Settings
 
 YAY = {"X-Auth-Reseller": "guard", "X-Auth-User": "u", "X-Auth-Password": "p"}
