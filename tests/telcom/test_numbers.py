@@ -275,6 +275,23 @@ def test_generated_stock_is_real_numbers_of_the_prefix_and_deterministic(client,
     assert acquired["number"] == numbers[3]
 
 
+def test_every_number_offered_under_every_prefix_can_be_acquired(client):
+    """The whole stock: what acquirable_numbers offers for any listed prefix, acquire takes, including
+    prefixes whose numbers also start with a longer area code (01387 and 013873, say)."""
+    from emulator.providers.telcom import service
+    from emulator.providers.telcom.router import _inventory
+
+    inventory = _inventory(client.app.state.runtime)
+    prefixes = [area["prefix"] for area in call(client, "numbers/available_prefixes").json()["data"]]
+    refused = [n for p in prefixes for n in inventory.stock(p) if not service.in_stock(n, inventory)]
+    assert refused == []
+    # Through the wire, every offered number of the prefixes that used to be refused.
+    for prefix in ("01387", "01524", "01539", "01697", "01768", "01946"):
+        for number in acquirable(client, prefix):
+            answer = call(client, "numbers/acquire", {"number": number}).json()
+            assert answer["status"] == "success" and answer["data"]["number"] == number, answer
+
+
 def test_prefixes_are_every_named_uk_area_code(client):
     prefixes = call(client, "numbers/available_prefixes").json()["data"]
     assert len(prefixes) == len(numbering.area_codes("GB")) > 500

@@ -250,10 +250,17 @@ def _offered_prefixes() -> frozenset[str]:
     return frozenset(area.national_prefix for area in available_prefixes())
 
 
+def in_stock(number: str, inventory: Inventory) -> bool:
+    """Whether ``number`` is in the stock of an offered prefix it starts with. Not only the longest
+    one: a number offered under 01387 may start with the longer area code 013873 as well."""
+    if not (number.isascii() and number.isdigit()):
+        return False
+    offered = _offered_prefixes()
+    return any(number[:end] in offered and number in inventory.stock(number[:end]) for end in range(2, len(number)))
+
+
 def acquire(session: Session, tenant: str, number: str, inventory: Inventory, now: datetime) -> Written:
-    area = numbering.area_code_for_prefix(number, "GB") if number.isascii() and number.isdigit() else None
-    in_stock = area is not None and number in inventory.stock(area.national_prefix)
-    if not in_stock or _holds(session, tenant, [number]):
+    if not in_stock(number, inventory) or _holds(session, tenant, [number]):
         raise StructuredError("NumberNotAvailable", f"The number {number} is not available")
     stored = stored_instant(now)
     acquired = Number(
