@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import random
 import sys
@@ -53,12 +54,32 @@ def uvicorn_options(settings: Settings) -> dict:
     return {"host": settings.host, "port": settings.port, "log_level": settings.log_level.lower(), "proxy_headers": False, **limits}
 
 
+def open_control_warning(settings: Settings) -> str | None:
+    """What ``serve`` says at start when anyone beyond this machine could drive its control plane."""
+    if settings.control_token is not None or settings.host == "localhost":
+        return None
+    try:
+        if ipaddress.ip_address(settings.host).is_loopback:
+            return None
+    except ValueError:  # a host name: it may well resolve beyond loopback
+        pass
+    return (
+        f"warning: the control plane (/_emulator) is open to anyone who reaches {settings.host}:{settings.port}; "
+        "set EMULATOR_CONTROL_TOKEN (or --control-token) to lock it"
+    )
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from emulator.app import create_app
 
-    settings = _settings(args, "host", "port", "log_level", "database_url", "fixtures", "data_dir", *UVICORN_LIMITS)
+    settings = _settings(
+        args, "host", "port", "log_level", "database_url", "fixtures", "data_dir", "control_token", *UVICORN_LIMITS
+    )
+    warning = open_control_warning(settings)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     uvicorn.run(create_app(settings), **uvicorn_options(settings))
     return 0
 
@@ -122,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--database-url", dest="database_url", help="default: a SQLite file in the data folder")
     serve.add_argument("--data-dir", dest="data_dir", type=Path)
     serve.add_argument("--fixtures", type=Path, help="folder of fixture files")
+    serve.add_argument(
+        "--control-token", dest="control_token", help="lock /_emulator/* (but health) behind this bearer token"
+    )
     for name in UVICORN_LIMITS:
         serve.add_argument("--" + name.replace("_", "-"), dest=name, type=int, help=f"uvicorn's {name} (EMULATOR_{name.upper()})")
     serve.set_defaults(handler=_serve)

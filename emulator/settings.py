@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     database_url: str | None = None
     fixtures: Path = DEFAULT_FIXTURES
     max_body_bytes: int = Field(default=1_048_576, ge=1)
+    # When set, every control route but GET /_emulator/health wants "Authorization: Bearer <token>".
+    control_token: str | None = Field(default=None, min_length=1, max_length=4096)
     # PUT /_emulator/state takes whole snapshots, so it has a larger limit of its own.
     max_snapshot_bytes: int = Field(default=67_108_864, ge=1)
     # Request headers beyond either limit are refused with 431 before any route sees them.

@@ -56,6 +56,8 @@ class NumberEmulatorContainer(DockerContainer):
         self._startup_timeout = startup_timeout
         self._built: DockerImage | None = None
         self._server: EmulatorServer | None = None
+        # A control_token setting locks the container's control plane; our own client sends it.
+        self._control_token = settings.get("control_token")
         self.with_exposed_ports(PORT)
         for name, value in settings.items():
             self.with_env(f"EMULATOR_{name.upper()}", _setting_value(value))
@@ -65,7 +67,7 @@ class NumberEmulatorContainer(DockerContainer):
             self._built = DockerImage(path=self._build_context, tag=self.image, clean_up=False, **self._build_kwargs).build()
         super().start()
         self._wait_healthy()
-        self._server = EmulatorServer(url=self.url).start()
+        self._server = EmulatorServer(url=self.url, control_token=self._control_token).start()
         return self
 
     def _wait_healthy(self) -> None:

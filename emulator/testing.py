@@ -32,11 +32,19 @@ from emulator.providers import load_providers
 
 
 class EmulatorServer:
-    def __init__(self, url: str | None = None, database_url: str | None = None, **settings: Any) -> None:
+    def __init__(
+        self, url: str | None = None, database_url: str | None = None, control_token: str | None = None, **settings: Any
+    ) -> None:
         """``url``: an emulator that already runs; otherwise one is started in this process on a
         free port of 127.0.0.1, on ``database_url`` (default: a SQLite file in a temporary folder)
-        with any other settings given (``EMULATOR_*`` variables apply to the rest)."""
+        with any other settings given (``EMULATOR_*`` variables apply to the rest).
+
+        ``control_token`` (default: ``EMULATOR_CONTROL_TOKEN``) is sent to the control plane as a
+        bearer token; an emulator started here is locked with it."""
         self.base_url = url.rstrip("/") if url else ""
+        self.control_token = control_token or os.environ.get("EMULATOR_CONTROL_TOKEN") or None
+        if self.control_token and not url:
+            settings["control_token"] = self.control_token
         self._database_url = database_url
         self._settings = settings
         self._server = None
@@ -48,7 +56,8 @@ class EmulatorServer:
     def start(self, timeout: float = 30.0) -> EmulatorServer:
         if not self.base_url:
             self._serve(timeout)
-        self.control = httpx.Client(base_url=self.base_url + "/_emulator", timeout=30)
+        headers = {"Authorization": f"Bearer {self.control_token}"} if self.control_token else {}
+        self.control = httpx.Client(base_url=self.base_url + "/_emulator", timeout=30, headers=headers)
         self.control.get("/health").raise_for_status()
         return self
 

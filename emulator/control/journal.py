@@ -22,7 +22,7 @@ class RecordedRequest(BaseModel):
     method: str
     path: str = Field(description="The path below the provider prefix (the real API's path)", examples=["/voip/number-address"])
     query: str = Field(description="The raw query string")
-    request_headers: dict[str, str] = Field(description="Lower-case names, as sent (credentials included)")
+    request_headers: dict[str, str] = Field(description="Lower-case names, as sent; credential values masked as ***")
     request_body: str = Field(description="UTF-8 text; cut at EMULATOR_JOURNAL_BODY_BYTES")
     request_body_truncated: bool
     status: int | None = Field(description="The status answered; null when a fault dropped the connection")

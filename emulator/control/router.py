@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
 from emulator.control import faults, journal, metrics, state, ui
+from emulator.control.auth import ControlToken
 from emulator.control.callbacks import router as callbacks_router
 from emulator.control.deps import RuntimeDep
 from emulator.core.http import BodyError, GuardedRoute, allowed_methods
@@ -68,14 +69,16 @@ class ClockSet(BaseModel):
     )
 
 
+_LOCKED = {401: {"model": Problem, "description": "A control token is set and was not sent"}}
+
 # Every route may refuse its input; bodies go through the shared guard (size, content type, JSON).
-router = APIRouter(
-    route_class=GuardedRoute,
-    responses=INPUT_ERRORS,
-)
+# Routes here need the control token when one is set; health stays open (for load balancers and
+# health checks), and so do the pages and documents, which hold no state.
+router = APIRouter(route_class=GuardedRoute, responses=INPUT_ERRORS | _LOCKED, dependencies=[ControlToken])
+open_router = APIRouter(route_class=GuardedRoute)
 
 
-@router.get("/health", response_model=Health, tags=["Health"])
+@open_router.get("/health", response_model=Health, tags=["Health"])
 def health(runtime: RuntimeDep) -> Health:
     return Health(
         status="ok",
@@ -177,11 +180,13 @@ def build_app(runtime: Runtime) -> FastAPI:
     async def _unreadable_body(_request, error: BodyError):
         return JSONResponse({"detail": error.reason}, status_code=400)
 
+    app.include_router(open_router)
     app.include_router(router)
+    locked = {"dependencies": [ControlToken], "responses": _LOCKED}
     for routes in (journal.router, faults.router(runtime), state.router(runtime)):
-        app.include_router(routes, responses=BAD_BODY)
-    app.include_router(callbacks_router)
-    app.include_router(metrics.router)
+        app.include_router(routes, dependencies=[ControlToken], responses=BAD_BODY | _LOCKED)
+    app.include_router(callbacks_router, **locked)
+    app.include_router(metrics.router, **locked)
     app.include_router(ui.router)
 
     @app.exception_handler(StarletteHTTPException)
@@ -191,5 +196,5 @@ def build_app(runtime: Runtime) -> FastAPI:
         return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
     for provider in runtime.providers.values():
         if provider.control_router is not None:
-            app.include_router(provider.control_router(), prefix=f"/{provider.name}", tags=[provider.title])
+            app.include_router(provider.control_router(), prefix=f"/{provider.name}", tags=[provider.title], **locked)
     return app

@@ -3,13 +3,15 @@
 Kept in memory (a bounded deque behind a lock): recording costs no database write on the hot path,
 the bound holds memory flat however long the emulator runs (the oldest entry goes first), and the
 journal is lost on restart, which suits what it is for (asserting on the calls a test just made).
-Headers are recorded as sent, credentials included: the emulator holds no real secrets, and tests
-assert on exactly those headers.
+Credentials are masked as they are recorded (``SECRET_HEADERS``, and ``SECRET_FIELDS`` in JSON and
+form bodies and query strings, both ways): anyone who reaches the control plane can read the
+journal, and a shared sandbox's tenants should not learn each other's secrets from it.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 from collections import deque
@@ -124,10 +126,31 @@ class _Capture:
         return b"".join(self.chunks).decode("utf-8", "replace")
 
 
+MASK = "***"
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-auth-password", "x-auth-secret"}
+)
+SECRET_FIELDS = ("client_secret", "password", "secret", "access_token", "refresh_token")
+_FIELD_NAMES = "|".join(SECRET_FIELDS)
+# A JSON string member or a form/query pair whose name is a secret field; the value is replaced,
+# the rest of the text (spacing, order, other fields) stays exactly as sent.
+_SECRET_JSON = re.compile(rf'("(?:{_FIELD_NAMES})"\s*:\s*)"(?:[^"\\]|\\.)*"')
+_SECRET_PAIR = re.compile(rf"(^|&)((?:{_FIELD_NAMES})=)[^&]*")
+
+
+def mask_text(text: str) -> str:
+    """``text`` with the values of secret JSON members and form or query fields masked."""
+    if not any(name in text for name in SECRET_FIELDS):
+        return text
+    return _SECRET_PAIR.sub(rf"\1\2{MASK}", _SECRET_JSON.sub(rf'\1"{MASK}"', text))
+
+
 def _headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in raw:
         key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+        if key in SECRET_HEADERS:
+            text = MASK
         headers[key] = f"{headers[key]}, {text}" if key in headers else text
     return headers
 
@@ -179,13 +202,13 @@ class RequestJournal:
                 tenant=state.get(TENANT_KEY),
                 method=scope["method"],
                 path=target.path,
-                query=scope.get("query_string", b"").decode("latin-1"),
+                query=mask_text(scope.get("query_string", b"").decode("latin-1")),
                 request_headers=_headers(scope.get("headers", [])),
-                request_body=request_body.text(),
+                request_body=mask_text(request_body.text()),
                 request_body_truncated=request_body.truncated,
                 status=None if state.get(DROPPED_KEY) else response["status"],
                 response_headers=_headers(response["headers"]),
-                response_body=response_body.text(),
+                response_body=mask_text(response_body.text()),
                 response_body_truncated=response_body.truncated,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3),
                 fault_id=state.get(FAULT_KEY),

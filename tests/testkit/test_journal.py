@@ -11,8 +11,9 @@ def test_records_a_provider_request_with_its_answer(make_client):
     [entry] = client.get("/_emulator/requests").json()
     assert entry["provider"] == "yay" and entry["tenant"] == "acme"
     assert (entry["method"], entry["path"], entry["query"]) == ("POST", "/voip/number-address", "")
-    # Headers as sent, credentials included (a sandbox holds no real secrets; tests assert on them).
-    assert entry["request_headers"]["x-auth-password"] == "secret"
+    # Headers as sent, but credential values masked: anyone reaching the control plane reads them.
+    assert entry["request_headers"]["x-auth-password"] == "***"
+    assert entry["request_headers"]["x-auth-reseller"] == "acme"
     assert entry["request_body"] == sent.request.content.decode()
     assert entry["status"] == 201
     assert entry["response_body"] == sent.text
