@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     callback_max_attempts: int = Field(default=8, ge=1, le=100)
     callback_backoff_seconds: float = Field(default=2.0, gt=0)
     callback_backoff_max_seconds: float = Field(default=600.0, gt=0)
+    # Where callbacks may go besides the default (anywhere but the emulator itself and link-local or
+    # metadata addresses): comma-separated host or host:port patterns (``*`` wildcards) and CIDR
+    # ranges; when set, nothing else is allowed.
+    callback_hosts: str | None = Field(default=None, max_length=8192)
     # Real seconds an attempt may take (connect, send, answer) before it counts as failed.
     callback_timeout_seconds: float = Field(default=5.0, gt=0, le=300)
     # Real seconds a process holds its claim on a delivery it is sending; if it dies meanwhile,

@@ -35,6 +35,7 @@ from sqlmodel import Field, Session, SQLModel, select
 import emulator
 from emulator.core.clock import Clock
 from emulator.core.db import Database
+from emulator.core.targets import CallbackTargets
 from emulator.settings import Settings
 
 log = logging.getLogger("emulator.callbacks")
@@ -117,10 +118,11 @@ class RedeliveryRefused(Exception):
 
 
 class CallbackDispatcher:
-    def __init__(self, db: Database, clock: Clock, settings: Settings) -> None:
+    def __init__(self, db: Database, clock: Clock, settings: Settings, targets: CallbackTargets | None = None) -> None:
         self._db = db
         self._clock = clock
         self._settings = settings
+        self._targets = targets or CallbackTargets(settings.callback_hosts, settings.host, settings.port)
         self._client: httpx.Client | None = None
         # Names this dispatcher in the leases it takes (unique across processes and restarts).
         self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
@@ -212,6 +214,11 @@ class CallbackDispatcher:
             "X-Emulator-Delivery": str(delivery.id),
             "X-Emulator-Attempt": str(delivery.attempt_count + 1),
         }
+        refusal = self._targets.refusal(delivery.url)
+        if refusal is not None:  # never sent; no retry can change where the name points now
+            self._record(delivery.id, attempted_at, None, f"refused: {refusal}", 0, False, final=True)
+            log.warning("callback %s to %s refused: %s", delivery.id, delivery.url, refusal)
+            return False
         try:
             # Streamed and closed unread: the receiver's answer body does not matter.
             with self._http().stream("POST", delivery.url, content=delivery.payload, headers=headers) as response:
@@ -230,7 +237,15 @@ class CallbackDispatcher:
         return delivered
 
     def _record(
-        self, delivery_id: int | None, at: datetime, status_code: int | None, error: str | None, elapsed_ms: int, delivered: bool
+        self,
+        delivery_id: int | None,
+        at: datetime,
+        status_code: int | None,
+        error: str | None,
+        elapsed_ms: int,
+        delivered: bool,
+        *,
+        final: bool = False,
     ) -> None:
         settings = self._settings
         with self._db.session() as session:
@@ -254,7 +269,7 @@ class CallbackDispatcher:
                 delivery.next_attempt_at = None
             else:
                 delivery.failures += 1
-                if delivery.failures >= settings.callback_max_attempts:
+                if final or delivery.failures >= settings.callback_max_attempts:
                     delivery.status = FAILED
                     delivery.next_attempt_at = None
                 else:

@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from emulator.core.auth import Credentials
 from emulator.core.clock import Clock
 from emulator.core.db import Database
+from emulator.core.targets import CallbackTargets
 from emulator.core.tenancy import Tenants
 from emulator.settings import Settings
 
@@ -27,6 +28,9 @@ class ProviderContext(Protocol):
 
     @property
     def credentials(self) -> Credentials: ...
+
+    @property
+    def callback_targets(self) -> CallbackTargets: ...
 
     def fixture(self, name: str) -> Any:
         """A provider's fixture file (``<fixtures>/<name>.json``), parsed once."""

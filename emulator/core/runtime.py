@@ -18,6 +18,7 @@ from emulator.core.journal import Journal
 from emulator.core.metrics import RequestMetrics
 from emulator.core.provider import Provider
 from emulator.core.revision import SharedRevision
+from emulator.core.targets import CallbackTargets
 from emulator.core.tenancy import Seeder, Tenants
 from emulator.settings import Settings
 
@@ -27,6 +28,7 @@ class Runtime:
         self.settings = settings
         self.providers = {provider.name: provider for provider in providers}
         self.credentials = Credentials(settings.credentials)
+        self.callback_targets = CallbackTargets(settings.callback_hosts, settings.host, settings.port)
         self.db = Database(settings.resolved_database_url())
         self.revision = SharedRevision(self.db)
         self.clock = Clock(self.db, on_change=self.revision.publish)
@@ -41,7 +43,7 @@ class Runtime:
         self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self.faults = Faults(settings.seed)
         self.metrics = RequestMetrics()
-        self.callbacks = CallbackDispatcher(self.db, self.clock, settings)
+        self.callbacks = CallbackDispatcher(self.db, self.clock, settings, self.callback_targets)
         self.background.register("callbacks", self.callbacks.deliver_due, order=DISPATCH_ORDER)
         for provider in self.providers.values():
             if provider.background_jobs is not None:

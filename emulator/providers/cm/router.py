@@ -153,7 +153,11 @@ router = APIRouter(prefix=BASE, tags=["Number requests"], responses=_AUTH | _INV
     },
 )
 def create_number_request(
-    scope: ScopeDep, body: Annotated[Any, Depends(_order_body)], session: SessionDep, runtime: RuntimeDep
+    request: Request,
+    scope: ScopeDep,
+    body: Annotated[Any, Depends(_order_body)],
+    session: SessionDep,
+    runtime: RuntimeDep,
 ):
     """Request one or more phone numbers. If they are directly available they are assigned to the
     account at once; if not, the order takes some time to complete and every status change is
@@ -162,6 +166,11 @@ def create_number_request(
         order = service.parse_order(body, lambda profile: service.profile_country(session, scope.tenant, profile))
     except service.ValidationFailed as failure:
         raise CMError(400, errors=failure.errors) from None
+    if order.callback_url is not None:
+        runtime.callback_targets.listening_on([request.scope.get("server")])
+        refusal = runtime.callback_targets.refusal(order.callback_url, resolve_names=False)
+        if refusal is not None:
+            raise CMError(400, errors={"CallbackUrl": [f"The CallbackUrl field is not an allowed callback target: {refusal}."]})
     created = service.create_request(session, runtime, scope.tenant, scope.account, order)
     return _json(service.render(created))
 
