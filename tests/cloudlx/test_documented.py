@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.cloudlx.helpers import (
     ACCEPT,
     BAD_CREDENTIALS,
@@ -269,6 +271,14 @@ def test_listing_validation(client):
         '"max_per_page":["The max per page must be between 1 and 200."],'
         '"page":["The page must be an integer."]},"status_code":422}'
     )
+
+
+@pytest.mark.parametrize("key", ["page", "max_per_page"])
+def test_an_integer_of_thousands_of_digits_is_laravels_422_not_a_500(client, key):
+    response = client.get(f"{BASE}/numbers", params={key: "9" * 5000}, headers=auth(client))
+    assert response.status_code == 422
+    name = key.replace("_", " ")
+    assert f'"{key}":["The {name} must be an integer."]' in response.text
 
 
 def test_page_below_one(client):

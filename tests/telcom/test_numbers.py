@@ -120,6 +120,17 @@ def test_not_found(client):
     assert huge.text == error_text("not-found", {"message": f"No number found with ID {10**30}"})
 
 
+@pytest.mark.parametrize("style", ["form", "query"])
+def test_an_integer_of_thousands_of_digits_is_a_parameter_error_not_a_500(client, style):
+    digits = "9" * 5000
+    if style == "form":
+        response = client.post(f"{API}/numbers/info", headers=AUTH, data={"id": digits})
+    else:
+        response = client.post(f"{API}/numbers/info?id={digits}", headers=AUTH)
+    assert response.status_code == 200
+    assert response.text == error_text("parameter-error", {"message": "`id` is out of range"})
+
+
 @pytest.mark.parametrize(
     ("action", "params", "message"),
     [

@@ -44,7 +44,8 @@ class QueryRules:
         if value is None:
             return default
         text = value.strip()
-        if not _PHP_INT.fullmatch(text) or abs(int(text)) > PHP_INT_MAX:
+        # Length first: int() refuses thousands of digits, and PHP_INT_MAX has 19.
+        if not _PHP_INT.fullmatch(text) or len(text.lstrip("+-")) > 19 or abs(int(text)) > PHP_INT_MAX:
             self._fail(key, "The :attribute must be an integer.")
             return default
         number = int(text)

@@ -17,6 +17,7 @@ from emulator.providers.telcom.errors import InvalidJSON, ParameterError
 
 _TRUE_LIKE = ("true", "1", 1, True)
 _FALSE_LIKE = ("false", "0", 0, False)
+MAX_DIGITS = 4300
 _RUBY_CLASS = {bool: "TrueClass", int: "Integer", float: "Float", str: "String", list: "Array", dict: "Hash"}
 
 
@@ -76,6 +77,9 @@ class Params:
         if value is None:
             return None
         if isinstance(value, str) and value.isascii() and value.isdigit():
+            # Python refuses int() of more digits than this (a JSON body cannot carry them either).
+            if len(value) > MAX_DIGITS:
+                raise ParameterError(f"`{name}` is out of range")
             return int(value)
         if isinstance(value, int) and not isinstance(value, bool):
             return value
