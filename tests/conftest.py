@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,9 +11,24 @@ from fastapi.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.settings import Settings
+from tests.postgres.server import PostgresServer
 from tests.support import CallbackReceiver, EmulatorProcess, emulator_accepting
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL server for the session, started on first use; in CI it must exist."""
+    server = PostgresServer()
+    if not server.available:
+        reason = "no PostgreSQL server binaries (initdb) on this machine"
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI: {reason}")
+        pytest.skip(reason)
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

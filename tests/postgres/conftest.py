@@ -3,25 +3,11 @@ provider's tests unchanged; ``database_url`` is overridden with a fresh schema p
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 
 from tests.postgres.server import PostgresServer
-
-
-@pytest.fixture(scope="session")
-def postgres_server():
-    server = PostgresServer()
-    if not server.available:
-        reason = "no PostgreSQL server binaries (initdb) on this machine"
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI: {reason}")
-        pytest.skip(reason)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
