@@ -28,9 +28,18 @@ DOCUMENTED = "/yay/voip/number-address/31347d42-00bd-44a5-9b5c-20dc4197a2f6"
 
 async def one(app, path: str, query: bytes = b"", headers: list | None = None) -> int:
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query,
-        "headers": [(b"host", b"127.0.0.1:8080"), *(AUTH if headers is None else headers)], "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8080),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query,
+        "headers": [(b"host", b"127.0.0.1:8080"), *(AUTH if headers is None else headers)],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8080),
     }
     status = 0
 

@@ -85,11 +85,24 @@ def start_emulator(database: Path) -> Server:
     port = free_port()
     started = time.monotonic()
     process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--database-url", f"sqlite:///{database}", "--log-level", "warning"],
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "serve",
+            "--port",
+            str(port),
+            "--database-url",
+            f"sqlite:///{database}",
+            "--log-level",
+            "warning",
+        ],
         cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
-    return Server("number-emulator", process, base, _wait_until_answering(process, base + "/yay" + DOCUMENTED, AUTH, started))
+    return Server(
+        "number-emulator", process, base, _wait_until_answering(process, base + "/yay" + DOCUMENTED, AUTH, started)
+    )
 
 
 def start_prism(document: str = "yay", probe: str = DOCUMENTED, headers: dict = AUTH) -> Server:
@@ -99,7 +112,15 @@ def start_prism(document: str = "yay", probe: str = DOCUMENTED, headers: dict = 
     port = free_port()
     started = time.monotonic()
     process = subprocess.Popen(
-        [str(peer / "node_modules" / ".bin" / "prism"), "mock", str(ROOT / "openapi" / f"{document}.json"), "-p", str(port), "--errors", "false"],
+        [
+            str(peer / "node_modules" / ".bin" / "prism"),
+            "mock",
+            str(ROOT / "openapi" / f"{document}.json"),
+            "-p",
+            str(port),
+            "--errors",
+            "false",
+        ],
         cwd=peer,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -113,12 +134,19 @@ def wrk(url: str, seconds: int, connections: int, auth: dict = AUTH) -> dict:
     headers = [arg for name, value in auth.items() for arg in ("-H", f"{name}: {value}")]
     output = subprocess.run(
         ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", *headers, url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     requests_per_second = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-    return {"rps": requests_per_second, "p50": latency.get("50"), "p99": latency.get("99"), "errors": int(non_2xx.group(1)) if non_2xx else 0}
+    return {
+        "rps": requests_per_second,
+        "p50": latency.get("50"),
+        "p99": latency.get("99"),
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+    }
 
 
 def main() -> int:

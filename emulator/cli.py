@@ -51,7 +51,13 @@ UVICORN_LIMITS = (
 def uvicorn_options(settings: Settings) -> dict:
     """What ``serve`` hands to uvicorn."""
     limits = {name: getattr(settings, name) for name in UVICORN_LIMITS if getattr(settings, name) is not None}
-    return {"host": settings.host, "port": settings.port, "log_level": settings.log_level.lower(), "proxy_headers": False, **limits}
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "proxy_headers": False,
+        **limits,
+    }
 
 
 def open_control_warning(settings: Settings) -> str | None:
@@ -114,7 +120,9 @@ def _seed(args: argparse.Namespace) -> int:
         known = ", ".join(name for name, spec in runtime.providers.items() if spec.generate is not None)
         print(f"cannot generate records for {args.provider!r}; providers that can: {known}", file=sys.stderr)
         return 2
-    seed = args.seed if args.seed is not None else settings.seed if settings.seed is not None else random.getrandbits(32)
+    seed = (
+        args.seed if args.seed is not None else settings.seed if settings.seed is not None else random.getrandbits(32)
+    )
     started = time.perf_counter()
     runtime.start()
     # A new tenant starts from the fixtures, as on its first request; the records come on top.
@@ -123,17 +131,23 @@ def _seed(args: argparse.Namespace) -> int:
     with tqdm(total=args.count, unit=" records", desc=f"{provider.name}/{args.tenant}", disable=args.quiet) as progress:
         for batch, start in enumerate(range(0, args.count, SEED_BATCH)):
             with runtime.db.session() as session:
-                count = provider.generate(session, args.tenant, min(SEED_BATCH, args.count - start), batch_seed(seed, batch), runtime)
+                count = provider.generate(
+                    session, args.tenant, min(SEED_BATCH, args.count - start), batch_seed(seed, batch), runtime
+                )
                 session.commit()
             added += count
             progress.update(count)
     runtime.db.dispose()
-    print(f"added {added} {provider.name} records to tenant {args.tenant!r} (seed {seed}) in {time.perf_counter() - started:.1f}s")
+    print(
+        f"added {added} {provider.name} records to tenant {args.tenant!r} (seed {seed}) in {time.perf_counter() - started:.1f}s"
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="number-emulator", description="Stateful emulator of telecom phone-number APIs")
+    parser = argparse.ArgumentParser(
+        prog="number-emulator", description="Stateful emulator of telecom phone-number APIs"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="start the emulator (settings: EMULATOR_* variables; flags win)")
@@ -147,10 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--control-token", dest="control_token", help="lock /_emulator/* (but health) behind this bearer token"
     )
     for name in UVICORN_LIMITS:
-        serve.add_argument("--" + name.replace("_", "-"), dest=name, type=int, help=f"uvicorn's {name} (EMULATOR_{name.upper()})")
+        serve.add_argument(
+            "--" + name.replace("_", "-"), dest=name, type=int, help=f"uvicorn's {name} (EMULATOR_{name.upper()})"
+        )
     serve.set_defaults(handler=_serve)
 
-    openapi = commands.add_parser("openapi", help="write one OpenAPI document per provider and one for the control plane")
+    openapi = commands.add_parser(
+        "openapi", help="write one OpenAPI document per provider and one for the control plane"
+    )
     openapi.add_argument("--out", type=Path, default=Path("openapi"))
     openapi.set_defaults(handler=_openapi)
 

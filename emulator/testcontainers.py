@@ -64,7 +64,9 @@ class NumberEmulatorContainer(DockerContainer):
 
     def start(self) -> NumberEmulatorContainer:
         if self._build_context is not None:
-            self._built = DockerImage(path=self._build_context, tag=self.image, clean_up=False, **self._build_kwargs).build()
+            self._built = DockerImage(
+                path=self._build_context, tag=self.image, clean_up=False, **self._build_kwargs
+            ).build()
         super().start()
         self._wait_healthy()
         self._server = EmulatorServer(url=self.url, control_token=self._control_token).start()

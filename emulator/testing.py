@@ -235,7 +235,9 @@ class CallbackReceiver:
                 with receiver._arrived:
                     status = receiver._failures.pop(0) if receiver._failures else 200
                     receiver.requests.append(
-                        ReceivedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, status)
+                        ReceivedRequest(
+                            self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, status
+                        )
                     )
                     receiver._arrived.notify_all()
                 self.send_response(status)

@@ -69,7 +69,9 @@ def callback_receiver() -> Iterator[CallbackReceiver]:
 
 
 @pytest.fixture(scope="module")
-def strict_emulator(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+def strict_emulator(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EmulatorProcess]:
     """A real emulator accepting only the test module's ``CREDENTIALS``, so schemathesis's
     ignored-auth check can prove that others are refused."""
     database = tmp_path_factory.mktemp("contract") / "emulator.sqlite3"

@@ -158,7 +158,9 @@ class CallbackReceiver:
             return  # the sender gave up; it hears nothing
         with self._changed:
             status = self._failures.pop(0) if self._failures else 204
-            self.requests.append({"path": handler.path, "headers": dict(handler.headers), "body": body, "answered": status})
+            self.requests.append(
+                {"path": handler.path, "headers": dict(handler.headers), "body": body, "answered": status}
+            )
             if status < 300:
                 self.received.append(body)
             self._changed.notify_all()

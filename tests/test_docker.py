@@ -39,7 +39,9 @@ def _docker_env() -> dict[str, str]:
         # Outside CI the suite installs and starts nothing on the machine.
         _unavailable("no Docker engine answers (outside CI the suite starts none; .ci/run does)")
     if not DOCKER_OFFLINE.exists() or os.geteuid() != 0:
-        _unavailable("no Docker engine answers, and none can be started here (needs root and shared/tools/docker-offline)")
+        _unavailable(
+            "no Docker engine answers, and none can be started here (needs root and shared/tools/docker-offline)"
+        )
     started = subprocess.run(["bash", str(DOCKER_OFFLINE), "start"], capture_output=True, text=True)
     if started.returncode != 0:
         _unavailable(f"docker-offline could not start an engine: {started.stderr[-500:]}")

@@ -20,7 +20,9 @@ class RecordedRequest(BaseModel):
     provider: str
     tenant: str | None = Field(description="The tenant its credentials named (null before or without auth)")
     method: str
-    path: str = Field(description="The path below the provider prefix (the real API's path)", examples=["/voip/number-address"])
+    path: str = Field(
+        description="The path below the provider prefix (the real API's path)", examples=["/voip/number-address"]
+    )
     query: str = Field(description="The raw query string")
     request_headers: dict[str, str] = Field(description="Lower-case names, as sent; credential values masked as ***")
     request_body: str = Field(description="UTF-8 text; cut at EMULATOR_JOURNAL_BODY_BYTES")
@@ -47,13 +49,20 @@ def _filter(
     method: Annotated[str | None, Query(max_length=16, description="Only this method")] = None,
     path: Annotated[
         str | None,
-        Query(max_length=1000, description="Glob on the path below the provider prefix: `*` any run of characters, `?` one"),
+        Query(
+            max_length=1000,
+            description="Glob on the path below the provider prefix: `*` any run of characters, `?` one",
+        ),
     ] = None,
-    since: Annotated[UTCDateTime | None, Query(description="Arrived at or after this instant (virtual clock; UTC if no offset)")] = None,
+    since: Annotated[
+        UTCDateTime | None, Query(description="Arrived at or after this instant (virtual clock; UTC if no offset)")
+    ] = None,
     until: Annotated[UTCDateTime | None, Query(description="Arrived at or before this instant")] = None,
     status: Annotated[int | None, Query(ge=0, le=999, description="Only answers with this status")] = None,
 ) -> JournalFilter:
-    return JournalFilter(provider=provider, tenant=tenant, method=method, path=path, since=since, until=until, status=status)
+    return JournalFilter(
+        provider=provider, tenant=tenant, method=method, path=path, since=since, until=until, status=status
+    )
 
 
 FilterDep = Annotated[JournalFilter, Depends(_filter)]

@@ -24,7 +24,8 @@ def _families(runtime: Runtime) -> list:
 
     requests, latency = runtime.metrics.snapshot()
     counter = CounterMetricFamily(
-        "emulator_requests", "Provider requests answered, by provider, route template and status",
+        "emulator_requests",
+        "Provider requests answered, by provider, route template and status",
         labels=["provider", "route", "status"],
     )
     for (provider, route, status), count in sorted(requests.items()):
@@ -41,18 +42,24 @@ def _families(runtime: Runtime) -> list:
 
     with runtime.db.session() as session:
         by_status = session.exec(
-            select(CallbackDelivery.provider, CallbackDelivery.status, func.count(), func.sum(CallbackDelivery.attempt_count))
-            .group_by(CallbackDelivery.provider, CallbackDelivery.status)
+            select(
+                CallbackDelivery.provider,
+                CallbackDelivery.status,
+                func.count(),
+                func.sum(CallbackDelivery.attempt_count),
+            ).group_by(CallbackDelivery.provider, CallbackDelivery.status)
         ).all()
         tenant_counts = dict(
             session.exec(select(TenantRecord.provider, func.count()).group_by(TenantRecord.provider)).all()
         )
     callbacks = GaugeMetricFamily(
-        "emulator_callbacks", "Callback deliveries in the outbox, by provider and outcome (pending, delivered, failed)",
+        "emulator_callbacks",
+        "Callback deliveries in the outbox, by provider and outcome (pending, delivered, failed)",
         labels=["provider", "outcome"],
     )
     attempts = CounterMetricFamily(
-        "emulator_callback_attempts", "Delivery attempts made, by provider and the delivery's outcome",
+        "emulator_callback_attempts",
+        "Delivery attempts made, by provider and the delivery's outcome",
         labels=["provider", "outcome"],
     )
     pending = {name: 0 for name in runtime.providers}
@@ -81,7 +88,9 @@ def _families(runtime: Runtime) -> list:
 @router.get(
     "/metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain; version=0.0.4; charset=utf-8": {}}, "description": "Prometheus text format"}},
+    responses={
+        200: {"content": {"text/plain; version=0.0.4; charset=utf-8": {}}, "description": "Prometheus text format"}
+    },
 )
 def metrics(runtime: RuntimeDep) -> Response:
     """Prometheus metrics: `emulator_requests_total{provider,route,status}`,

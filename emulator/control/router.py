@@ -64,9 +64,7 @@ class ClockAdvance(BaseModel):
 class ClockSet(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    now: UTCDateTime = Field(
-        description="The instant to jump to, ISO 8601 (UTC when no offset is given)"
-    )
+    now: UTCDateTime = Field(description="The instant to jump to, ISO 8601 (UTC when no offset is given)")
 
 
 _LOCKED = {401: {"model": Problem, "description": "A control token is set and was not sent"}}
@@ -91,7 +89,12 @@ def health(runtime: RuntimeDep) -> Health:
     )
 
 
-@router.post("/reset", response_model=ResetResult, tags=["State"], responses={404: {"model": Problem, "description": "Unknown provider"}})
+@router.post(
+    "/reset",
+    response_model=ResetResult,
+    tags=["State"],
+    responses={404: {"model": Problem, "description": "Unknown provider"}},
+)
 def reset(
     runtime: RuntimeDep,
     tenant: tenant_filter("Only this tenant") = None,
@@ -194,6 +197,7 @@ def build_app(runtime: Runtime) -> FastAPI:
         # Starlette's own 405 names only the first route's methods in Allow.
         headers = {"Allow": allowed_methods(request)} if error.status_code == 405 else error.headers
         return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
+
     for provider in runtime.providers.values():
         if provider.control_router is not None:
             app.include_router(provider.control_router(), prefix=f"/{provider.name}", tags=[provider.title], **locked)

@@ -29,9 +29,7 @@ class RestoreResult(BaseModel):
 def router(runtime: Runtime) -> APIRouter:
     """Built per app: the document names exactly the tables of the providers mounted."""
     ProviderName = Literal[tuple(runtime.providers)]  # type: ignore[valid-type]
-    TenantRow = create_model(
-        "TenantRow", __base__=snapshot.row_model(TenantRecord), provider=(ProviderName, ...)
-    )
+    TenantRow = create_model("TenantRow", __base__=snapshot.row_model(TenantRecord), provider=(ProviderName, ...))
     Tables = create_model(
         "StateTables",
         __config__=ConfigDict(extra="forbid"),
@@ -48,7 +46,9 @@ def router(runtime: Runtime) -> APIRouter:
 
         format: Literal["number-emulator-state"]
         version: Literal[1] = Field(description="The document format's version; other versions are refused")
-        emulator: JSONStr | None = Field(default=None, max_length=64, description="The version that exported it (informative)")
+        emulator: JSONStr | None = Field(
+            default=None, max_length=64, description="The version that exported it (informative)"
+        )
         tenant: Annotated[JSONStr, Field(max_length=255)] | None = Field(
             default=None, description="The one tenant it holds; null for the whole state"
         )

@@ -133,7 +133,8 @@ class Faults:
             kept = [
                 rule
                 for rule in self._rules
-                if (provider is not None and rule.provider != provider) or (tenant is not None and rule.tenant != tenant)
+                if (provider is not None and rule.provider != provider)
+                or (tenant is not None and rule.tenant != tenant)
             ]
             removed = len(self._rules) - len(kept)
             self._rules = kept

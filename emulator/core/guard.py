@@ -23,13 +23,19 @@ CONTROL_PREFIX = "/_emulator"
 STATE_PATH = "/_emulator/state"
 
 
-async def _answer(send: Send, status: int, body: dict, content_type: str = "application/json", *, head: bool = False) -> None:
+async def _answer(
+    send: Send, status: int, body: dict, content_type: str = "application/json", *, head: bool = False
+) -> None:
     raw = json.dumps(body).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", content_type.encode()), (b"content-length", str(len(raw)).encode()), (b"connection", b"close")],
+            "headers": [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(raw)).encode()),
+                (b"connection", b"close"),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": b"" if head else raw})
@@ -78,7 +84,9 @@ class HttpGuard:
             await _answer(
                 send,
                 431,
-                {"detail": f"request headers too large (at most {self.max_header_count} headers, {self.max_header_bytes} bytes)"},
+                {
+                    "detail": f"request headers too large (at most {self.max_header_count} headers, {self.max_header_bytes} bytes)"
+                },
                 head=head,
             )
             return

@@ -86,5 +86,8 @@ class MetricsMiddleware:
         finally:
             dropped = scope.get("state", {}).get(DROPPED_KEY)
             self._metrics.observe(
-                target.provider.name, _route_template(scope), None if dropped else status[0], time.perf_counter() - started
+                target.provider.name,
+                _route_template(scope),
+                None if dropped else status[0],
+                time.perf_counter() - started,
             )

@@ -46,11 +46,17 @@ NATIONAL = "NATIONAL"
 DRAWABLE_TYPES: dict[str, int] = {**SERVICE_TYPES, NATIONAL: PNT.UAN}
 # Name for a range that has no place name (the geocoder only names geographic ranges).
 _TYPE_RANGE_NAMES = {
-    TOLL_FREE: "Freephone", PREMIUM: "Premium Rate", MOBILE: "Mobile", OTHER: "Non-geographic",
+    TOLL_FREE: "Freephone",
+    PREMIUM: "Premium Rate",
+    MOBILE: "Mobile",
+    OTHER: "Non-geographic",
 }
 # Metadata attribute holding the number pattern for each PhoneNumberType.
 _TYPE_DESC = {
-    PNT.FIXED_LINE: "fixed_line", PNT.TOLL_FREE: "toll_free", PNT.PREMIUM_RATE: "premium_rate", PNT.MOBILE: "mobile",
+    PNT.FIXED_LINE: "fixed_line",
+    PNT.TOLL_FREE: "toll_free",
+    PNT.PREMIUM_RATE: "premium_rate",
+    PNT.MOBILE: "mobile",
     PNT.UAN: "uan",
 }
 
@@ -119,14 +125,18 @@ def _nsn_prefix(prefix: str, region: str) -> str:
     """National prefix ("01224") -> national significant digits ("1224")."""
     digits = re.sub(r"\D", "", prefix)
     trunk = _trunk_prefix(region)
-    return digits[len(trunk):] if trunk and digits.startswith(trunk) else digits
+    return digits[len(trunk) :] if trunk and digits.startswith(trunk) else digits
 
 
 def _number(country_code: int, nsn: str) -> pn.PhoneNumber:
     # Building the object directly is ~25x cheaper than pn.parse; leading zeros need flagging (e.g. IT).
     zeros = len(nsn) - len(nsn.lstrip("0"))
-    return pn.PhoneNumber(country_code=country_code, national_number=int(nsn),
-                          italian_leading_zero=zeros > 0 or None, number_of_leading_zeros=zeros or None)
+    return pn.PhoneNumber(
+        country_code=country_code,
+        national_number=int(nsn),
+        italian_leading_zero=zeros > 0 or None,
+        number_of_leading_zeros=zeros or None,
+    )
 
 
 def _is_type(num: pn.PhoneNumber, pnt: int) -> bool:
@@ -322,8 +332,10 @@ def _nanpa_area_regions(region: str) -> dict[str, tuple[str, ...]]:
     if pn.country_code_for_region(region) != 1:
         raise ValueError(f"{region} is not a NANPA region")
     entries = _geo_index(1).get(region, {})
-    abbrevs = {code: Counter(m.group(1) for n in names.values() if (m := _STATE_RE.search(n)))
-               for code, names in entries.items()}
+    abbrevs = {
+        code: Counter(m.group(1) for n in names.values() if (m := _STATE_RE.search(n)))
+        for code, names in entries.items()
+    }
     by_full_name: dict[str, Counter[str]] = defaultdict(Counter)
     for code, names in entries.items():
         if code in names:
@@ -372,8 +384,12 @@ def service_type_prefixes(service_type: str, region: str = "GB") -> tuple[str, .
     blocks: set[str] = set()
 
     def visit(p: str) -> None:
-        samples = [p + str(rng.randrange(10 ** (n - len(p)))).zfill(n - len(p))
-                   for n in desc.possible_length if n > len(p) for _ in range(20)]
+        samples = [
+            p + str(rng.randrange(10 ** (n - len(p)))).zfill(n - len(p))
+            for n in desc.possible_length
+            if n > len(p)
+            for _ in range(20)
+        ]
         ndc_lengths = []
         for nsn in [s for s in samples if pattern.fullmatch(s)][:3]:  # validating every match is slow
             num = _number(cc, nsn)
@@ -393,8 +409,9 @@ def service_type_prefixes(service_type: str, region: str = "GB") -> tuple[str, .
     return tuple(sorted(trunk + b for b in blocks))
 
 
-def candidate_numbers(prefix: str, seed: int | str, count: int, region: str = "GB",
-                      service_type: str | None = None) -> list[str]:
+def candidate_numbers(
+    prefix: str, seed: int | str, count: int, region: str = "GB", service_type: str | None = None
+) -> list[str]:
     """Up to ``count`` distinct valid numbers starting with a national prefix, in national format
     without spaces ("01224069352").
 
@@ -436,7 +453,7 @@ def e164(national: str, region: str = "GB") -> str:
     it) in E.164 ("+442071234567"), without the cost of parsing it."""
     region = region.upper()
     trunk = _trunk_prefix(region)
-    nsn = national[len(trunk):] if trunk and national.startswith(trunk) else national
+    nsn = national[len(trunk) :] if trunk and national.startswith(trunk) else national
     return f"+{pn.country_code_for_region(region)}{nsn}"
 
 
@@ -469,7 +486,7 @@ def describe(number: str, region: str = "GB") -> NumberInfo:
         region=num_region,
         national_number=nsn,
         range_code=range_code,
-        subscriber=nsn[len(range_code):],
+        subscriber=nsn[len(range_code) :],
         range_name=range_name or _TYPE_RANGE_NAMES[OTHER],
         service_type=service_type,
         country_name=country_name(num_region),

@@ -40,7 +40,7 @@ class PHPJSONResponse(Response):
 # System.Text.Json's default encoder (JavaScriptEncoder.Default) escapes HTML-sensitive characters
 # and everything outside printable ASCII as \uXXXX with upper-case hex; a few get short escapes.
 _DOTNET_SHORT_ESCAPES = {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_DOTNET_ESCAPED = frozenset('"&\'+<>`')
+_DOTNET_ESCAPED = frozenset("\"&'+<>`")
 
 
 def _dotnet_escape_char(char: str) -> str:

@@ -78,7 +78,9 @@ def _rows(session: Session, model: type[SQLModel], tenant: str | None) -> list[d
     if tenant is not None:
         statement = statement.where(table.c.tenant == tenant)
     columns = [column.key for column in table.columns]
-    return [{key: _json_value(value) for key, value in zip(columns, row, strict=True)} for row in session.execute(statement)]
+    return [
+        {key: _json_value(value) for key, value in zip(columns, row, strict=True)} for row in session.execute(statement)
+    ]
 
 
 def export_state(runtime: Runtime, tenant: str | None = None) -> dict[str, Any]:
@@ -106,12 +108,16 @@ def restore_state(runtime: Runtime, snapshot: BaseModel) -> int:
     transaction. Returns how many rows were written."""
     tenant: str | None = snapshot.tenant
     tables = state_tables(runtime)
-    rows_by_table = {model: [row.model_dump() for row in getattr(snapshot.tables, model.__tablename__)] for model in tables}
+    rows_by_table = {
+        model: [row.model_dump() for row in getattr(snapshot.tables, model.__tablename__)] for model in tables
+    }
     records = [record.model_dump() for record in snapshot.tenants]
     if tenant is not None:
         strays = [row for rows in [records, *rows_by_table.values()] for row in rows if row["tenant"] != tenant]
         if strays:
-            raise SnapshotConflict(f"the snapshot is of tenant {tenant!r} but holds rows of tenant {strays[0]['tenant']!r}")
+            raise SnapshotConflict(
+                f"the snapshot is of tenant {tenant!r} but holds rows of tenant {strays[0]['tenant']!r}"
+            )
     written = 0
     with runtime.db.session() as session:
         for model in [*tables, TenantRecord]:

@@ -21,8 +21,7 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # Link-local ranges (cloud metadata services live there) and the metadata addresses outside them.
 GUARDED = tuple(
-    ipaddress.ip_network(cidr)
-    for cidr in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32")
+    ipaddress.ip_network(cidr) for cidr in ("169.254.0.0/16", "fe80::/10", "fd00:ec2::254/128", "100.100.100.200/32")
 )
 _UNSPECIFIED = ("0.0.0.0", "::", "")
 # The addresses a process answers on are few; the bound only guards memory.
@@ -40,9 +39,7 @@ def resolve(host: str, port: int) -> list[str]:
 
 
 class CallbackTargets:
-    def __init__(
-        self, allowed: str | None, listen_host: str, listen_port: int, resolver: Resolver = resolve
-    ) -> None:
+    def __init__(self, allowed: str | None, listen_host: str, listen_port: int, resolver: Resolver = resolve) -> None:
         self._networks: list[IPNetwork] = []
         self._hosts: list[tuple[str, int | None]] = []
         for entry in (part.strip() for part in (allowed or "").split(",")):

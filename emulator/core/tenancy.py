@@ -84,9 +84,7 @@ class Tenants:
                 return
             with self._db.session() as session:
                 if session.get(TenantRecord, key) is None:
-                    session.add(
-                        TenantRecord(provider=provider, tenant=tenant, created_at=self._clock.now())
-                    )
+                    session.add(TenantRecord(provider=provider, tenant=tenant, created_at=self._clock.now()))
                     self._seeders[provider](session, tenant)
                     try:
                         session.commit()
@@ -124,8 +122,6 @@ class Tenants:
                 records = records.where(TenantRecord.tenant == tenant)
             dropped = session.exec(records).rowcount
             session.commit()
-            self._known = {
-                (p, t) for p, t in self._known if p not in names or (tenant is not None and t != tenant)
-            }
+            self._known = {(p, t) for p, t in self._known if p not in names or (tenant is not None and t != tenant)}
         self._on_reset()
         return dropped

@@ -33,10 +33,14 @@ def _agrees_with_phonenumbers(record: dict) -> None:
     info = numbering.describe(record["number_e164"])
     assert info.service_type == record["service_type"]
     assert (info.range_code, info.range_name, info.subscriber) == (
-        record["range_code"], record["range_name"], record["number"]
+        record["range_code"],
+        record["range_name"],
+        record["number"],
     )
     assert (info.country_name, str(info.country_code), info.region) == (
-        record["country_name"], record["country_code"], record["region"]
+        record["country_name"],
+        record["country_code"],
+        record["region"],
     )
 
 

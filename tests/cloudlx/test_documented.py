@@ -71,13 +71,16 @@ DOCUMENTED_LIST = """{
 "paginates": false
 }"""
 
-DOCUMENTED_ITEM = DOCUMENTED_LIST[len('{\n"numbers": [\n'):DOCUMENTED_LIST.index('\n],\n"num_results"')]
+DOCUMENTED_ITEM = DOCUMENTED_LIST[len('{\n"numbers": [\n') : DOCUMENTED_LIST.index('\n],\n"num_results"')]
 
-DOCUMENTED_DETAIL = DOCUMENTED_ITEM[:-2] + """,
+DOCUMENTED_DETAIL = (
+    DOCUMENTED_ITEM[:-2]
+    + """,
 "number_translations": {
 "all": "441245123456"
 }
 }"""
+)
 
 DOCUMENTED_CANCELLED = """{
 "numbers": [
@@ -289,7 +292,9 @@ def test_page_below_one(client):
 
 
 def test_unknown_service_type(client):
-    response = client.get(f"{BASE}/available_numbers", params={"number_service_type": "toll free"}, headers=auth(client))
+    response = client.get(
+        f"{BASE}/available_numbers", params={"number_service_type": "toll free"}, headers=auth(client)
+    )
     assert response.text == (
         '{"message":"422 Unprocessable Entity","errors":{"number_service_type":'
         '["The selected number service type is invalid."]},"status_code":422}'
@@ -353,7 +358,8 @@ def test_restrictions_validation(client):
 
 def test_restrictions_of_other_countries_are_empty(client):
     response = client.get(
-        f"{BASE}/number-restrictions", params={"country_iso": "FR", "number_service_type_code": "MOBILE"},
+        f"{BASE}/number-restrictions",
+        params={"country_iso": "FR", "number_service_type_code": "MOBILE"},
         headers=auth(client),
     )
     assert response.text == (

@@ -57,7 +57,9 @@ def test_everything_fits_on_one_page(client, filled):
 
 
 def test_search_matches_digits_anywhere(client, filled):
-    everything = [n["number_e164"] for page in (1, 2) for n in _page(client, filled, max_per_page=200, page=page)["numbers"]]
+    everything = [
+        n["number_e164"] for page in (1, 2) for n in _page(client, filled, max_per_page=200, page=page)["numbers"]
+    ]
     for digits in ("123", "77", "800", "1245123456"):
         body = _page(client, filled, search=digits, max_per_page=200)
         expected = sorted(number for number in everything if digits in number)
@@ -69,9 +71,21 @@ def test_search_matches_digits_anywhere(client, filled):
 
 def test_generated_numbers_render_like_the_documented_one(client, filled):
     number = _page(client, filled, max_per_page=1, page=2)["numbers"][0]
-    assert list(number) == ["uuid", "number_e164", "number", "range_code", "range_name", "country_code",
-                            "country_name", "country_iso", "monthly_charge", "setup_charge", "status", "details",
-                            "provisioned"]
+    assert list(number) == [
+        "uuid",
+        "number_e164",
+        "number",
+        "range_code",
+        "range_name",
+        "country_code",
+        "country_name",
+        "country_iso",
+        "monthly_charge",
+        "setup_charge",
+        "status",
+        "details",
+        "provisioned",
+    ]
     assert number["country_iso"] == "UK" and number["status"] == number["details"]["status"] == "Reserved"
     assert number["number_e164"] == "+44" + number["range_code"] + number["number"]
 
@@ -83,11 +97,15 @@ def test_available_pool_filters_by_service_type(client):
     assert everything["paginates"] is False
     counts = {}
     for service_type in ("GEOGRAPHIC", "TOLL FREE", "MOBILE", "PREMIUM"):
-        body = client.get(f"{BASE}/available_numbers", params={"number_service_type": service_type}, headers=headers).json()
+        body = client.get(
+            f"{BASE}/available_numbers", params={"number_service_type": service_type}, headers=headers
+        ).json()
         counts[service_type] = body["num_results"]
         names = {n["range_name"] for n in body["available_numbers"]}
         if service_type == "TOLL FREE":
-            assert names == {"Freephone"} and all(n["number_e164"].startswith("+4480") for n in body["available_numbers"])
+            assert names == {"Freephone"} and all(
+                n["number_e164"].startswith("+4480") for n in body["available_numbers"]
+            )
         if service_type == "MOBILE":
             assert names == {"Mobile"} and all(n["number_e164"].startswith("+447") for n in body["available_numbers"])
     assert counts == {"GEOGRAPHIC": 24, "TOLL FREE": 8, "MOBILE": 8, "PREMIUM": 4}
@@ -102,17 +120,21 @@ def test_country_endpoint(client):
     gb = client.get(f"{BASE}/available_numbers/country/GB", headers=headers).json()
     assert uk == gb and uk["num_results"] == 44
     assert client.get(f"{BASE}/available_numbers/country/fr", headers=headers).json() == {
-        "available_numbers": [], "num_results": 0, "paginates": False
+        "available_numbers": [],
+        "num_results": 0,
+        "paginates": False,
     }
 
 
 def test_charges_render_like_php(client):
     headers = auth(client)
-    body = client.get(f"{BASE}/available_numbers", params={"number_service_type": "GEOGRAPHIC", "max_per_page": 1},
-                      headers=headers)
+    body = client.get(
+        f"{BASE}/available_numbers", params={"number_service_type": "GEOGRAPHIC", "max_per_page": 1}, headers=headers
+    )
     assert '"monthly_charge":0.3,"setup_charge":0,"per_minute_charge":0.85,"setup":0.05,' in body.text
-    toll_free = client.get(f"{BASE}/available_numbers", params={"number_service_type": "TOLL FREE", "max_per_page": 1},
-                           headers=headers)
+    toll_free = client.get(
+        f"{BASE}/available_numbers", params={"number_service_type": "TOLL FREE", "max_per_page": 1}, headers=headers
+    )
     assert '"monthly_charge":1.5,"setup_charge":5,' in toll_free.text
 
 
@@ -121,8 +143,14 @@ def test_reserve_and_cancel_life_cycle(client):
     freeze(client, "2024-02-03T04:05:06Z")
     pool = client.get(f"{BASE}/available_numbers", headers=headers).json()
     uuid = pool["available_numbers"][0]["uuid"]
-    assert client.put(f"{BASE}/number/{uuid}/reserve", headers=headers,
-                      json={"number_address_id": 1, "emergency_number_address_id": 2}).status_code == 200
+    assert (
+        client.put(
+            f"{BASE}/number/{uuid}/reserve",
+            headers=headers,
+            json={"number_address_id": 1, "emergency_number_address_id": 2},
+        ).status_code
+        == 200
+    )
     after = client.get(f"{BASE}/available_numbers", headers=headers).json()
     assert after["num_results"] == pool["num_results"] - 1
     assert uuid not in [n["uuid"] for n in after["available_numbers"]]
@@ -139,7 +167,9 @@ def test_reserve_and_cancel_life_cycle(client):
     listed = client.get(f"{BASE}/numbers/cancelled", headers=headers).json()
     entry = next(n for n in listed["numbers"] if n["uuid"] == uuid)
     assert (entry["status"], entry["provisioned"], entry["cancelled"]) == (
-        "Cancelled", "2024-02-03 04:05:06", "2024-02-03 04:06:06"
+        "Cancelled",
+        "2024-02-03 04:05:06",
+        "2024-02-03 04:06:06",
     )
     # Cancelled numbers do not go back to the pool, and cannot be cancelled or reserved again.
     assert client.get(f"{BASE}/available_numbers", headers=headers).json()["num_results"] == pool["num_results"] - 1
@@ -149,11 +179,16 @@ def test_reserve_and_cancel_life_cycle(client):
 
 def test_translations_are_kept_as_given(client):
     headers = auth(client)
-    toll_free = client.get(f"{BASE}/available_numbers", params={"number_service_type": "TOLL FREE"},
-                           headers=headers).json()["available_numbers"][0]["uuid"]
+    toll_free = client.get(
+        f"{BASE}/available_numbers", params={"number_service_type": "TOLL FREE"}, headers=headers
+    ).json()["available_numbers"][0]["uuid"]
     translation = {"payphone": None, "fixed": "80011111111", "mobile": "80011111112"}
-    assert client.put(f"{BASE}/number/{toll_free}/reserve", json={"number_translation": translation},
-                      headers=headers).status_code == 200
+    assert (
+        client.put(
+            f"{BASE}/number/{toll_free}/reserve", json={"number_translation": translation}, headers=headers
+        ).status_code
+        == 200
+    )
     detail = client.get(f"{BASE}/number/{toll_free}", headers=headers)
     assert detail.text.endswith(
         ',"number_translations":{"fixed":"80011111111","mobile":"80011111112","payphone":null}}'
@@ -200,10 +235,16 @@ def test_rejected_requests_change_nothing(client):
         client.post(f"{BASE}/numbers/reserve", json={"number_uuids": [pool[0], "nope"]}, headers=headers),
         # bulk: duplicates, an address that does not exist, a stray translation
         client.post(f"{BASE}/numbers/reserve", json={"number_uuids": [pool[0], pool[0]]}, headers=headers),
-        client.post(f"{BASE}/numbers/reserve", json={"number_uuids": [pool[0]],
-                    "number_addresses": [{"number_uuid": pool[0], "address_id": 99}]}, headers=headers),
-        client.post(f"{BASE}/numbers/reserve", json={"number_uuids": [pool[0]],
-                    "number_translations": [{"number_uuid": pool[1], "all": "4420"}]}, headers=headers),
+        client.post(
+            f"{BASE}/numbers/reserve",
+            json={"number_uuids": [pool[0]], "number_addresses": [{"number_uuid": pool[0], "address_id": 99}]},
+            headers=headers,
+        ),
+        client.post(
+            f"{BASE}/numbers/reserve",
+            json={"number_uuids": [pool[0]], "number_translations": [{"number_uuid": pool[1], "all": "4420"}]},
+            headers=headers,
+        ),
         # single: unknown address, malformed translation, wrong types, no token
         client.put(f"{BASE}/number/{pool[0]}/reserve", json={"number_address_id": 99}, headers=headers),
         client.put(f"{BASE}/number/{pool[0]}/reserve", json={"number_translation": {"all": "+44 20"}}, headers=headers),
@@ -215,8 +256,17 @@ def test_rejected_requests_change_nothing(client):
     ]
     assert [r.status_code for r in rejected] == [409, 404, 422, 404, 404, 404, 422, 422, 401, 404, 401, 422]
     assert _state(client, headers) == before
-    created = client.post(f"{BASE}/number-addresses/new", headers=headers, json={
-        "name": "n", "address_line_1": "l", "address_city": "c", "address_region": "r",
-        "address_postal_code": "p", "address_country": "GB", "use_for_proof_of_address": True,
-    })
+    created = client.post(
+        f"{BASE}/number-addresses/new",
+        headers=headers,
+        json={
+            "name": "n",
+            "address_line_1": "l",
+            "address_city": "c",
+            "address_region": "r",
+            "address_postal_code": "p",
+            "address_country": "GB",
+            "use_for_proof_of_address": True,
+        },
+    )
     assert created.json()["id"] == 3  # the rejected creation took no id

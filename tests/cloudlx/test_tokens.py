@@ -29,7 +29,12 @@ def _numbers(client, access_token: str):
 def _refresh(client, refresh_token: str, tenant="tenant-1", secret="secret"):
     return client.post(
         f"{BASE}/oauth2/refresh-token",
-        data={"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": tenant, "client_secret": secret},
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": tenant,
+            "client_secret": secret,
+        },
     )
 
 
@@ -67,7 +72,10 @@ def test_refresh_token_expires_after_seven_days(client):
     freeze(client, "2024-01-01T00:00:00Z")
     issued = _issue(client)
     advance(client, 604800)
-    assert _refresh(client, issued["refresh_token"]).text == '{"message":"The refresh token is invalid.","status_code":400}'
+    assert (
+        _refresh(client, issued["refresh_token"]).text
+        == '{"message":"The refresh token is invalid.","status_code":400}'
+    )
 
 
 def test_refresh_token_belongs_to_its_client(client):
@@ -96,8 +104,12 @@ def test_wrong_grant_on_each_endpoint(client):
     issued = _issue(client)
     swapped = client.post(
         f"{BASE}/oauth2/access-token",
-        data={"grant_type": "refresh_token", "refresh_token": issued["refresh_token"],
-              "client_id": "tenant-1", "client_secret": "secret"},
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": issued["refresh_token"],
+            "client_id": "tenant-1",
+            "client_secret": "secret",
+        },
     )
     assert swapped.status_code == 400 and "not supported" in swapped.json()["message"]
 
@@ -133,9 +145,13 @@ def test_only_listed_clients_get_tokens_when_credentials_are_configured(tmp_path
     env = {"EMULATOR_CREDENTIALS": json.dumps({"cloudlx": [["known", "right"]]})}
     with EmulatorProcess(f"sqlite:///{tmp_path / 'e.sqlite3'}", env=env) as emulator:
         url = f"{emulator.base_url}{BASE}/oauth2/access-token"
-        wrong = httpx.post(url, data={"grant_type": "client_credentials", "client_id": "known", "client_secret": "wrong"})
+        wrong = httpx.post(
+            url, data={"grant_type": "client_credentials", "client_id": "known", "client_secret": "wrong"}
+        )
         assert (wrong.status_code, wrong.text) == (401, '{"message":"Client authentication failed.","status_code":401}')
-        right = httpx.post(url, data={"grant_type": "client_credentials", "client_id": "known", "client_secret": "right"})
+        right = httpx.post(
+            url, data={"grant_type": "client_credentials", "client_id": "known", "client_secret": "right"}
+        )
         assert right.status_code == 200
         numbers = httpx.get(
             f"{emulator.base_url}{BASE}/numbers", headers={"Authorization": f"Bearer {right.json()['access_token']}"}

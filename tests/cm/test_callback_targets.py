@@ -43,7 +43,9 @@ def test_a_callback_at_the_emulator_itself_is_refused_at_creation_and_nothing_is
 
 @pytest.mark.parametrize("host", ["169.254.169.254", "169.254.1.1", "100.100.100.200"])
 def test_link_local_and_metadata_addresses_are_refused_unless_listed(client, host):
-    answer = client.post(REQUESTS, headers=AUTH, json={"quantity": 1, "areaCode": "020", "callbackUrl": f"http://{host}/latest"})
+    answer = client.post(
+        REQUESTS, headers=AUTH, json={"quantity": 1, "areaCode": "020", "callbackUrl": f"http://{host}/latest"}
+    )
     assert answer.status_code == 400
     assert "link-local or metadata address" in answer.json()["errors"]["CallbackUrl"][0]
     assert len(client.get(REQUESTS, headers=AUTH).json()) == 10  # the fixtures' orders only
@@ -65,7 +67,9 @@ def test_the_allow_list_takes_hosts_ports_wildcards_and_ranges():
     targets = CallbackTargets("hooks.example.test, *.ci.test:9000, 127.0.0.0/8", "127.0.0.1", 8080)
     assert targets.refusal("http://hooks.example.test/cm", resolve_names=False) is None
     assert targets.refusal("https://runner-7.ci.test:9000/x", resolve_names=False) is None
-    assert "not among EMULATOR_CALLBACK_HOSTS" in targets.refusal("https://runner-7.ci.test:9001/x", resolve_names=False)
+    assert "not among EMULATOR_CALLBACK_HOSTS" in targets.refusal(
+        "https://runner-7.ci.test:9001/x", resolve_names=False
+    )
     assert "not among EMULATOR_CALLBACK_HOSTS" in targets.refusal("http://other.test/", resolve_names=False)
     assert targets.refusal("http://127.0.0.1:9100/hook") is None
     assert targets.refusal("http://127.0.0.1:8080/hook") == "the URL points at the emulator itself"
@@ -77,7 +81,9 @@ def test_the_allow_list_takes_hosts_ports_wildcards_and_ranges():
 
 def test_an_unlisted_target_gets_the_providers_400(make_cm_client):
     client = make_cm_client(callback_hosts="hooks.example.test")
-    answer = client.post(REQUESTS, headers=AUTH, json={"quantity": 1, "areaCode": "020", "callbackUrl": "http://127.0.0.1:9/x"})
+    answer = client.post(
+        REQUESTS, headers=AUTH, json={"quantity": 1, "areaCode": "020", "callbackUrl": "http://127.0.0.1:9/x"}
+    )
     assert answer.status_code == 400
     assert answer.json()["errors"] == refused_body("127.0.0.1:9 is not among EMULATOR_CALLBACK_HOSTS")
 

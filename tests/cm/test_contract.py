@@ -1,6 +1,5 @@
 """schemathesis, every check and phase, against the CM.com document."""
 
-
 from tests.cm.conftest import TOKEN
 from tests.support import run_schemathesis
 

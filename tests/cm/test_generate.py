@@ -13,7 +13,9 @@ def generated(runtime, tenant: str, count: int, seed: int) -> list[dict]:
     with runtime.db.session() as session:
         assert PROVIDER.generate(session, tenant, count, seed, runtime) == count
         session.commit()
-        rows = session.exec(select(NumberRequest).where(NumberRequest.tenant == tenant).order_by(NumberRequest.id)).all()
+        rows = session.exec(
+            select(NumberRequest).where(NumberRequest.tenant == tenant).order_by(NumberRequest.id)
+        ).all()
         return [service.render(row) for row in rows]
 
 

@@ -126,11 +126,20 @@ def test_a_failing_receiver_still_gets_every_callback_in_order_exactly_once(cm, 
     for _ in range(3):  # backoff 2 s, 4 s, 8 s: each advance brings the next attempt due
         advance(cm, 8)
     bodies = callback_receiver.received_json()
-    assert [(b["requestId"], b["status"]) for b in bodies] == [(order["requestId"], "Accepted"), (order["requestId"], "Completed")]
+    assert [(b["requestId"], b["status"]) for b in bodies] == [
+        (order["requestId"], "Accepted"),
+        (order["requestId"], "Completed"),
+    ]
     # The later callback never went out while the earlier one was still failing.
     answered = [(r["answered"], r["headers"]["X-Emulator-Delivery"]) for r in callback_receiver.requests]
     accepted_id, completed_id = str(pending[0]["id"]), str(pending[1]["id"])
-    assert answered == [(503, accepted_id), (503, accepted_id), (503, accepted_id), (204, accepted_id), (204, completed_id)]
+    assert answered == [
+        (503, accepted_id),
+        (503, accepted_id),
+        (503, accepted_id),
+        (204, accepted_id),
+        (204, completed_id),
+    ]
     done = deliveries(cm, tenant=TOKEN)
     assert [(d["status"], d["attempt_count"]) for d in done] == [("delivered", 4), ("delivered", 1)]
     assert [a["status_code"] for a in done[0]["attempts"]] == [503, 503, 503, 204]

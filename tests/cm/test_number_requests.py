@@ -48,7 +48,12 @@ def test_an_order_that_must_wait_has_id_start_validfrom_and_validto_null(cm):
     response = cm.post(
         REQUESTS,
         headers=AUTH,
-        json={"quantity": 250, "city": "Leeds", "comment": "Sales & <support>", "callbackUrl": "https://example.com/cm?x=1"},
+        json={
+            "quantity": 250,
+            "city": "Leeds",
+            "comment": "Sales & <support>",
+            "callbackUrl": "https://example.com/cm?x=1",
+        },
     )
     assert response.status_code == 200
     request_id = response.json()["requestId"]
@@ -244,21 +249,41 @@ def test_requests_belong_to_their_account_and_tenant(cm):
 def test_statuses_restrictions_locale_options_and_availability(cm):
     statuses = cm.get(f"{REQUESTS}/statuses", headers=AUTH).json()
     assert [(s["status"], s["isFinal"]) for s in statuses] == [
-        ("Pending", False), ("Accepted", False), ("Completed", True), ("Rejected", True), ("Cancelled", True),
+        ("Pending", False),
+        ("Accepted", False),
+        ("Completed", True),
+        ("Rejected", True),
+        ("Cancelled", True),
     ]
     restrictions = cm.get(f"{BASE}/orderrestrictions", headers=AUTH, params={"country": "GB"}).json()
-    assert {r["numberType"]: r["rangeSizes"] for r in restrictions} == {"LOCAL": [10, 100], "NATIONAL": [10, 100], "TOLLFREE": []}
-    assert all(r["minimumQuantity"] == 1 and r["maximumQuantity"] == 1000 and not r["regionRequired"] for r in restrictions)
+    assert {r["numberType"]: r["rangeSizes"] for r in restrictions} == {
+        "LOCAL": [10, 100],
+        "NATIONAL": [10, 100],
+        "TOLLFREE": [],
+    }
+    assert all(
+        r["minimumQuantity"] == 1 and r["maximumQuantity"] == 1000 and not r["regionRequired"] for r in restrictions
+    )
     us = cm.get(f"{BASE}/orderrestrictions", headers=AUTH, params={"country": "US", "numberType": "LOCAL"}).json()
     assert us == [
-        {"country": "US", "numberType": "LOCAL", "minimumQuantity": 1, "maximumQuantity": 1000,
-         "immediateMaximumQuantity": 10, "rangesAllowed": True, "rangeSizes": [10, 100], "regionRequired": True}
+        {
+            "country": "US",
+            "numberType": "LOCAL",
+            "minimumQuantity": 1,
+            "maximumQuantity": 1000,
+            "immediateMaximumQuantity": 10,
+            "rangesAllowed": True,
+            "rangeSizes": [10, 100],
+            "regionRequired": True,
+        }
     ]
     gb = cm.get(f"{BASE}/localeoptions", headers=AUTH).json()
     assert {"areaCode": "020", "city": "London", "region": None} in gb["areaCodes"] and "Aberdeen" in gb["cities"]
     assert gb["regions"] == []
     new_york = cm.get(f"{BASE}/localeoptions", headers=AUTH, params={"country": "US", "region": "NY"}).json()
-    assert "NY" in new_york["regions"] and {"areaCode": "212", "city": "New York", "region": "NY"} in new_york["areaCodes"]
+    assert (
+        "NY" in new_york["regions"] and {"areaCode": "212", "city": "New York", "region": "NY"} in new_york["areaCodes"]
+    )
     assert all(option["region"] == "NY" for option in new_york["areaCodes"])
     toll_free = cm.get(f"{BASE}/localeoptions", headers=AUTH, params={"numberType": "TOLLFREE"}).json()
     assert [option["areaCode"] for option in toll_free["areaCodes"]] == ["0800", "0808"]

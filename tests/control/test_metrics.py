@@ -32,7 +32,8 @@ def test_metrics_count_requests_callbacks_and_tenants():
             emulator.control.post("/clock/freeze")
             receiver.fail_next(10, status=503)
             cm = httpx.Client(
-                base_url=f"{tenant.base_url('cm')}/voice-phonenumberrequestapi/v1/{ACCOUNT}", headers=tenant.credentials("cm")
+                base_url=f"{tenant.base_url('cm')}/voice-phonenumberrequestapi/v1/{ACCOUNT}",
+                headers=tenant.credentials("cm"),
             )
             cm.post("/numberrequests", json={"quantity": 50, "areaCode": "0113", "callbackUrl": receiver.url})
             emulator.advance_clock(60)  # accepted: one callback, its first attempt refused
@@ -45,17 +46,28 @@ def test_metrics_count_requests_callbacks_and_tenants():
         receiver.close()
 
     def requests(route: str, status: str, provider: str = "yay") -> float:
-        return samples.get(("emulator_requests_total", (("provider", provider), ("route", route), ("status", status))), 0)
+        return samples.get(
+            ("emulator_requests_total", (("provider", provider), ("route", route), ("status", status))), 0
+        )
 
     assert requests("/voip/number-address", "200") == 1
     assert requests("/voip/number-address/{uuid}", "200") == 1
     assert requests("/voip/number-address/{uuid}", "404") == 1
     assert requests("<unmatched>", "404") == 1
-    cm_routes = [dict(labels)["route"] for name, labels in samples if name == "emulator_requests_total" and ("provider", "cm") in labels]
+    cm_routes = [
+        dict(labels)["route"]
+        for name, labels in samples
+        if name == "emulator_requests_total" and ("provider", "cm") in labels
+    ]
     assert len(cm_routes) == 1 and cm_routes[0].endswith("/numberrequests") and "{" in cm_routes[0]
-    count = samples[("emulator_request_duration_seconds_count", (("provider", "yay"), ("route", "/voip/number-address/{uuid}")))]
+    count = samples[
+        ("emulator_request_duration_seconds_count", (("provider", "yay"), ("route", "/voip/number-address/{uuid}")))
+    ]
     inf = samples[
-        ("emulator_request_duration_seconds_bucket", (("le", "+Inf"), ("provider", "yay"), ("route", "/voip/number-address/{uuid}")))
+        (
+            "emulator_request_duration_seconds_bucket",
+            (("le", "+Inf"), ("provider", "yay"), ("route", "/voip/number-address/{uuid}")),
+        )
     ]
     assert count == inf == 2
     assert samples[("emulator_callbacks", (("outcome", "pending"), ("provider", "cm")))] == 1

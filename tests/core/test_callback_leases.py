@@ -21,7 +21,9 @@ def shared_outbox(database_url, tmp_path):
     db.create_all()
     clock = Clock(db)
     clock.freeze()
-    settings = Settings(database_url=database_url, data_dir=tmp_path, callback_timeout_seconds=0.1, callback_lease_seconds=0.2)
+    settings = Settings(
+        database_url=database_url, data_dir=tmp_path, callback_timeout_seconds=0.1, callback_lease_seconds=0.2
+    )
     # Each dispatcher has its own engine, as a separate process would.
     dispatchers = [CallbackDispatcher(Database(database_url), clock, settings) for _ in range(3)]
     yield db, clock, dispatchers
@@ -34,8 +36,14 @@ def shared_outbox(database_url, tmp_path):
 def write(db, clock, url: str, payload: bytes) -> CallbackDelivery:
     with db.session() as session:
         delivery = enqueue(
-            session, provider="test", tenant="t", event="changed", url=url, payload=payload,
-            content_type="application/json", now=clock.now(),
+            session,
+            provider="test",
+            tenant="t",
+            event="changed",
+            url=url,
+            payload=payload,
+            content_type="application/json",
+            now=clock.now(),
         )
         session.commit()
         return delivery

@@ -34,8 +34,14 @@ def outbox(database_url, tmp_path):
 def write(db, clock, url: str, payload: bytes) -> int:
     with db.session() as session:
         delivery = enqueue(
-            session, provider="test", tenant="t", event="changed", url=url, payload=payload,
-            content_type="application/json; charset=utf-8", now=clock.now(),
+            session,
+            provider="test",
+            tenant="t",
+            event="changed",
+            url=url,
+            payload=payload,
+            content_type="application/json; charset=utf-8",
+            now=clock.now(),
         )
         session.commit()
         return delivery.id
@@ -53,7 +59,10 @@ def test_the_body_goes_out_as_written_with_its_content_type(outbox, callback_rec
     [request] = callback_receiver.requests
     assert request["body"] == b'{"a":"\\u002B1"}'
     assert request["headers"]["Content-Type"] == "application/json; charset=utf-8"
-    assert (request["headers"]["X-Emulator-Delivery"], request["headers"]["X-Emulator-Attempt"]) == (str(delivery_id), "1")
+    assert (request["headers"]["X-Emulator-Delivery"], request["headers"]["X-Emulator-Attempt"]) == (
+        str(delivery_id),
+        "1",
+    )
     assert state(db, delivery_id).status == "delivered"
 
 

@@ -43,7 +43,9 @@ def test_serve_passes_uvicorn_limits_from_flags_and_environment(monkeypatch):
     assert uvicorn_options(Settings())["timeout_keep_alive"] == 5
     monkeypatch.setenv("EMULATOR_TIMEOUT_KEEP_ALIVE", "30")
     monkeypatch.setenv("EMULATOR_LIMIT_CONCURRENCY", "50")
-    args = build_parser().parse_args(["serve", "--timeout-keep-alive", "75", "--backlog", "64", "--h11-max-incomplete-event-size", "8192"])
+    args = build_parser().parse_args(
+        ["serve", "--timeout-keep-alive", "75", "--backlog", "64", "--h11-max-incomplete-event-size", "8192"]
+    )
     options = uvicorn_options(_settings(args, *UVICORN_LIMITS))
     assert options["timeout_keep_alive"] == 75
     assert options["limit_concurrency"] == 50
@@ -62,13 +64,18 @@ def test_headers_past_the_size_or_count_limit_are_431(client):
 
 def test_control_plane_bodies_past_the_limit_are_413_declared_or_streamed(client):
     huge = b"[" + b"0," * 700_000 + b"0]"
-    assert client.post("/_emulator/faults", content=huge, headers={"Content-Type": "application/json"}).status_code == 413
+    assert (
+        client.post("/_emulator/faults", content=huge, headers={"Content-Type": "application/json"}).status_code == 413
+    )
 
     def chunks():
         for _ in range(20):
             yield b" " * 100_000
 
-    assert client.post("/_emulator/faults", content=chunks(), headers={"Content-Type": "application/json"}).status_code == 413
+    assert (
+        client.post("/_emulator/faults", content=chunks(), headers={"Content-Type": "application/json"}).status_code
+        == 413
+    )
     assert client.get("/_emulator/faults").json() == []
 
 

@@ -47,8 +47,15 @@ def test_area_codes_sorted_by_name_then_code() -> None:
 
 @pytest.mark.parametrize(
     ("code", "name"),
-    [("20", "London"), ("121", "Birmingham"), ("1224", "Aberdeen"), ("15394", "Hawkshead"),
-     ("1387", "Dumfries"), ("13873", "Langholm"), ("16977", "Brampton")],
+    [
+        ("20", "London"),
+        ("121", "Birmingham"),
+        ("1224", "Aberdeen"),
+        ("15394", "Hawkshead"),
+        ("1387", "Dumfries"),
+        ("13873", "Langholm"),
+        ("16977", "Brampton"),
+    ],
 )
 def test_uk_area_code_lengths(code: str, name: str) -> None:
     area = N.area_code("GB", code)
@@ -115,13 +122,16 @@ def test_candidate_numbers_are_deterministic() -> None:
 
 
 def test_candidate_numbers_do_not_depend_on_hash_seed() -> None:
-    code = ("import json; from emulator.core import numbering as N; print(json.dumps("
-            "[N.candidate_numbers(p, s, 10) for p in ('01224', '0800') for s in (7, 'x')]))")
+    code = (
+        "import json; from emulator.core import numbering as N; print(json.dumps("
+        "[N.candidate_numbers(p, s, 10) for p in ('01224', '0800') for s in (7, 'x')]))"
+    )
     here = [N.candidate_numbers(p, s, 10) for p in ("01224", "0800") for s in (7, "x")]
     for hash_seed in ("1", "987"):
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(ROOT)}
-        out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT,
-                             capture_output=True, text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
         assert json.loads(out) == here
 
 
@@ -184,9 +194,14 @@ def test_describe_cloudlx_example() -> None:
 
 @pytest.mark.parametrize(
     ("number", "service_type", "range_code", "range_name"),
-    [("08001234567", N.TOLL_FREE, "800", "Freephone"), ("07400123456", N.MOBILE, "7400", "Mobile"),
-     ("09012345678", N.PREMIUM, "901", "Premium Rate"), ("02071234567", N.GEOGRAPHIC, "20", "London"),
-     ("01697712345", N.GEOGRAPHIC, "16977", "Brampton"), ("03001234567", N.OTHER, "300", "Non-geographic")],
+    [
+        ("08001234567", N.TOLL_FREE, "800", "Freephone"),
+        ("07400123456", N.MOBILE, "7400", "Mobile"),
+        ("09012345678", N.PREMIUM, "901", "Premium Rate"),
+        ("02071234567", N.GEOGRAPHIC, "20", "London"),
+        ("01697712345", N.GEOGRAPHIC, "16977", "Brampton"),
+        ("03001234567", N.OTHER, "300", "Non-geographic"),
+    ],
 )
 def test_describe_types(number: str, service_type: str, range_code: str, range_name: str) -> None:
     info = N.describe(number)
@@ -209,7 +224,11 @@ def test_describe_rejects_invalid(number: str) -> None:
 
 def test_country_names() -> None:
     assert [N.country_name(r) for r in ("GB", "NL", "US", "CA")] == [
-        "United Kingdom", "Netherlands", "United States", "Canada"]
+        "United Kingdom",
+        "Netherlands",
+        "United States",
+        "Canada",
+    ]
 
 
 # --- CM.com locale data ------------------------------------------------------------------------
@@ -244,8 +263,14 @@ def test_nanpa_area_codes() -> None:
 
 def test_import_does_not_load_geodata() -> None:
     code = "import sys, emulator.core.numbering; print('phonenumbers.geodata' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(ROOT)},
-                         cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert out.strip() == "False"
 
 

@@ -16,8 +16,14 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ACCOUNT = "00000000-0000-0000-0000-000000000000"
 YAY_ADDRESS = "31347d42-00bd-44a5-9b5c-20dc4197a2f6"
@@ -153,7 +159,12 @@ def test_inspector_sends_the_typed_control_token(browser, emulator):
     """The token typed into the page is kept in sessionStorage and sent as a Bearer header."""
     seen: list[str | None] = []
     page = browser.new_page()
-    page.on("request", lambda request: seen.append(request.headers.get("authorization")) if "/_emulator/clock" in request.url else None)
+    page.on(
+        "request",
+        lambda request: (
+            seen.append(request.headers.get("authorization")) if "/_emulator/clock" in request.url else None
+        ),
+    )
     page.goto(f"{emulator.base_url}/_emulator/ui")
     page.locator("#token").fill("s3cret-token")
     page.locator("#token-form button").click()

@@ -22,7 +22,7 @@ SAVE = (
     '{"status":"success","time":0.23,"flags":{},"data":{"id":3466,"number":"03301222970","context":"incoming",'
     '"created_at":"2015-05-05T14:43:36.000Z","updated_at":"2015-10-08T11:14:26.295Z","recording_enabled":true,'
     '"caller_id_prefix":"","callerid_passthrough":true,"forward_sip_to":null,"aquisition":'
-    '{"acquired_at":"2015-05-05T14:43:00.000Z",' + SUBSCRIBER_UNKNOWN + '},'
+    '{"acquired_at":"2015-05-05T14:43:00.000Z",' + SUBSCRIBER_UNKNOWN + "},"
     '"destination":{"type":"Menu","object":{"id":262,"name":"Main Menu"}}}}'
 )
 # The documentation prints the first four of the list (the real one goes on alphabetically).
@@ -106,8 +106,12 @@ def test_acquire_then_update_subscriber_then_delete(client):
 
     freeze_clock(client, "2015-10-08T13:16:03.880Z")
     subscriber = {
-        "id": 4243, "first_name": "Alex", "name": "Telcom", "address1": "24/26 Lever Street",
-        "address4": "Manchester", "postcode": "M1 1DZ",
+        "id": 4243,
+        "first_name": "Alex",
+        "name": "Telcom",
+        "address1": "24/26 Lever Street",
+        "address4": "Manchester",
+        "postcode": "M1 1DZ",
     }
     assert with_time(call(client, "numbers/update_subscriber", subscriber).text, 0.35) == UPDATE_SUBSCRIBER
 

@@ -157,11 +157,13 @@ def test_validation_error_lists_every_problem(client):
     assert response.status_code == 200
     assert response.text == error_text(
         "validation-error",
-        {"errors": [
-            "Number can't be blank",
-            "Context is not included in the list",
-            "Destination type is not included in the list",
-        ]},
+        {
+            "errors": [
+                "Number can't be blank",
+                "Context is not included in the list",
+                "Destination type is not included in the list",
+            ]
+        },
     )
 
 
@@ -200,15 +202,19 @@ def test_creation_only_fields_are_rejected_on_update(client):
     response = call(client, "numbers/save", {"id": 3466, "number": "03301222971", "context": "utility"})
     assert response.text == error_text(
         "validation-error",
-        {"errors": [
-            "Number cannot be changed once the number has been created",
-            "Context cannot be changed once the number has been created",
-        ]},
+        {
+            "errors": [
+                "Number cannot be changed once the number has been created",
+                "Context cannot be changed once the number has been created",
+            ]
+        },
     )
 
 
 def test_save_updates_flags_and_prefix(client):
-    data = call(client, "numbers/save", {"id": 3466, "caller_id_prefix": "SALES", "callerid_passthrough": "false"}).json()["data"]
+    data = call(
+        client, "numbers/save", {"id": 3466, "caller_id_prefix": "SALES", "callerid_passthrough": "false"}
+    ).json()["data"]
     assert (data["caller_id_prefix"], data["callerid_passthrough"]) == ("SALES", False)
     assert call(client, "numbers/info", {"id": 3466}).json()["data"]["caller_id_prefix"] == "SALES"
 
@@ -221,14 +227,24 @@ def test_menus_and_call_groups(client):
         '{"status":"success","time":0.0,"flags":{},"data":[{"id":262,"name":"Main Menu"},{"id":263,"name":"Out of Hours"}]}'
     )
     assert call(client, "menus/info", {"id": 262}).json()["data"] == {"id": 262, "name": "Main Menu"}
-    assert call(client, "call_groups/list").json()["data"] == [{"id": 118, "name": "Sales"}, {"id": 119, "name": "Support"}]
+    assert call(client, "call_groups/list").json()["data"] == [
+        {"id": 118, "name": "Sales"},
+        {"id": 119, "name": "Support"},
+    ]
     assert call(client, "call_groups/info", {"id": 119}).json()["data"] == {"id": 119, "name": "Support"}
-    assert call(client, "call_groups/info", {"id": 262}).text == error_text("not-found", {"message": "No call group found with ID 262"})
+    assert call(client, "call_groups/info", {"id": 262}).text == error_text(
+        "not-found", {"message": "No call group found with ID 262"}
+    )
 
 
 @pytest.mark.parametrize(
     ("kind", "object_id", "name"),
-    [("CallGroup", 118, "Sales"), ("VoicemailBox", 501, "Reception"), ("Followme", 77, "Duty Manager"), ("Menu", 263, "Out of Hours")],
+    [
+        ("CallGroup", 118, "Sales"),
+        ("VoicemailBox", 501, "Reception"),
+        ("Followme", 77, "Duty Manager"),
+        ("Menu", 263, "Out of Hours"),
+    ],
 )
 def test_save_routes_to_an_existing_destination(client, kind, object_id, name):
     response = call(client, "numbers/save", {"id": 3466, "destination_type": kind, "destination_id": object_id})
@@ -315,16 +331,32 @@ def test_prefixes_are_every_named_uk_area_code(client):
 
 def test_subscriber_validation_through_the_control_plane(client):
     freeze_clock(client, "2020-01-02T03:04:05.678Z")
-    updated = call(client, "numbers/update_subscriber", {"id": 3466, "name": "Telcom", "postcode": "M1 1DZ"}).json()["data"]
+    updated = call(client, "numbers/update_subscriber", {"id": 3466, "name": "Telcom", "postcode": "M1 1DZ"}).json()[
+        "data"
+    ]
     assert updated["destination"] == {"type": "Menu", "object": {"id": 262, "name": "Main Menu"}}
     assert updated["aquisition"]["subscriber"]["status"] == "validation_pending"
-    decision = client.post("/_emulator/telcom/numbers/3466/subscriber", json={"tenant": "unit-1", "status": "validated"})
+    decision = client.post(
+        "/_emulator/telcom/numbers/3466/subscriber", json={"tenant": "unit-1", "status": "validated"}
+    )
     assert decision.status_code == 200
-    assert decision.json() == {"tenant": "unit-1", "id": 3466, "status": "validated", "pushed_at": "2020-01-02T03:04:05.000Z"}
+    assert decision.json() == {
+        "tenant": "unit-1",
+        "id": 3466,
+        "status": "validated",
+        "pushed_at": "2020-01-02T03:04:05.000Z",
+    }
     subscriber = call(client, "numbers/info", {"id": 3466}).json()["data"]["aquisition"]["subscriber"]
     assert subscriber == {
-        "first_name": None, "name": "Telcom", "address1": None, "address2": None, "address3": None,
-        "address4": None, "postcode": "M1 1DZ", "pushed_at": "2020-01-02T03:04:05.000Z", "status": "validated",
+        "first_name": None,
+        "name": "Telcom",
+        "address1": None,
+        "address2": None,
+        "address3": None,
+        "address4": None,
+        "postcode": "M1 1DZ",
+        "pushed_at": "2020-01-02T03:04:05.000Z",
+        "status": "validated",
     }
     # Only a record awaiting validation can be decided; a new update sends it back for validation.
     again = client.post("/_emulator/telcom/numbers/3466/subscriber", json={"tenant": "unit-1", "status": "rejected"})
@@ -336,9 +368,24 @@ def test_subscriber_validation_through_the_control_plane(client):
 
 def test_subscriber_control_refuses_unknown_numbers_and_verdicts(client):
     call(client, "numbers/list")
-    assert client.post("/_emulator/telcom/numbers/3466/subscriber", json={"tenant": "nobody", "status": "validated"}).status_code == 404
-    assert client.post("/_emulator/telcom/numbers/1/subscriber", json={"tenant": "unit-1", "status": "validated"}).status_code == 404
-    assert client.post("/_emulator/telcom/numbers/3466/subscriber", json={"tenant": "unit-1", "status": "unknown"}).status_code == 422
+    assert (
+        client.post(
+            "/_emulator/telcom/numbers/3466/subscriber", json={"tenant": "nobody", "status": "validated"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/_emulator/telcom/numbers/1/subscriber", json={"tenant": "unit-1", "status": "validated"}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/_emulator/telcom/numbers/3466/subscriber", json={"tenant": "unit-1", "status": "unknown"}
+        ).status_code
+        == 422
+    )
 
 
 # --- tenants and auth -----------------------------------------------------------------------------------------
@@ -358,23 +405,39 @@ def test_tenants_are_isolated(client):
 @pytest.fixture
 def strict_client(tmp_path):
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'strict.sqlite3'}", data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'strict.sqlite3'}",
+        data_dir=tmp_path,
         credentials={"telcom": [["unit-1", "secret"]]},
     )
     with TestClient(create_app(settings)) as client:
         yield client
 
 
-@pytest.mark.parametrize(("action", "params"), [
-    ("numbers/list", None), ("numbers/info", {"id": 3466}), ("numbers/save", {"id": 3466, "recording_enabled": True}),
-    ("numbers/available_prefixes", None), ("numbers/acquirable_numbers", {"prefix": "01234"}),
-    ("numbers/acquire", {"number": "01234901769"}), ("numbers/update_subscriber", {"id": 3466, "name": "X"}),
-    ("numbers/delete", {"id": 3466}), ("numbers/available_access_numbers", None),
-    ("menus/list", None), ("menus/info", {"id": 262}), ("call_groups/list", None), ("call_groups/info", {"id": 118}),
-])
+@pytest.mark.parametrize(
+    ("action", "params"),
+    [
+        ("numbers/list", None),
+        ("numbers/info", {"id": 3466}),
+        ("numbers/save", {"id": 3466, "recording_enabled": True}),
+        ("numbers/available_prefixes", None),
+        ("numbers/acquirable_numbers", {"prefix": "01234"}),
+        ("numbers/acquire", {"number": "01234901769"}),
+        ("numbers/update_subscriber", {"id": 3466, "name": "X"}),
+        ("numbers/delete", {"id": 3466}),
+        ("numbers/available_access_numbers", None),
+        ("menus/list", None),
+        ("menus/info", {"id": 262}),
+        ("call_groups/list", None),
+        ("call_groups/info", {"id": 118}),
+    ],
+)
 def test_every_action_refuses_credentials_it_does_not_accept(strict_client, action, params):
     denied = error_text("access-denied", {"message": "Invalid API token or secret"})
-    for headers in ({}, {"X-Auth-Token": "unit-1", "X-Auth-Secret": "wrong"}, {"X-Auth-Token": "other", "X-Auth-Secret": "secret"}):
+    for headers in (
+        {},
+        {"X-Auth-Token": "unit-1", "X-Auth-Secret": "wrong"},
+        {"X-Auth-Token": "other", "X-Auth-Secret": "secret"},
+    ):
         assert call(strict_client, action, params, headers).text == denied
     assert strict_client.get("/_emulator/tenants").json() == []
     assert call(strict_client, action, params).json()["status"] == "success"
@@ -388,7 +451,11 @@ def test_rejected_requests_change_nothing(client):
     stock = acquirable(client)
     headers = {**AUTH, "Content-Type": "application/json"}
     rejected = [
-        call(client, "numbers/save", {"id": 3466, "recording_enabled": True, "destination_type": "Menu", "destination_id": 1}),
+        call(
+            client,
+            "numbers/save",
+            {"id": 3466, "recording_enabled": True, "destination_type": "Menu", "destination_id": 1},
+        ),
         call(client, "numbers/save", {"id": 3466, "caller_id_prefix": "X", "number": "03301222971"}),
         call(client, "numbers/save", {"id": 3466, "caller_id_prefix": "x" * 256}),
         call(client, "numbers/save", {"id": 3466, "caller_id_prefix": "a\x00b"}),

@@ -93,7 +93,11 @@ def test_the_pytest_plugin_reads_the_token_from_the_environment(tmp_path: Path):
     env = {**os.environ, "EMULATOR_CONTROL_TOKEN": TOKEN}
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 passed" in run.stdout
@@ -120,7 +124,9 @@ def test_the_journal_masks_credentials_in_headers_forms_json_and_answers(make_cl
     assert '"access_token":"***"' in form["response_body"] and '"token_type":"Bearer"' in form["response_body"]
     assert listing["request_headers"]["authorization"] == "***"
     assert json.loads(as_json["request_body"]) == {
-        "grant_type": "client_credentials", "client_id": "tenant-9", "client_secret": "***"
+        "grant_type": "client_credentials",
+        "client_id": "tenant-9",
+        "client_secret": "***",
     }
     # Filters still find a tenant's requests by the name its credentials give.
     assert client.get("/_emulator/requests/count", params={"tenant": "tenant-9"}).json()["count"] == 3
@@ -145,9 +151,20 @@ def test_serve_takes_the_token_as_a_flag(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--control-token", TOKEN,
-         "--database-url", f"sqlite:///{tmp_path / 'flag.sqlite3'}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "emulator",
+            "serve",
+            "--port",
+            str(port),
+            "--control-token",
+            TOKEN,
+            "--database-url",
+            f"sqlite:///{tmp_path / 'flag.sqlite3'}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         base = f"http://127.0.0.1:{port}/_emulator"

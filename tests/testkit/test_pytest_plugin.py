@@ -46,7 +46,7 @@ def test_readme_example_passes(tmp_path):
 
 def test_example_fails_when_the_emulator_misbehaves(tmp_path):
     """The example's assertions can fail: with every POST failing, the retries run out."""
-    example = readme_example().replace('count=2)', 'count=3)')
+    example = readme_example().replace("count=2)", "count=3)")
     (tmp_path / "test_addresses.py").write_text(example, encoding="utf-8")
     result = run_pytest(tmp_path, "-k", "retries")
     assert result.returncode == 1 and "500 Internal Server Error" in result.stdout
@@ -54,7 +54,7 @@ def test_example_fails_when_the_emulator_misbehaves(tmp_path):
 
 def test_tests_get_their_own_tenants_and_no_leftovers(tmp_path):
     (tmp_path / "test_isolation.py").write_text(
-        '''
+        """
 import httpx
 
 seen = []
@@ -74,7 +74,7 @@ def test_second(number_emulator, emulator_tenant):
     assert number_emulator.requests(tenant=seen[0]) == []
     assert number_emulator.faults() == []
     assert number_emulator.url("yay").startswith("http://127.0.0.1:")
-''',
+""",
         encoding="utf-8",
     )
     result = run_pytest(tmp_path)

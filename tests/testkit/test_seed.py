@@ -41,6 +41,7 @@ def test_hundred_thousand_records_with_a_progress_bar(tmp_path):
 
 def test_same_seed_same_records_other_seed_others(tmp_path):
     """10,001 records: two batches, so the batch seeds are covered too."""
+
     def run(name: str, *args: str, env=None):
         database = tmp_path / f"{name}.sqlite3"
         result = seed(database, "--provider", "yay", "--tenant", "t", "--count", "10001", "--quiet", *args, env=env)
@@ -56,7 +57,9 @@ def test_same_seed_same_records_other_seed_others(tmp_path):
 
 def test_generated_records_are_served_like_any_other(tmp_path):
     database = tmp_path / "served.sqlite3"
-    assert seed(database, "--provider", "yay", "--tenant", "t", "--count", "50", "--seed", "3", "--quiet").returncode == 0
+    assert (
+        seed(database, "--provider", "yay", "--tenant", "t", "--count", "50", "--seed", "3", "--quiet").returncode == 0
+    )
     with TestClient(create_app(Settings(database_url=f"sqlite:///{database}", data_dir=tmp_path))) as client:
         listed = client.get(YAY, headers=yay_auth("t")).json()["result"]
         assert len(listed) == 55

@@ -1,6 +1,5 @@
 """schemathesis, every check and phase, against the Yay.com document."""
 
-
 from tests.support import run_schemathesis
 
 CREDENTIALS = {"yay": [["contract", "user", "secret"]]}

@@ -142,7 +142,15 @@ def test_put_of_the_documented_body_returns_the_documented_200(client):
 
 
 def test_put_replaces_the_whole_object(client):
-    replacement = {**body(), "type_id": 1, "name": "Smith", "forename": "Jo", "title": "Ms", "state": "", "is_default": False}
+    replacement = {
+        **body(),
+        "type_id": 1,
+        "name": "Smith",
+        "forename": "Jo",
+        "title": "Ms",
+        "state": "",
+        "is_default": False,
+    }
     client.post("/_emulator/clock/set", json={"now": "2024-02-29T12:00:00Z"})
     response = client.put(f"{BASE}/{DOCUMENTED_UUID}", headers=AUTH, json=replacement)
     assert response.status_code == 200

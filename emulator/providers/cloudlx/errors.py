@@ -14,7 +14,9 @@ NOT_ACCEPTABLE = "Unable to format response according to Accept header."
 
 
 class CloudlxError(Exception):
-    def __init__(self, status_code: int, message: str | None = None, errors: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, status_code: int, message: str | None = None, errors: dict[str, list[str]] | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.message = message or generic_message(status_code)

@@ -63,7 +63,9 @@ def _type_pattern(service_type: str) -> tuple[re.Pattern[str], frozenset[int]]:
     """The metadata's number pattern and lengths for one service type in the region."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(REGION)
     desc = getattr(metadata, _TYPE_DESCRIPTIONS[service_type])
-    return re.compile(desc.national_number_pattern), frozenset(desc.possible_length or metadata.general_desc.possible_length)
+    return re.compile(desc.national_number_pattern), frozenset(
+        desc.possible_length or metadata.general_desc.possible_length
+    )
 
 
 def _national_numbers(service_type: str, prefix: str, count: int, seed: int, rng: random.Random) -> list[str]:
@@ -103,7 +105,7 @@ def _records(service_type: str, prefix: str, count: int, seed: int, rng: random.
         yield {
             "uuid": _uuid(rng),
             "number_e164": f"+44{nsn}",
-            "number": nsn[len(range_code):],
+            "number": nsn[len(range_code) :],
             "range_code": range_code,
             "range_name": range_name,
             "country_code": "44",
@@ -143,7 +145,9 @@ def account_numbers(seed: int, count: int, exclude: set[str]) -> Iterator[dict]:
                 if record["number_e164"] in seen:
                     continue
                 seen.add(record["number_e164"])
-                provisioned = _PROVISIONED_FROM + timedelta(seconds=rng.randrange(int(_PROVISIONED_SPAN.total_seconds())))
+                provisioned = _PROVISIONED_FROM + timedelta(
+                    seconds=rng.randrange(int(_PROVISIONED_SPAN.total_seconds()))
+                )
                 with_address = rng.random() < 0.3
                 made += 1
                 yield {

@@ -125,7 +125,9 @@ async def _tenant(
     scheme, _, token = (authorization or "").partition(" ")
     tenant = None
     if scheme.lower() == "bearer" and token.strip():
-        tenant = await read_call(runtime.db, service.tenant_for_access_token, session, token.strip(), runtime.clock.now())
+        tenant = await read_call(
+            runtime.db, service.tenant_for_access_token, session, token.strip(), runtime.clock.now()
+        )
     if tenant is None:
         raise CloudlxError(401)
     await runtime.tenants.enter_async(request, PROVIDER, tenant)
@@ -206,7 +208,10 @@ def _token_request_body(model: type[BaseModel]) -> dict:
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/x-www-form-urlencoded": {"schema": schema}, "application/json": {"schema": schema}},
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": schema},
+                "application/json": {"schema": schema},
+            },
         }
     }
 
@@ -245,7 +250,9 @@ async def refresh_access_token(request: Request, runtime: RuntimeDep):
     return await _issue(request, runtime, tenant, refresh)
 
 
-async def _issue(request: Request, runtime: ProviderContext, tenant: str, refresh: str | None = None) -> PHPJSONResponse:
+async def _issue(
+    request: Request, runtime: ProviderContext, tenant: str, refresh: str | None = None
+) -> PHPJSONResponse:
     def issue() -> service.IssuedToken | None:
         runtime.tenants.enter(request, PROVIDER, tenant)
         with runtime.db.session() as session:
@@ -268,14 +275,20 @@ def _query(name: str, schema: dict, description: str, required: bool = False) ->
 
 _LISTING_PARAMETERS = [
     _query("search", {"type": "string", "pattern": "^[0-9]{0,15}$"}, "The number must contain these digits"),
-    _query("max_per_page", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Results per page (max 200)"),
+    _query(
+        "max_per_page", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}, "Results per page (max 200)"
+    ),
     _query("page", {"type": "integer", "minimum": 1, "maximum": PHP_INT_MAX, "default": 1}, "The page number"),
 ]
 _AVAILABLE_PARAMETERS = [
     *_LISTING_PARAMETERS,
     _query("number_service_type", {"type": "string", "enum": list(SERVICE_TYPES)}, "The Number Service Type"),
     _query("in_country_termination", {"type": "boolean"}, "Whether the number supports In Country Termination"),
-    _query("emergency_address_registration", {"type": "boolean"}, "Whether the number supports Emergency Address registration"),
+    _query(
+        "emergency_address_registration",
+        {"type": "boolean"},
+        "Whether the number supports Emergency Address registration",
+    ),
 ]
 
 
@@ -376,10 +389,16 @@ def reserve_number(
 @router.post(
     "/numbers/reserve",
     response_model=ResultMessage,
-    responses=_NEGOTIATION | _AUTH | {404: _error("Some numbers or number addresses do not exist")} | _CONFLICT | _INVALID,
+    responses=_NEGOTIATION
+    | _AUTH
+    | {404: _error("Some numbers or number addresses do not exist")}
+    | _CONFLICT
+    | _INVALID,
     summary="Bulk number reserve (all or nothing)",
 )
-def reserve_numbers(data: Annotated[BulkReserveIn, Body()], tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):
+def reserve_numbers(
+    data: Annotated[BulkReserveIn, Body()], tenant: TenantDep, session: SessionDep, runtime: RuntimeDep
+):
     service.reserve_many(session, tenant, data, runtime.clock.now())
     return _json({"result": "Numbers allocated to account successfully"})
 
@@ -454,9 +473,7 @@ def _region(country_code: str) -> str:
 )
 def create_number_address(data: Annotated[AddressIn, Body()], tenant: TenantDep, session: SessionDep):
     if not (data.use_for_emergency_address or data.use_for_proof_of_address):
-        raise ValidationFailed(
-            {"use_for_emergency_address": ["At least one use_for_* parameter must be true."]}
-        )
+        raise ValidationFailed({"use_for_emergency_address": ["At least one use_for_* parameter must be true."]})
     address_id = service.create_address(session, tenant, data)
     return _json({"id": address_id, "message": "Address added successfully."})
 
@@ -471,7 +488,9 @@ def _restriction_countries() -> list[str]:
     responses=_NEGOTIATION | _AUTH | _INVALID,
     openapi_extra={
         "parameters": [
-            _query("country_iso", {"type": "string", "enum": _restriction_countries()}, "ISO code of the country", True),
+            _query(
+                "country_iso", {"type": "string", "enum": _restriction_countries()}, "ISO code of the country", True
+            ),
             _query(
                 "number_service_type_code",
                 {"type": "string", "enum": list(RESTRICTION_SERVICE_TYPES)},

@@ -21,6 +21,7 @@ from emulator.core.jsontypes import RequiredText, Text
 Digits = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,15}$")]
 NumberUuid = Annotated[str, StringConstraints(min_length=1, max_length=36, pattern=r"^[^\x00]*$")]
 
+
 def _whole_float_as_int(value: object) -> object:
     """PHP's integer rule takes 3488.0 as 3488, as JSON Schema's integer does."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
@@ -43,7 +44,9 @@ class _Input(BaseModel):
 
 class AccessTokenRequest(BaseModel):
     grant_type: Literal["client_credentials"]
-    client_id: RequiredText = Field(description="The client ID; the emulator's tenant", examples=["xYrKf2x3qWXm0Zn35l8ki5kRH22IP0RPmLR0TlLB"])
+    client_id: RequiredText = Field(
+        description="The client ID; the emulator's tenant", examples=["xYrKf2x3qWXm0Zn35l8ki5kRH22IP0RPmLR0TlLB"]
+    )
     client_secret: RequiredText = Field(examples=["nykSBHIDynMHrwkGyXWzLFAXYbOVP3EKtk6pprOS"])
 
 
@@ -234,7 +237,10 @@ class AddressIn(_Input):
         # At least one use_for_* must be true.
         json_schema_extra={
             "anyOf": [
-                {"properties": {"use_for_emergency_address": {"const": True}}, "required": ["use_for_emergency_address"]},
+                {
+                    "properties": {"use_for_emergency_address": {"const": True}},
+                    "required": ["use_for_emergency_address"],
+                },
                 {"properties": {"use_for_proof_of_address": {"const": True}}, "required": ["use_for_proof_of_address"]},
             ]
         },

@@ -141,7 +141,13 @@ def list_numbers(
     rows: list[Number] = []
     if offset < _MAX_OFFSET:
         rows = list(
-            session.exec(select(Number).where(*conditions).order_by(Number.number_e164).offset(offset).limit(listing.max_per_page))
+            session.exec(
+                select(Number)
+                .where(*conditions)
+                .order_by(Number.number_e164)
+                .offset(offset)
+                .limit(listing.max_per_page)
+            )
         )
     # A partly filled page is the last one and tells the total; only a full or empty page needs a count.
     if rows and len(rows) < listing.max_per_page or not rows and offset == 0:
@@ -164,14 +170,20 @@ def account_number(session: Session, tenant: str, uuid: str) -> Number | None:
     """A number allocated to the account now (not the available pool, not a cancelled one)."""
     if not is_uuid(uuid):
         return None
-    return session.exec(select(Number).where(Number.tenant == tenant, Number.uuid == uuid, Number.status == RESERVED)).first()
+    return session.exec(
+        select(Number).where(Number.tenant == tenant, Number.uuid == uuid, Number.status == RESERVED)
+    ).first()
 
 
 # --- reserving and cancelling -----------------------------------------------------------------------
 
 
 def _number(session: Session, tenant: str, uuid: str) -> Number:
-    number = session.exec(select(Number).where(Number.tenant == tenant, Number.uuid == uuid)).first() if is_uuid(uuid) else None
+    number = (
+        session.exec(select(Number).where(Number.tenant == tenant, Number.uuid == uuid)).first()
+        if is_uuid(uuid)
+        else None
+    )
     if number is None:
         raise CloudlxError(404, "Number not found.")
     return number
@@ -202,19 +214,32 @@ def reserve(session: Session, tenant: str, uuid: str, data: ReserveIn, now: date
         raise CloudlxError(409, "Number is not available.")
     _check_address(session, tenant, data.number_address_id)
     _check_address(session, tenant, data.emergency_number_address_id)
-    _allocate(session, tenant, [uuid], now, now, {uuid: _translations(data.number_translation)},
-              {uuid: (data.number_address_id, data.emergency_number_address_id)})
+    _allocate(
+        session,
+        tenant,
+        [uuid],
+        now,
+        now,
+        {uuid: _translations(data.number_translation)},
+        {uuid: (data.number_address_id, data.emergency_number_address_id)},
+    )
 
 
 def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: datetime) -> None:
     """All or nothing: every number must exist and be available, every detail must be valid."""
     uuids = data.number_uuids
-    duplicates = {f"number_uuids.{i}": [f"The number uuids.{i} field has a duplicate value."]
-                  for i, uuid in enumerate(uuids) if uuid in uuids[:i]}
+    duplicates = {
+        f"number_uuids.{i}": [f"The number uuids.{i} field has a duplicate value."]
+        for i, uuid in enumerate(uuids)
+        if uuid in uuids[:i]
+    }
     if duplicates:
         raise ValidationFailed(duplicates)
-    strays = [item.number_uuid for item in [*(data.number_translations or []), *(data.number_addresses or [])]
-              if item.number_uuid not in uuids]
+    strays = [
+        item.number_uuid
+        for item in [*(data.number_translations or []), *(data.number_addresses or [])]
+        if item.number_uuid not in uuids
+    ]
     if strays:
         raise CloudlxError(404, "Numbers not in number_uuids: " + ", ".join(dict.fromkeys(strays)))
     lookups = [uuid for uuid in uuids if is_uuid(uuid)]
@@ -268,11 +293,14 @@ def _allocate(
 
 def cancel(session: Session, tenant: str, uuid: str, now: datetime) -> None:
     """The number leaves the account for the cancelled list; it does not return to the pool."""
-    moved = is_uuid(uuid) and session.exec(
-        update(Number)
-        .where(Number.tenant == tenant, Number.uuid == uuid, Number.status == RESERVED)
-        .values(status=CANCELLED, cancelled=now)
-    ).rowcount
+    moved = (
+        is_uuid(uuid)
+        and session.exec(
+            update(Number)
+            .where(Number.tenant == tenant, Number.uuid == uuid, Number.status == RESERVED)
+            .values(status=CANCELLED, cancelled=now)
+        ).rowcount
+    )
     if moved != 1:
         raise CloudlxError(404, "Number not found.")
     session.commit()
@@ -284,7 +312,9 @@ def cancel(session: Session, tenant: str, uuid: str, now: datetime) -> None:
 def create_address(session: Session, tenant: str, data: AddressIn) -> int:
     """The next id of the tenant's addresses; a concurrent creation that took it makes us take the next."""
     for _ in range(5):
-        next_id = (session.exec(select(func.max(NumberAddress.address_id)).where(NumberAddress.tenant == tenant)).one() or 0) + 1
+        next_id = (
+            session.exec(select(func.max(NumberAddress.address_id)).where(NumberAddress.tenant == tenant)).one() or 0
+        ) + 1
         session.add(
             NumberAddress(
                 tenant=tenant,
@@ -378,6 +408,8 @@ def existing_numbers(session: Session, tenant: str, candidates: Sequence[str], b
     """Which of the candidate E.164 numbers the tenant already holds (in batches of an IN list)."""
     found: set[str] = set()
     for start in range(0, len(candidates), batch):
-        chunk = candidates[start:start + batch]
-        found.update(session.exec(select(Number.number_e164).where(Number.tenant == tenant, Number.number_e164.in_(chunk))))
+        chunk = candidates[start : start + batch]
+        found.update(
+            session.exec(select(Number.number_e164).where(Number.tenant == tenant, Number.number_e164.in_(chunk)))
+        )
     return found

@@ -127,7 +127,9 @@ def body_errors(errors: Sequence[ErrorDetails]) -> dict[str, list[str]]:
     for error in errors:
         loc = [part for part in error["loc"] if part != "body"]
         # A union names each branch it tried ("constrained-int", "list[constrained-int]"); the field is what failed.
-        loc = [part for part in loc if not (isinstance(part, str) and ("[" in part or "-" in part or part in _TYPE_TAGS))]
+        loc = [
+            part for part in loc if not (isinstance(part, str) and ("[" in part or "-" in part or part in _TYPE_TAGS))
+        ]
         if not loc:
             bag.setdefault("body", ["The request body must be a JSON object."])
             continue

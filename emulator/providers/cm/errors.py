@@ -26,7 +26,9 @@ VALIDATION_TITLE = "One or more validation errors occurred."
 
 
 class CMError(Exception):
-    def __init__(self, status_code: int, *, detail: str | None = None, errors: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, status_code: int, *, detail: str | None = None, errors: dict[str, list[str]] | None = None
+    ) -> None:
         super().__init__(status_code, detail, errors)
         self.status_code = status_code
         self.detail = detail
@@ -38,7 +40,9 @@ def _trace_id() -> str:
     return f"00-{secrets.token_hex(16)}-{secrets.token_hex(8)}-00"
 
 
-def problem(status_code: int, *, detail: str | None = None, errors: dict[str, list[str]] | None = None) -> ProblemJSONResponse:
+def problem(
+    status_code: int, *, detail: str | None = None, errors: dict[str, list[str]] | None = None
+) -> ProblemJSONResponse:
     body: dict = {
         "type": _TYPES.get(status_code, "about:blank"),
         "title": VALIDATION_TITLE if errors is not None else HTTPStatus(status_code).phrase,

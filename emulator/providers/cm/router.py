@@ -59,9 +59,7 @@ async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
         yield session
 
 
-async def _tenant(
-    request: Request, runtime: RuntimeDep, token: Annotated[str | None, Security(_product_token)]
-) -> str:
+async def _tenant(request: Request, runtime: RuntimeDep, token: Annotated[str | None, Security(_product_token)]) -> str:
     if not is_uuid(token):
         raise CMError(401)
     tenant = token.lower()
@@ -74,7 +72,8 @@ async def _tenant(
 async def _scope(
     tenant: Annotated[str, Depends(_tenant)],
     accountGuid: Annotated[
-        str, Path(pattern=service.GUID_PATTERN, description="Unique identifier of the Logical Account or Voice Account.")
+        str,
+        Path(pattern=service.GUID_PATTERN, description="Unique identifier of the Logical Account or Voice Account."),
     ],
 ) -> Scope:
     return Scope(tenant, accountGuid.lower())
@@ -170,7 +169,9 @@ def create_number_request(
         runtime.callback_targets.listening_on([request.scope.get("server")])
         refusal = runtime.callback_targets.refusal(order.callback_url, resolve_names=False)
         if refusal is not None:
-            raise CMError(400, errors={"CallbackUrl": [f"The CallbackUrl field is not an allowed callback target: {refusal}."]})
+            raise CMError(
+                400, errors={"CallbackUrl": [f"The CallbackUrl field is not an allowed callback target: {refusal}."]}
+            )
     created = service.create_request(session, runtime, scope.tenant, scope.account, order)
     return _json(service.render(created))
 
@@ -193,14 +194,25 @@ async def list_number_requests(
     session: SessionDep,
     runtime: RuntimeDep,
     skip: Annotated[int, Query(alias="Skip", ge=0, le=MAX_INT32, description="Amount of items to skip")] = 0,
-    take: Annotated[int, Query(alias="Take", ge=1, le=MAX_TAKE, description="Amount of items to retrieve")] = DEFAULT_TAKE,
+    take: Annotated[
+        int, Query(alias="Take", ge=1, le=MAX_TAKE, description="Amount of items to retrieve")
+    ] = DEFAULT_TAKE,
 ):
     rows, total = await read_call(runtime.db, service.list_requests, session, scope.tenant, scope.account, skip, take)
-    headers = {"x-cm-pagination-skip": str(skip), "x-cm-pagination-take": str(take), "x-cm-pagination-total": str(total)}
+    headers = {
+        "x-cm-pagination-skip": str(skip),
+        "x-cm-pagination-take": str(take),
+        "x-cm-pagination-total": str(total),
+    }
     return _json([service.render(row) for row in rows], headers=headers)
 
 
-@router.get("/numberrequests/statuses", response_model=list[RequestStatus], summary="Get Number Request Statuses", operation_id="GetNumberRequestStatuses")
+@router.get(
+    "/numberrequests/statuses",
+    response_model=list[RequestStatus],
+    summary="Get Number Request Statuses",
+    operation_id="GetNumberRequestStatuses",
+)
 def request_statuses(scope: ScopeDep):
     return _json([{"status": name, "description": text, "isFinal": final} for name, text, final in service.STATUSES])
 
@@ -242,12 +254,15 @@ def cancel_number_request(requestId: RequestGuid, scope: ScopeDep, session: Sess
     return _json(service.render(request))
 
 
-CountryQuery = Annotated[
-    service.Country, Query(description="ISO 3166-1 alpha-2 country (default GB)")
-]
+CountryQuery = Annotated[service.Country, Query(description="ISO 3166-1 alpha-2 country (default GB)")]
 
 
-@router.get("/orderrestrictions", response_model=list[OrderRestriction], summary="Get Order Restrictions", operation_id="GetOrderRestrictions")
+@router.get(
+    "/orderrestrictions",
+    response_model=list[OrderRestriction],
+    summary="Get Order Restrictions",
+    operation_id="GetOrderRestrictions",
+)
 def order_restrictions(
     scope: ScopeDep,
     runtime: RuntimeDep,
@@ -278,7 +293,9 @@ def order_restrictions(
 _TextQuery = Query(max_length=service.MAX_TEXT, pattern="^[^\\x00]*$")
 
 
-@router.get("/localeoptions", response_model=LocaleOptions, summary="Get Locale Options", operation_id="GetLocaleOptions")
+@router.get(
+    "/localeoptions", response_model=LocaleOptions, summary="Get Locale Options", operation_id="GetLocaleOptions"
+)
 def locale_options(
     scope: ScopeDep,
     country: CountryQuery = service.DEFAULT_COUNTRY,

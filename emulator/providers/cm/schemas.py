@@ -26,7 +26,10 @@ _NO_NUL = "^[^\\x00]*$"
 
 
 def _nullable_text(limit: int, description: str) -> dict:
-    return {"anyOf": [{"type": "string", "maxLength": limit, "pattern": _NO_NUL}, {"type": "null"}], "description": description}
+    return {
+        "anyOf": [{"type": "string", "maxLength": limit, "pattern": _NO_NUL}, {"type": "null"}],
+        "description": description,
+    }
 
 
 _RANGED_TYPES = [name for name, sizes in RANGE_SIZES.items() if sizes]
@@ -55,7 +58,11 @@ NUMBER_REQUEST_BODY: dict = {
             "description": "The size of the range to be requested. Only required if a range of numbers is requested. "
             "Requires number ranges to be supported: see the order restrictions endpoint for the allowed ranges.",
         },
-        "numberType": {"type": "string", "enum": list(NUMBER_TYPES), "description": "Phone number type (default LOCAL)"},
+        "numberType": {
+            "type": "string",
+            "enum": list(NUMBER_TYPES),
+            "description": "Phone number type (default LOCAL)",
+        },
         "areaCode": _nullable_text(
             MAX_TEXT,
             "The area code to request numbers for. Required when city is not provided. "

@@ -222,11 +222,15 @@ def _city_of(name: str, nanpa: bool) -> str | None:
 def areas(country: str, number_type: str) -> tuple[Area, ...]:
     """Every area of a number type in a country, by city then prefix."""
     if number_type != "LOCAL":
-        return tuple(Area(prefix, None, None) for prefix in numbering.service_type_prefixes(NUMBER_TYPES[number_type], country))
+        return tuple(
+            Area(prefix, None, None) for prefix in numbering.service_type_prefixes(NUMBER_TYPES[number_type], country)
+        )
     nanpa_regions = {}
     if country in NANPA:
         nanpa_regions = {
-            code: region for region in numbering.nanpa_regions(country) for code in numbering.nanpa_area_codes(region, country)
+            code: region
+            for region in numbering.nanpa_regions(country)
+            for code in numbering.nanpa_area_codes(region, country)
         }
     return tuple(
         Area(area.national_prefix, _city_of(area.name, country in NANPA), nanpa_regions.get(area.code))
@@ -238,7 +242,9 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-def find_area(country: str, number_type: str, area_code: str | None, city: str | None, region: str | None) -> Area | None:
+def find_area(
+    country: str, number_type: str, area_code: str | None, city: str | None, region: str | None
+) -> Area | None:
     """The area an order names (area code and city used together when both are given), or None."""
     candidates = areas(country, number_type)
     if area_code:
@@ -246,7 +252,9 @@ def find_area(country: str, number_type: str, area_code: str | None, city: str |
         if not digits:
             return None
         # The trunk 0 may be left out: "20" and "020" both name London.
-        candidates = tuple(area for area in candidates if area.prefix == digits or area.prefix.lstrip("0") == digits.lstrip("0"))
+        candidates = tuple(
+            area for area in candidates if area.prefix == digits or area.prefix.lstrip("0") == digits.lstrip("0")
+        )
     if city:
         wanted = city.strip().casefold()
         candidates = tuple(area for area in candidates if area.city is not None and area.city.casefold() == wanted)
@@ -255,7 +263,9 @@ def find_area(country: str, number_type: str, area_code: str | None, city: str |
     return candidates[0] if candidates else None
 
 
-def draw_numbers(country: str, number_type: str, prefix: str, quantity: int, range_size: int | None, seed: str) -> list[str]:
+def draw_numbers(
+    country: str, number_type: str, prefix: str, quantity: int, range_size: int | None, seed: str
+) -> list[str]:
     """``quantity`` numbers in the area, E.164; with a range size, in consecutive blocks of that
     size (the last holding what remains)."""
     service_type = NUMBER_TYPES[number_type]
@@ -338,7 +348,9 @@ def get_request(session: Session, tenant: str, account: str, guid: str) -> Numbe
     ).first()
 
 
-def list_requests(session: Session, tenant: str, account: str, skip: int, take: int) -> tuple[Sequence[NumberRequest], int]:
+def list_requests(
+    session: Session, tenant: str, account: str, skip: int, take: int
+) -> tuple[Sequence[NumberRequest], int]:
     scope = (NumberRequest.tenant == tenant) & (NumberRequest.account == account)
     total = session.exec(select(func.count()).select_from(NumberRequest).where(scope)).one()
     rows = session.exec(select(NumberRequest).where(scope).order_by(NumberRequest.id).offset(skip).limit(take)).all()
@@ -348,7 +360,9 @@ def list_requests(session: Session, tenant: str, account: str, skip: int, take: 
 # --- the life cycle -------------------------------------------------------------------------------
 
 
-def create_request(session: Session, runtime: ProviderContext, tenant: str, account: str, order: OrderData) -> NumberRequest:
+def create_request(
+    session: Session, runtime: ProviderContext, tenant: str, account: str, order: OrderData
+) -> NumberRequest:
     """Assigned at once when the inventory can fill it, otherwise pending until it moves on."""
     settings = runtime.settings
     now = runtime.clock.now()
@@ -412,7 +426,14 @@ def _claim(session: Session, request: NumberRequest) -> bool:
     return session.exec(statement).rowcount == 1  # type: ignore[call-overload]
 
 
-def _change(session: Session, runtime: ProviderContext, request: NumberRequest, status: str, at: datetime, reason: str | None = None) -> None:
+def _change(
+    session: Session,
+    runtime: ProviderContext,
+    request: NumberRequest,
+    status: str,
+    at: datetime,
+    reason: str | None = None,
+) -> None:
     """Apply a status change and write its callback in the same transaction (the caller commits)."""
     if status == COMPLETED:
         _assign(request, at)
@@ -455,7 +476,9 @@ def cancel_request(session: Session, runtime: ProviderContext, request: NumberRe
         session.commit()
 
 
-def force_transition(session: Session, runtime: ProviderContext, request: NumberRequest, status: str, reason: str | None = None) -> None:
+def force_transition(
+    session: Session, runtime: ProviderContext, request: NumberRequest, status: str, reason: str | None = None
+) -> None:
     """A support action from the control plane: accept (pending only), complete or reject (while
     not final)."""
     with _changes:
@@ -507,9 +530,11 @@ def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 20
                 .with_for_update(skip_locked=True)
             ).all()
             changes = sorted(
-                ((at, request.id, step, request, status)
-                 for request in due
-                 for step, (at, status) in enumerate(_scheduled(request, now, complete_after))),
+                (
+                    (at, request.id, step, request, status)
+                    for request in due
+                    for step, (at, status) in enumerate(_scheduled(request, now, complete_after))
+                ),
                 key=lambda change: change[:3],
             )
             claimed: dict[int | None, bool] = {}

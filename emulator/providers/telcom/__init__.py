@@ -18,7 +18,9 @@ def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> Non
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
-    destinations = [(kind, item["id"]) for kind, items in runtime.fixture("telcom")["destinations"].items() for item in items]
+    destinations = [
+        (kind, item["id"]) for kind, items in runtime.fixture("telcom")["destinations"].items() for item in items
+    ]
     return service.insert_numbers(session, tenant, fake.fake_numbers(seed, count, destinations))
 
 

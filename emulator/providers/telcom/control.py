@@ -18,7 +18,9 @@ from emulator.providers.telcom.router import render_timestamp
 class SubscriberDecision(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    tenant: str = Field(min_length=1, max_length=255, pattern=r"^[^\x00]*$", description="The unit: the `X-Auth-Token` value")
+    tenant: str = Field(
+        min_length=1, max_length=255, pattern=r"^[^\x00]*$", description="The unit: the `X-Auth-Token` value"
+    )
     status: Literal["validated", "rejected"] = Field(description="The carrier's verdict on the subscriber record")
 
 
@@ -52,6 +54,8 @@ def control_router() -> APIRouter:
                 raise HTTPException(404, error.data["message"]) from None
             except service.SubscriberNotPending as error:
                 raise HTTPException(409, f"The subscriber record is {error}, not validation_pending") from None
-        return SubscriberState(tenant=body.tenant, id=number_id, status=body.status, pushed_at=render_timestamp(number.pushed_at))
+        return SubscriberState(
+            tenant=body.tenant, id=number_id, status=body.status, pushed_at=render_timestamp(number.pushed_at)
+        )
 
     return router

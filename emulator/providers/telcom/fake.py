@@ -34,26 +34,28 @@ def fake_numbers(seed: int, count: int, destinations: list[tuple[str, int]]) -> 
         status = rng.choice(("unknown", "unknown", "validation_pending", "validated", "rejected"))
         subscribed = status != "unknown"
         destination = rng.choice(destinations) if destinations and rng.random() < 0.8 else (None, None)
-        rows.append({
-            "number": number,
-            "context": "incoming",
-            "created_at": acquired,
-            "updated_at": updated,
-            "recording_enabled": rng.random() < 0.5,
-            "caller_id_prefix": None,
-            "callerid_passthrough": True,
-            "forward_sip_to": None,
-            "acquired_at": acquired,
-            "first_name": faker.first_name() if subscribed else None,
-            "name": faker.last_name() if subscribed else None,
-            "address1": faker.street_address() if subscribed else None,
-            "address2": None,
-            "address3": None,
-            "address4": faker.city() if subscribed else None,
-            "postcode": faker.postcode() if subscribed else None,
-            "pushed_at": updated if status == "validated" else None,
-            "subscriber_status": status,
-            "destination_type": destination[0],
-            "destination_id": destination[1],
-        })
+        rows.append(
+            {
+                "number": number,
+                "context": "incoming",
+                "created_at": acquired,
+                "updated_at": updated,
+                "recording_enabled": rng.random() < 0.5,
+                "caller_id_prefix": None,
+                "callerid_passthrough": True,
+                "forward_sip_to": None,
+                "acquired_at": acquired,
+                "first_name": faker.first_name() if subscribed else None,
+                "name": faker.last_name() if subscribed else None,
+                "address1": faker.street_address() if subscribed else None,
+                "address2": None,
+                "address3": None,
+                "address4": faker.city() if subscribed else None,
+                "postcode": faker.postcode() if subscribed else None,
+                "pushed_at": updated if status == "validated" else None,
+                "subscriber_status": status,
+                "destination_type": destination[0],
+                "destination_id": destination[1],
+            }
+        )
     return rows

@@ -44,20 +44,40 @@ PREFIX = "/telcom"
 # Every method moonrope routes alike; others never reach it.
 ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-_token = APIKeyHeader(name="X-Auth-Token", scheme_name="AuthToken", auto_error=False, description="API token (names the tenant)")
+_token = APIKeyHeader(
+    name="X-Auth-Token", scheme_name="AuthToken", auto_error=False, description="API token (names the tenant)"
+)
 _secret = APIKeyHeader(name="X-Auth-Secret", scheme_name="AuthSecret", auto_error=False, description="API secret")
 # Both headers together, not either one (FastAPI would list them as alternatives).
 _SECURITY = [{"AuthToken": [], "AuthSecret": []}]
 
 ACCESS_NUMBERS = [
-    {"number": "*55", "description": "Access your main voicemail menu. If your extension you are dialling from matches a mailbox ID, you will be automatically logged into your mailbox using this option."},
-    {"number": "*56", "description": "Access your main voicemail menu, you will be required to login using your mailbox ID and password at all times."},
+    {
+        "number": "*55",
+        "description": "Access your main voicemail menu. If your extension you are dialling from matches a mailbox ID, you will be automatically logged into your mailbox using this option.",
+    },
+    {
+        "number": "*56",
+        "description": "Access your main voicemail menu, you will be required to login using your mailbox ID and password at all times.",
+    },
     {"number": "*10", "description": "Plays back your current internal caller ID."},
     {"number": "*50", "description": "Plays the current music on hold."},
-    {"number": "*30*{number}", "description": "Page an extension or call group. If enabled, the call will automatically be answered."},
-    {"number": "*31*{number}", "description": "Withhold your number. Your caller ID will not be displayed to callers when using this prefix."},
-    {"number": "*32*{number}", "description": "Send your number if your account is set to withhold caller ID by default."},
-    {"number": "*21*{number}", "description": "Sets up call forwarding for the extension you are dialling from - {number} should be replaced with the number you wish to forward to as if dialled from your extension."},
+    {
+        "number": "*30*{number}",
+        "description": "Page an extension or call group. If enabled, the call will automatically be answered.",
+    },
+    {
+        "number": "*31*{number}",
+        "description": "Withhold your number. Your caller ID will not be displayed to callers when using this prefix.",
+    },
+    {
+        "number": "*32*{number}",
+        "description": "Send your number if your account is set to withhold caller ID by default.",
+    },
+    {
+        "number": "*21*{number}",
+        "description": "Sets up call forwarding for the extension you are dialling from - {number} should be replaced with the number you wish to forward to as if dialled from your extension.",
+    },
     {"number": "*21", "description": "Cancels call forwarding"},
     {"number": "*22", "description": "Plays back your current call forwarding destination (if any)"},
     {"number": "*8", "description": "Picks up another ringing phone within a pickup group"},
@@ -94,7 +114,9 @@ def _destination(destination: Destination | None) -> dict | None:
     return {"type": destination.kind, "object": {"id": destination.object_id, "name": destination.name}}
 
 
-def _number(number: Number, destination: Destination | None, fresh: dict | None = None, *, with_destination: bool = True) -> dict:
+def _number(
+    number: Number, destination: Destination | None, fresh: dict | None = None, *, with_destination: bool = True
+) -> dict:
     fresh = fresh or {}
 
     def stamp(name: str) -> str | None:
@@ -213,19 +235,88 @@ class Action:
 
 
 ACTIONS: dict[tuple[str, str], Action] = {
-    ("numbers", "list"): Action(list_numbers, "List all numbers", "Retrieve a list of all incoming numbers in your unit.", schemas.NumberListEnvelope),
-    ("numbers", "info"): Action(number_info, "Number properties", "Retrieve information about a specific incoming number in your unit.", schemas.NumberEnvelope, schemas.IdParams),
-    ("numbers", "save"): Action(save_number, "Add or update a number", "Add (without `id`: `number` and `context` required) or update (with `id`) an incoming number in your unit. `number` and `context` can only be given on creation.", schemas.NumberEnvelope, schemas.SaveParams),
-    ("numbers", "available_prefixes"): Action(available_prefixes, "List all available prefixes", "Retrieve a list of all available number prefixes that numbers can be provided for.", schemas.PrefixListEnvelope),
-    ("numbers", "acquirable_numbers"): Action(acquirable_numbers, "List available numbers within a prefix", "Retrieve a list of available numbers within a specific prefix.", schemas.NumberTextListEnvelope, schemas.PrefixParams),
-    ("numbers", "acquire"): Action(acquire_number, "Purchase a new number", "Purchase an available number for your unit. The response has no `destination` key.", schemas.AcquiredNumberEnvelope, schemas.AcquireParams),
-    ("numbers", "update_subscriber"): Action(update_subscriber, "Update subscriber information", "Update subscriber information for a specific number; the subscriber's status becomes `validation_pending`.", schemas.NumberEnvelope, schemas.SubscriberParams),
-    ("numbers", "delete"): Action(delete_number, "Delete a number", "Remove an incoming number from your unit (`data: true`).", schemas.DeletedEnvelope, schemas.IdParams),
-    ("numbers", "available_access_numbers"): Action(available_access_numbers, "List all access numbers", "Obtain a list of available access numbers within your unit.", schemas.AccessNumberListEnvelope),
-    ("menus", "list"): Action(list_menus, "List all menus", "The unit's menus (number destinations of type `Menu`).", schemas.DestinationListEnvelope),
-    ("menus", "info"): Action(menu_info, "Menu properties", "One menu of the unit.", schemas.DestinationEnvelope, schemas.IdParams),
-    ("call_groups", "list"): Action(list_call_groups, "List all call groups", "The unit's call groups (number destinations of type `CallGroup`).", schemas.DestinationListEnvelope),
-    ("call_groups", "info"): Action(call_group_info, "Call group properties", "One call group of the unit.", schemas.DestinationEnvelope, schemas.IdParams),
+    ("numbers", "list"): Action(
+        list_numbers,
+        "List all numbers",
+        "Retrieve a list of all incoming numbers in your unit.",
+        schemas.NumberListEnvelope,
+    ),
+    ("numbers", "info"): Action(
+        number_info,
+        "Number properties",
+        "Retrieve information about a specific incoming number in your unit.",
+        schemas.NumberEnvelope,
+        schemas.IdParams,
+    ),
+    ("numbers", "save"): Action(
+        save_number,
+        "Add or update a number",
+        "Add (without `id`: `number` and `context` required) or update (with `id`) an incoming number in your unit. `number` and `context` can only be given on creation.",
+        schemas.NumberEnvelope,
+        schemas.SaveParams,
+    ),
+    ("numbers", "available_prefixes"): Action(
+        available_prefixes,
+        "List all available prefixes",
+        "Retrieve a list of all available number prefixes that numbers can be provided for.",
+        schemas.PrefixListEnvelope,
+    ),
+    ("numbers", "acquirable_numbers"): Action(
+        acquirable_numbers,
+        "List available numbers within a prefix",
+        "Retrieve a list of available numbers within a specific prefix.",
+        schemas.NumberTextListEnvelope,
+        schemas.PrefixParams,
+    ),
+    ("numbers", "acquire"): Action(
+        acquire_number,
+        "Purchase a new number",
+        "Purchase an available number for your unit. The response has no `destination` key.",
+        schemas.AcquiredNumberEnvelope,
+        schemas.AcquireParams,
+    ),
+    ("numbers", "update_subscriber"): Action(
+        update_subscriber,
+        "Update subscriber information",
+        "Update subscriber information for a specific number; the subscriber's status becomes `validation_pending`.",
+        schemas.NumberEnvelope,
+        schemas.SubscriberParams,
+    ),
+    ("numbers", "delete"): Action(
+        delete_number,
+        "Delete a number",
+        "Remove an incoming number from your unit (`data: true`).",
+        schemas.DeletedEnvelope,
+        schemas.IdParams,
+    ),
+    ("numbers", "available_access_numbers"): Action(
+        available_access_numbers,
+        "List all access numbers",
+        "Obtain a list of available access numbers within your unit.",
+        schemas.AccessNumberListEnvelope,
+    ),
+    ("menus", "list"): Action(
+        list_menus,
+        "List all menus",
+        "The unit's menus (number destinations of type `Menu`).",
+        schemas.DestinationListEnvelope,
+    ),
+    ("menus", "info"): Action(
+        menu_info, "Menu properties", "One menu of the unit.", schemas.DestinationEnvelope, schemas.IdParams
+    ),
+    ("call_groups", "list"): Action(
+        list_call_groups,
+        "List all call groups",
+        "The unit's call groups (number destinations of type `CallGroup`).",
+        schemas.DestinationListEnvelope,
+    ),
+    ("call_groups", "info"): Action(
+        call_group_info,
+        "Call group properties",
+        "One call group of the unit.",
+        schemas.DestinationEnvelope,
+        schemas.IdParams,
+    ),
 }
 
 
@@ -264,7 +355,9 @@ async def dispatch(
     secret: Annotated[str | None, Security(_secret)],
 ) -> Response:
     if request.method == "OPTIONS":
-        return PlainTextResponse("OK", headers={"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "*"})
+        return PlainTextResponse(
+            "OK", headers={"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "*"}
+        )
     action = _route(request.url.path)
     if action is None:
         return invalid_controller_or_action()
@@ -317,7 +410,8 @@ def build_app(runtime: ProviderContext) -> FastAPI:
             tags=[controller],
             operation_id=f"{controller}_{name}",
             response_class=Response,
-            responses={200: {"model": schemas.answers(action.envelope), "description": "Success, or an error envelope"}} | _BAD_REQUEST,
+            responses={200: {"model": schemas.answers(action.envelope), "description": "Success, or an error envelope"}}
+            | _BAD_REQUEST,
             openapi_extra=extra,
         )
     app.add_api_route("/api/{path:path}", dispatch, methods=ROUTED_METHODS, include_in_schema=False)

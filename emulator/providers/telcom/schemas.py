@@ -179,13 +179,20 @@ class IdParams(BaseModel):
 
 class SaveParams(BaseModel):
     id: int | None = Field(None, description="The ID of the number (required if you're updating an existing number)")
-    destination_type: DestinationType | None = Field(None, description="The type of destination for the number, for example Menu")
+    destination_type: DestinationType | None = Field(
+        None, description="The type of destination for the number, for example Menu"
+    )
     destination_id: int | None = Field(None, description="The destination ID for the number")
     caller_id_prefix: str | None = Field(None, description="The caller ID prefix")
-    recording_enabled: bool | None = Field(None, description="Whether or not incoming call recording is enabled for this number")
-    callerid_passthrough: bool | None = Field(None, description="Whether or not you wish to pass the caller ID when forwarding calls")
+    recording_enabled: bool | None = Field(
+        None, description="Whether or not incoming call recording is enabled for this number"
+    )
+    callerid_passthrough: bool | None = Field(
+        None, description="Whether or not you wish to pass the caller ID when forwarding calls"
+    )
     context: Literal["incoming", "utility"] | None = Field(
-        None, description="The context to add a number into (creation only): incoming, or utility for an internal number"
+        None,
+        description="The context to add a number into (creation only): incoming, or utility for an internal number",
     )
     number: str | None = Field(None, description="The number you wish to add (creation only)", examples=["03301222970"])
 

@@ -78,14 +78,18 @@ def find_destination(session: Session, tenant: str, kind: str, object_id: int) -
 
 
 def _with_destinations(tenant: str):
-    return select(Number, Destination).outerjoin(
-        Destination,
-        and_(
-            Destination.tenant == tenant,
-            Destination.kind == Number.destination_type,
-            Destination.object_id == Number.destination_id,
-        ),
-    ).where(Number.tenant == tenant)
+    return (
+        select(Number, Destination)
+        .outerjoin(
+            Destination,
+            and_(
+                Destination.tenant == tenant,
+                Destination.kind == Number.destination_type,
+                Destination.object_id == Number.destination_id,
+            ),
+        )
+        .where(Number.tenant == tenant)
+    )
 
 
 def list_numbers(session: Session, tenant: str) -> list[tuple[Number, Destination | None]]:
@@ -280,7 +284,9 @@ def acquire(session: Session, tenant: str, number: str, inventory: Inventory, no
     return Written(acquired, None, {"created_at": now, "updated_at": now, "acquired_at": now})
 
 
-def update_subscriber(session: Session, tenant: str, number_id: int, details: dict[str, str | None], now: datetime) -> Written:
+def update_subscriber(
+    session: Session, tenant: str, number_id: int, details: dict[str, str | None], now: datetime
+) -> Written:
     """Given fields replace the subscriber's; any update sends the record for validation again."""
     number, destination = get_number(session, tenant, number_id)
     errors = [e for name, value in details.items() for e in _text_errors(name.replace("_", " ").capitalize(), value)]
@@ -364,7 +370,7 @@ def insert_numbers(session: Session, tenant: str, records: list[dict]) -> int:
     """Bulk-insert prepared rows (without IDs), skipping numbers the unit already holds."""
     held: set[str] = set()
     for start in range(0, len(records), 500):
-        held |= _holds(session, tenant, [r["number"] for r in records[start:start + 500]])
+        held |= _holds(session, tenant, [r["number"] for r in records[start : start + 500]])
     records = [r for r in records if r["number"] not in held]
     if not records:
         return 0

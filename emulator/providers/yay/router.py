@@ -27,7 +27,9 @@ from emulator.providers.yay.schemas import (
 )
 from emulator.providers.yay.service import Scope
 
-_reseller = APIKeyHeader(name="X-Auth-Reseller", scheme_name="XAuthReseller", auto_error=False, description="Reseller account (the tenant)")
+_reseller = APIKeyHeader(
+    name="X-Auth-Reseller", scheme_name="XAuthReseller", auto_error=False, description="Reseller account (the tenant)"
+)
 _user = APIKeyHeader(name="X-Auth-User", scheme_name="XAuthUser", auto_error=False)
 _password = APIKeyHeader(name="X-Auth-Password", scheme_name="XAuthPassword", auto_error=False)
 
@@ -81,12 +83,19 @@ router = APIRouter(prefix="/voip/number-address", tags=["Number addresses"], rou
 
 
 # Reads are async and go through the fast reader: no ORM session, no thread hop on SQLite.
-@router.get("", response_model=AddressListEnvelope, responses=_ERRORS, summary="Gets all active number addresses on an account")
+@router.get(
+    "", response_model=AddressListEnvelope, responses=_ERRORS, summary="Gets all active number addresses on an account"
+)
 async def list_addresses(scope: ScopeDep, runtime: RuntimeDep):
     return envelope(await service.read_addresses(reader(runtime.db), scope))
 
 
-@router.get("/{uuid}", response_model=AddressEnvelope, responses=_ERRORS | _NOT_FOUND, summary="Gets the details for a specific number address on an account")
+@router.get(
+    "/{uuid}",
+    response_model=AddressEnvelope,
+    responses=_ERRORS | _NOT_FOUND,
+    summary="Gets the details for a specific number address on an account",
+)
 async def get_address(uuid: str, scope: ScopeDep, runtime: RuntimeDep):
     address = await service.read_address(reader(runtime.db), scope, uuid)
     if address is None:
@@ -94,13 +103,24 @@ async def get_address(uuid: str, scope: ScopeDep, runtime: RuntimeDep):
     return envelope(address)
 
 
-@router.post("", status_code=201, response_model=CreatedAddressEnvelope, responses=_ERRORS, summary="Creates a new Number Address")
+@router.post(
+    "",
+    status_code=201,
+    response_model=CreatedAddressEnvelope,
+    responses=_ERRORS,
+    summary="Creates a new Number Address",
+)
 def create_address(data: AddressBody, scope: ScopeDep, session: SessionDep, runtime: RuntimeDep):
     address = service.create_address(session, scope, data, runtime.clock.now().date())
     return envelope(_render(address, created=True), 201)
 
 
-@router.put("/{uuid}", response_model=AddressEnvelope, responses=_ERRORS | _NOT_FOUND, summary="Updates the specified number address")
+@router.put(
+    "/{uuid}",
+    response_model=AddressEnvelope,
+    responses=_ERRORS | _NOT_FOUND,
+    summary="Updates the specified number address",
+)
 def replace_address(uuid: str, data: AddressBody, scope: ScopeDep, session: SessionDep, runtime: RuntimeDep):
     address = service.replace_address(session, scope, uuid, data, runtime.clock.now().date())
     if address is None:
@@ -108,7 +128,12 @@ def replace_address(uuid: str, data: AddressBody, scope: ScopeDep, session: Sess
     return envelope(_render(address))
 
 
-@router.delete("/{uuid}", response_model=EmptyEnvelope, responses=_ERRORS | _NOT_FOUND, summary="Deletes the specified number address")
+@router.delete(
+    "/{uuid}",
+    response_model=EmptyEnvelope,
+    responses=_ERRORS | _NOT_FOUND,
+    summary="Deletes the specified number address",
+)
 def delete_address(uuid: str, scope: ScopeDep, session: SessionDep):
     if not service.delete_address(session, scope, uuid):
         raise YayError(404)

@@ -38,8 +38,22 @@ def get_address(session: Session, scope: Scope, uuid: str) -> NumberAddress | No
 
 
 _COLUMNS = (
-    "uuid", "city", "country_code", "country_personal_id", "forename", "is_default", "name", "nickname",
-    "postcode", "premises", "state", "street", "title", "type_id", "created_on", "updated_on",
+    "uuid",
+    "city",
+    "country_code",
+    "country_personal_id",
+    "forename",
+    "is_default",
+    "name",
+    "nickname",
+    "postcode",
+    "premises",
+    "state",
+    "street",
+    "title",
+    "type_id",
+    "created_on",
+    "updated_on",
 )
 _READ = f"SELECT {', '.join(_COLUMNS)} FROM yay_number_address WHERE tenant = :tenant AND account = :account"
 _READ_ONE = _READ + " AND uuid = :uuid"
