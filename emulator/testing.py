@@ -201,79 +201,153 @@ class EmulatorTenant:
 
 @dataclass(frozen=True)
 class ReceivedRequest:
+    """One request a ``CallbackReceiver`` got, with what it answered."""
+
     method: str
     path: str
-    headers: dict[str, str]
+    headers: httpx.Headers
+    """Case-insensitive, as sent: ``request.headers["x-emulator-delivery"]``."""
     body: bytes
-    status: int
-    """What the receiver answered."""
+    status: int | None
+    """What the receiver answered; None when it held the request past the sender's patience
+    (``delay_next``) and closed the connection without an answer."""
 
     def json(self) -> Any:
+        """The body, parsed as JSON."""
         return json.loads(self.body)
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the receiver answered 2xx (so the sender counts the callback as delivered)."""
+        return self.status is not None and 200 <= self.status < 300
 
 
 class CallbackReceiver:
-    """A local HTTP server standing in for the application's callback endpoint: it records every
-    request and answers 200, or a chosen error for the next N (to exercise the emulator's retries).
+    """A real HTTP server standing in for the application's callback endpoint: it records every
+    request and answers 200 (empty body), or what ``fail_next`` / ``delay_next`` ask for the next
+    ones, to exercise the emulator's retries and timeouts. It runs once built; ``stop()`` and
+    ``start()`` take it down and bring it back on the same port (a receiver that is down), and it
+    is a context manager::
 
-    It listens on 127.0.0.1; with ``NUMBER_EMULATOR_CALLBACK_HOST`` set (e.g. ``host.docker.internal``
-    when the emulator runs in a container) it listens on every interface and its URL names that host.
+        with CallbackReceiver() as receiver:
+            ...  # register receiver.url (plus any path) as the callback URL
+            [callback] = receiver.wait_for(1)
+            assert callback.json()["status"] == "Accepted"
+
+    It listens on 127.0.0.1; with ``host`` (or ``NUMBER_EMULATOR_CALLBACK_HOST``) set, e.g.
+    ``host.docker.internal`` when the emulator runs in a container, it listens on every interface
+    and its URL names that host.
     """
 
-    def __init__(self, host: str | None = None) -> None:
+    def __init__(self, host: str | None = None, port: int = 0) -> None:
         self._advertised = host or os.environ.get("NUMBER_EMULATOR_CALLBACK_HOST") or "127.0.0.1"
-        self._lock = threading.Lock()
-        self._arrived = threading.Condition(self._lock)
-        self._failures: list[int] = []
+        self._bind = "127.0.0.1" if self._advertised == "127.0.0.1" else "0.0.0.0"
+        self._changed = threading.Condition()
+        # How to answer the next requests: (status, 0) answers, (None, seconds) holds the request
+        # that long and closes the connection without an answer.
+        self._answers: list[tuple[int | None, float]] = []
         self.requests: list[ReceivedRequest] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                with receiver._arrived:
-                    status = receiver._failures.pop(0) if receiver._failures else 200
-                    receiver.requests.append(
-                        ReceivedRequest(
-                            self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body, status
-                        )
-                    )
-                    receiver._arrived.notify_all()
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_POST = do_PUT = do_GET = do_PATCH = do_DELETE = _handle
-
-            def log_message(self, *args) -> None:  # keep test output clean
-                pass
-
-        bind = "127.0.0.1" if self._advertised == "127.0.0.1" else "0.0.0.0"
-        self._server = ThreadingHTTPServer((bind, 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="callback-receiver", daemon=True)
-        self._thread.start()
+        """Every request received, in arrival order, whatever it was answered."""
+        self._server: ThreadingHTTPServer | None = None
+        self.port = port
+        self.start()
 
     @property
     def url(self) -> str:
         """The base URL to register as the callback address (append any path)."""
-        return f"http://{self._advertised}:{self._server.server_address[1]}"
+        return f"http://{self._advertised}:{self.port}"
+
+    def start(self) -> CallbackReceiver:
+        """Listen (again, on the same port after ``stop``); a no-op while it runs."""
+        if self._server is not None:
+            return self
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                receiver._answer(self)
+
+            do_POST = do_PUT = do_GET = do_PATCH = do_DELETE = _handle
+
+            def log_message(self, *_args) -> None:  # keep test output clean
+                pass
+
+        self._server = ThreadingHTTPServer((self._bind, self.port), Handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, name="callback-receiver", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening: senders get connection refused until ``start()``."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> CallbackReceiver:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def fail_next(self, count: int, status: int = 500) -> None:
         """Answer the next ``count`` requests with ``status``, then 200 again."""
-        with self._lock:
-            self._failures.extend([status] * count)
+        with self._changed:
+            self._answers.extend([(status, 0.0)] * count)
 
-    def wait_for(self, count: int = 1, timeout: float = 10.0) -> list[ReceivedRequest]:
-        """Block until at least ``count`` requests have arrived; all of them so far."""
-        with self._arrived:
-            if not self._arrived.wait_for(lambda: len(self.requests) >= count, timeout=timeout):
-                raise TimeoutError(f"{len(self.requests)} of {count} callbacks arrived within {timeout}s")
-            return list(self.requests)
+    def delay_next(self, count: int, seconds: float) -> None:
+        """Hold each of the next ``count`` requests ``seconds`` (to outlast the sender's timeout),
+        then close the connection without an answer."""
+        with self._changed:
+            self._answers.extend([(None, seconds)] * count)
 
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+    @property
+    def accepted(self) -> list[ReceivedRequest]:
+        """The requests answered 2xx, in arrival order: the callbacks the sender saw delivered."""
+        with self._changed:  # re-entrant: wait_for calls it holding the lock
+            return [request for request in self.requests if request.accepted]
+
+    @property
+    def received(self) -> list[bytes]:
+        """The bodies of the accepted requests, in arrival order."""
+        return [request.body for request in self.accepted]
+
+    def received_json(self) -> list[Any]:
+        """The bodies of the accepted requests, parsed as JSON, in arrival order."""
+        return [request.json() for request in self.accepted]
+
+    def wait_for(self, count: int = 1, timeout: float = 20.0) -> list[ReceivedRequest]:
+        """Block until ``count`` requests have been accepted (answered 2xx); the first ``count``
+        of them. Raises ``TimeoutError`` when they do not arrive within ``timeout`` seconds."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.accepted) >= count, timeout=timeout):
+                raise TimeoutError(
+                    f"{len(self.accepted)} of {count} callbacks accepted within {timeout}s "
+                    f"({len(self.requests)} requests arrived)"
+                )
+            return self.accepted[:count]
+
+    def _answer(self, handler: BaseHTTPRequestHandler) -> None:
+        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        with self._changed:
+            status, hold = self._answers.pop(0) if self._answers else (200, 0.0)
+            self.requests.append(
+                ReceivedRequest(
+                    handler.command,
+                    handler.path,
+                    httpx.Headers(list(handler.headers.items())),
+                    body,
+                    status,
+                )
+            )
+            self._changed.notify_all()
+        if status is None:
+            time.sleep(hold)
+            handler.close_connection = True  # the sender gave up; it hears nothing
+            return
+        handler.send_response(status)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
 
 
 def _present(**values: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from emulator.app import create_app
 from emulator.settings import Settings
 from tests.postgres.server import PostgresServer
-from tests.support import CallbackReceiver, EmulatorProcess, emulator_accepting
+from tests.support import EmulatorProcess, emulator_accepting
 
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 
@@ -59,13 +59,6 @@ def live_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator
     database = tmp_path_factory.mktemp("live") / "emulator.sqlite3"
     with EmulatorProcess(f"sqlite:///{database}") as emulator:
         yield emulator
-
-
-@pytest.fixture
-def callback_receiver() -> Iterator[CallbackReceiver]:
-    """A real HTTP server on 127.0.0.1 recording the callbacks POSTed to ``callback_receiver.url``."""
-    with CallbackReceiver() as receiver:
-        yield receiver
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""Test helpers shared by every provider's tests: a real emulator process, schemathesis runs, a
-callback receiver."""
+"""Test helpers shared by every provider's tests: a real emulator process, schemathesis runs (the
+callback receiver is the library's: ``emulator.testing.CallbackReceiver``, the plugin's fixture)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,9 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
@@ -109,87 +107,3 @@ def run_schemathesis(
         *args,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)
-
-
-class CallbackReceiver:
-    """A real HTTP server on 127.0.0.1 that records every POST it gets, for callback tests.
-
-    ``fail_next(n, status)`` makes the next ``n`` requests fail (answered with ``status``),
-    ``delay_next(n, seconds)`` makes them hang;
-    ``received`` holds the bodies it accepted (2xx), in arrival order; ``requests`` every request.
-    It can be stopped and started again on the same port, to play a receiver that is down."""
-
-    def __init__(self, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}/callbacks"
-        self.requests: list[dict] = []
-        self.received: list[bytes] = []
-        self._failures: list[int] = []
-        self._delays: list[float] = []
-        self._changed = threading.Condition()
-        self._server: ThreadingHTTPServer | None = None
-
-    def fail_next(self, count: int, status: int = 503) -> None:
-        with self._changed:
-            self._failures.extend([status] * count)
-
-    def delay_next(self, count: int, seconds: float) -> None:
-        """Answer the next ``count`` requests only after ``seconds`` (to outlast a timeout)."""
-        with self._changed:
-            self._delays.extend([seconds] * count)
-
-    def received_json(self) -> list:
-        with self._changed:
-            return [json.loads(body) for body in self.received]
-
-    def wait_for(self, count: int, timeout: float = 20.0) -> list:
-        """The first ``count`` accepted bodies, parsed, once they have arrived."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: len(self.received) >= count, timeout):
-                raise AssertionError(f"{len(self.received)} callbacks arrived, {count} expected")
-            return [json.loads(body) for body in self.received[:count]]
-
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        body = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
-        with self._changed:
-            delay = self._delays.pop(0) if self._delays else 0.0
-        if delay:
-            time.sleep(delay)
-            return  # the sender gave up; it hears nothing
-        with self._changed:
-            status = self._failures.pop(0) if self._failures else 204
-            self.requests.append(
-                {"path": handler.path, "headers": dict(handler.headers), "body": body, "answered": status}
-            )
-            if status < 300:
-                self.received.append(body)
-            self._changed.notify_all()
-        handler.send_response(status)
-        handler.send_header("Content-Length", "0")
-        handler.end_headers()
-
-    def start(self) -> CallbackReceiver:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (the http.server naming)
-                receiver._handle(self)
-
-            def log_message(self, *_args) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> CallbackReceiver:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()

@@ -30,8 +30,8 @@ def test_a_callback_written_before_a_crash_is_delivered_after_the_restart(tmp_pa
         emulator.process.wait()
 
     with EmulatorProcess(database):
-        [body] = callback_receiver.wait_for(1)
-        assert (body["requestId"], body["status"]) == (order["requestId"], "Accepted")
+        [callback] = callback_receiver.wait_for(1)
+        assert (callback.json()["requestId"], callback.json()["status"]) == (order["requestId"], "Accepted")
     assert len(callback_receiver.requests) == 1
 
 
@@ -55,7 +55,7 @@ def test_a_retry_pending_at_shutdown_is_made_after_the_restart(tmp_path, callbac
         # The clock stayed frozen across the restart; the retry comes due when it moves past the backoff.
         assert httpx.get(f"{emulator.base_url}/_emulator/clock").json()["frozen"] is True
         httpx.post(f"{emulator.base_url}/_emulator/clock/advance", json={"seconds": 2})
-        [body] = callback_receiver.wait_for(1)
-        assert (body["requestId"], body["status"]) == (order["requestId"], "Cancelled")
+        [callback] = callback_receiver.wait_for(1)
+        assert (callback.json()["requestId"], callback.json()["status"]) == (order["requestId"], "Cancelled")
         [delivered] = httpx.get(f"{emulator.base_url}/_emulator/callbacks").json()
         assert (delivered["status"], delivered["attempt_count"]) == ("delivered", 2)

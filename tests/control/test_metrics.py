@@ -43,7 +43,7 @@ def test_metrics_count_requests_callbacks_and_tenants():
             assert response.headers["content-type"].startswith("text/plain; version=")
             samples = _samples(response.text)
     finally:
-        receiver.close()
+        receiver.stop()
 
     def requests(route: str, status: str, provider: str = "yay") -> float:
         return samples.get(

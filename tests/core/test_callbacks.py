@@ -8,7 +8,7 @@ from emulator.core.callbacks import CallbackDelivery, CallbackDispatcher, enqueu
 from emulator.core.clock import Clock
 from emulator.core.db import Database
 from emulator.settings import Settings
-from tests.support import CallbackReceiver
+from emulator.testing import CallbackReceiver
 
 
 @pytest.fixture
@@ -57,9 +57,9 @@ def test_the_body_goes_out_as_written_with_its_content_type(outbox, callback_rec
     delivery_id = write(db, clock, callback_receiver.url, b'{"a":"\\u002B1"}')
     dispatcher.deliver_due(clock.now())
     [request] = callback_receiver.requests
-    assert request["body"] == b'{"a":"\\u002B1"}'
-    assert request["headers"]["Content-Type"] == "application/json; charset=utf-8"
-    assert (request["headers"]["X-Emulator-Delivery"], request["headers"]["X-Emulator-Attempt"]) == (
+    assert request.body == b'{"a":"\\u002B1"}'
+    assert request.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert (request.headers["X-Emulator-Delivery"], request.headers["X-Emulator-Attempt"]) == (
         str(delivery_id),
         "1",
     )

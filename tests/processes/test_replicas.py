@@ -30,7 +30,7 @@ def test_orders_through_two_replicas_are_reported_once_each_in_order(shared_data
         # Through one replica only: accepted after a minute, completed five minutes later.
         assert httpx.post(f"{first.base_url}/_emulator/clock/advance", json={"seconds": 60}).status_code == 200
         assert httpx.post(f"{first.base_url}/_emulator/clock/advance", json={"seconds": 300}).status_code == 200
-        bodies = callback_receiver.wait_for(2 * ORDERS)
+        bodies = [callback.json() for callback in callback_receiver.wait_for(2 * ORDERS)]
         seen = {request_id: [b["status"] for b in bodies if b["requestId"] == request_id] for request_id in ids}
         assert seen == {request_id: ["Accepted", "Completed"] for request_id in ids}
         completed = {b["requestId"]: b["numbers"] for b in bodies if b["status"] == "Completed"}
