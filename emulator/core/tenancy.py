@@ -15,6 +15,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.callbacks import CallbackDelivery
 from emulator.core.clock import Clock
 from emulator.core.db import Database
@@ -73,6 +74,22 @@ class Tenants:
         _note_tenant(request, tenant)
         if (provider, tenant) not in self._known:
             await run_in_threadpool(self.ensure, provider, tenant)
+
+    async def attribute_refused(self, request: Request, provider: str, tenant: object) -> None:
+        """File a request refused for its credentials under the tenant they name (a wrong
+        password, an expired token), so a test finds its own 401s in the journal. Only a tenant
+        that already exists is named: a refused request never creates one, never seeds one, and
+        tenant fault rules do not act on it; whatever else the credentials held is not recorded."""
+        if not isinstance(tenant, str) or not tenant or len(tenant) > MAX_CREDENTIAL_LENGTH or "\x00" in tenant:
+            return
+        key = (provider, tenant)
+        if key not in self._known and not await run_in_threadpool(self._recorded, key):
+            return
+        request.scope.setdefault("state", {})[TENANT_KEY] = tenant
+
+    def _recorded(self, key: tuple[str, str]) -> bool:
+        with self._db.session() as session:
+            return session.get(TenantRecord, key) is not None
 
     def ensure(self, provider: str, tenant: str) -> None:
         """Seed the tenant from the default fixtures the first time it is seen."""

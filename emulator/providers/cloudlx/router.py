@@ -129,6 +129,9 @@ async def _tenant(
             runtime.db, service.tenant_for_access_token, session, token.strip(), runtime.clock.now()
         )
     if tenant is None:
+        if scheme.lower() == "bearer" and token.strip():
+            client = await read_call(runtime.db, service.client_of_access_token, session, token.strip())
+            await runtime.tenants.attribute_refused(request, PROVIDER, client)
         raise CloudlxError(401)
     await runtime.tenants.enter_async(request, PROVIDER, tenant)
     return tenant
@@ -171,7 +174,7 @@ def _basic_credentials(request: Request) -> tuple[str | None, str | None]:
     return user, password
 
 
-def _client(request: Request, params: dict[str, object], runtime: ProviderContext) -> str:
+async def _client(request: Request, params: dict[str, object], runtime: ProviderContext) -> str:
     basic_id, basic_secret = _basic_credentials(request)
     client_id = params.get("client_id", basic_id)
     client_secret = params.get("client_secret", basic_secret)
@@ -180,6 +183,7 @@ def _client(request: Request, params: dict[str, object], runtime: ProviderContex
     if not isinstance(client_secret, str):
         raise OAuthError.invalid_request("client_secret")
     if "\x00" in client_id + client_secret or not runtime.credentials.accepts(PROVIDER, client_id, client_secret):
+        await runtime.tenants.attribute_refused(request, PROVIDER, client_id)
         raise OAuthError.invalid_client()
     return client_id
 
@@ -229,7 +233,7 @@ oauth = APIRouter(prefix="/api/oauth2", tags=["OAuth2"], dependencies=[Depends(_
 async def access_token(request: Request, runtime: RuntimeDep):
     params = await _token_parameters(request)
     _grant(params, "client_credentials")
-    tenant = _client(request, params, runtime)
+    tenant = await _client(request, params, runtime)
     return await _issue(request, runtime, tenant)
 
 
@@ -243,7 +247,7 @@ async def access_token(request: Request, runtime: RuntimeDep):
 async def refresh_access_token(request: Request, runtime: RuntimeDep):
     params = await _token_parameters(request)
     _grant(params, "refresh_token")
-    tenant = _client(request, params, runtime)
+    tenant = await _client(request, params, runtime)
     refresh = params.get("refresh_token")
     if not isinstance(refresh, str):
         raise OAuthError.invalid_request("refresh_token")

@@ -100,6 +100,14 @@ def tenant_for_access_token(session: Session, access_token: str, now: datetime) 
     return token.tenant
 
 
+def client_of_access_token(session: Session, access_token: str) -> str | None:
+    """The client an access token was issued to, whether it is still valid or not (expired,
+    refreshed away): whose request a refused token was."""
+    if not _token_shaped(access_token):
+        return None
+    return session.exec(select(AccessToken.tenant).where(AccessToken.access_token == access_token)).first()
+
+
 # --- listings -------------------------------------------------------------------------------------
 
 

@@ -64,6 +64,7 @@ async def _tenant(request: Request, runtime: RuntimeDep, token: Annotated[str | 
         raise CMError(401)
     tenant = token.lower()
     if not runtime.credentials.accepts("cm", tenant):
+        await runtime.tenants.attribute_refused(request, "cm", tenant)
         raise CMError(401)
     await runtime.tenants.enter_async(request, "cm", tenant)
     return tenant

@@ -363,6 +363,7 @@ async def dispatch(
         return invalid_controller_or_action()
     runtime: ProviderContext = request.app.state.runtime
     if not runtime.credentials.accepts("telcom", token, secret):
+        await runtime.tenants.attribute_refused(request, "telcom", token)
         return failure(AccessDenied("Invalid API token or secret"))
     await runtime.tenants.enter_async(request, "telcom", token)
     try:

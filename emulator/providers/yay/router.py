@@ -56,9 +56,10 @@ async def _scope(
         str | None, Header(alias="X-Auth-For", description="Act for this sub-customer of the reseller")
     ] = None,
 ) -> Scope:
-    if not runtime.credentials.accepts("yay", reseller, user, password):
-        raise YayError(401)
-    if on_behalf_of is not None and len(on_behalf_of) > MAX_CREDENTIAL_LENGTH:
+    if not runtime.credentials.accepts("yay", reseller, user, password) or (
+        on_behalf_of is not None and len(on_behalf_of) > MAX_CREDENTIAL_LENGTH
+    ):
+        await runtime.tenants.attribute_refused(request, "yay", reseller)
         raise YayError(401)
     await runtime.tenants.enter_async(request, "yay", reseller)
     return Scope(tenant=reseller, account=on_behalf_of or "")
