@@ -8,11 +8,13 @@ The pytest plugin builds on this; it works without pytest too::
         httpx.get(tenant.base_url("yay") + "/voip/number-address", headers=tenant.credentials("yay"))
 
 With ``url=`` (or ``NUMBER_EMULATOR_URL`` in the plugin) it drives an emulator that already runs,
-e.g. a Docker Compose service, instead of starting one.
+e.g. a Docker Compose service, instead of starting one. ``in_process()`` is the emulator with no
+port at all, for async code that takes an httpx client.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -20,6 +22,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,17 +34,40 @@ from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers import load_providers
 
 
+class EmulatorError(httpx.HTTPStatusError):
+    """The control plane refused a helper's call (any status of 400 and up): the message carries
+    the server's status and body; ``status_code`` and ``body`` (parsed JSON, else text) hold them."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        try:
+            self.body: Any = response.json()
+        except ValueError:
+            self.body = response.text
+        self.status_code = response.status_code
+        request = response.request
+        super().__init__(
+            f"{request.method} {request.url.path} answered {response.status_code}: {response.text}",
+            request=request,
+            response=response,
+        )
+
+
 class EmulatorServer:
+    """An emulator for a test run and helpers over its control plane. Use it as a context manager
+    (``with EmulatorServer() as emulator:``), or call ``start()`` and ``stop()``."""
+
     def __init__(
         self, url: str | None = None, database_url: str | None = None, control_token: str | None = None, **settings: Any
     ) -> None:
         """``url``: an emulator that already runs; otherwise one is started in this process on a
         free port of 127.0.0.1, on ``database_url`` (default: a SQLite file in a temporary folder)
-        with any other settings given (``EMULATOR_*`` variables apply to the rest).
+        with any other settings given as ``Settings`` keyword arguments (``cm_accept_after_seconds=5``;
+        ``EMULATOR_*`` variables apply to the rest).
 
         ``control_token`` (default: ``EMULATOR_CONTROL_TOKEN``) is sent to the control plane as a
         bearer token; an emulator started here is locked with it."""
         self.base_url = url.rstrip("/") if url else ""
+        """The emulator's root URL, e.g. ``http://127.0.0.1:41234`` (set once started)."""
         self.control_token = control_token or os.environ.get("EMULATOR_CONTROL_TOKEN") or None
         if self.control_token and not url:
             settings["control_token"] = self.control_token
@@ -52,13 +78,16 @@ class EmulatorServer:
         self._folder: tempfile.TemporaryDirectory | None = None
         self.providers: dict[str, Provider] = {provider.name: provider for provider in load_providers()}
         self.control: httpx.Client | None = None
+        """An ``httpx.Client`` on ``/_emulator`` (token included) for any control route the helpers
+        do not wrap: ``emulator.control.post("/clock/freeze")``."""
 
     def start(self, timeout: float = 30.0) -> EmulatorServer:
+        """Start the emulator (unless ``url`` named one) and wait until it is healthy."""
         if not self.base_url:
             self._serve(timeout)
         headers = {"Authorization": f"Bearer {self.control_token}"} if self.control_token else {}
         self.control = httpx.Client(base_url=self.base_url + "/_emulator", timeout=30, headers=headers)
-        self.control.get("/health").raise_for_status()
+        self._call("GET", "/health")
         return self
 
     def _serve(self, timeout: float) -> None:
@@ -91,6 +120,7 @@ class EmulatorServer:
         self.base_url = f"http://127.0.0.1:{port}"
 
     def stop(self) -> None:
+        """Stop an emulator started here (its temporary database goes with it); close the client."""
         if self.control is not None:
             self.control.close()
         if self._server is not None:
@@ -117,7 +147,8 @@ class EmulatorServer:
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.control.request(method, path, **kwargs)
-        response.raise_for_status()
+        if response.is_error:
+            raise EmulatorError(response)
         return response.json()
 
     def reset(self, tenant: str | None = None, provider: str | None = None) -> None:
@@ -129,9 +160,11 @@ class EmulatorServer:
         return self._call("GET", "/requests", params=_present(**filters))
 
     def count(self, **filters: Any) -> int:
+        """How many journal entries match the filters (as for ``requests``)."""
         return self._call("GET", "/requests/count", params=_present(**filters))["count"]
 
     def clear_requests(self, **filters: Any) -> int:
+        """Remove the matching journal entries (all without filters); how many went."""
         return self._call("DELETE", "/requests", params=_present(**filters))["cleared"]
 
     def add_fault(self, **rule: Any) -> dict:
@@ -139,21 +172,27 @@ class EmulatorServer:
         return self._call("POST", "/faults", json=rule)
 
     def faults(self) -> list[dict]:
+        """Every fault rule, with how often each fired."""
         return self._call("GET", "/faults")
 
     def remove_fault(self, rule_id: int) -> dict:
+        """Remove one fault rule; the rule as it was."""
         return self._call("DELETE", f"/faults/{rule_id}")
 
     def clear_faults(self) -> int:
+        """Remove every fault rule; how many went."""
         return self._call("DELETE", "/faults")["removed"]
 
     def advance_clock(self, seconds: float) -> dict:
+        """Move the virtual clock forward; everything that came due runs before it returns. The clock."""
         return self._call("POST", "/clock/advance", json={"seconds": seconds})
 
     def export_state(self, tenant: str | None = None) -> dict:
+        """The state snapshot document: everything, or one tenant's."""
         return self._call("GET", "/state", params=_present(tenant=tenant))
 
     def restore_state(self, document: dict) -> dict:
+        """Replace the document's scope (everything, or its tenant) with what it holds."""
         return self._call("PUT", "/state", json=document)
 
 
@@ -163,6 +202,7 @@ class EmulatorTenant:
     def __init__(self, server: EmulatorServer, name: str) -> None:
         self.server = server
         self.name = name
+        """The unique name each provider's credentials are derived from."""
 
     def _credentials(self, provider: str) -> TenantCredentials:
         spec = self.server.providers[provider]
@@ -171,21 +211,25 @@ class EmulatorTenant:
         return spec.credentials_for(self.name)
 
     def tenant(self, provider: str) -> str:
-        """The tenant name the emulator files this provider's requests under."""
+        """The tenant name the emulator files this provider's requests under: the ``tenant`` of
+        journal entries, ``/_emulator/tenants``, reset and snapshots (for CM.com, the product token)."""
         return self._credentials(provider).tenant
 
     def credentials(self, provider: str) -> dict[str, str]:
-        """The provider's credential fields (for header-authenticated providers: the headers)."""
+        """The provider's credential fields: for Yay, Telcom and CM.com the auth headers; for
+        CloudLX the OAuth2 client-credentials form to post to ``/api/oauth2/access-token``."""
         return dict(self._credentials(provider).fields)
 
     def base_url(self, provider: str) -> str:
+        """The provider's base URL on the emulator (as ``EmulatorServer.url``)."""
         return self.server.url(provider)
 
     def requests(self, provider: str, **filters: Any) -> list[dict]:
-        """This tenant's journal entries for a provider, oldest first."""
+        """This tenant's journal entries for a provider, oldest first (its refused requests too)."""
         return self.server.requests(provider=provider, tenant=self.tenant(provider), **filters)
 
     def count(self, provider: str, **filters: Any) -> int:
+        """How many of this tenant's journal entries for a provider match the filters."""
         return self.server.count(provider=provider, tenant=self.tenant(provider), **filters)
 
     def add_fault(self, provider: str, **rule: Any) -> dict:
@@ -197,6 +241,28 @@ class EmulatorTenant:
         for provider, spec in self.server.providers.items():
             if spec.credentials_for is not None:
                 self.server.reset(tenant=self.tenant(provider), provider=provider)
+
+
+@contextlib.asynccontextmanager
+async def in_process(**settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+    """The emulator in this process with no port: ``create_app`` behind an ``httpx.ASGITransport``,
+    its background work running for as long as the block. State is in memory unless
+    ``database_url`` says otherwise; other keyword arguments are ``Settings``. The client's base
+    URL is the emulator's root::
+
+        async with in_process() as emulator:
+            await emulator.get("/yay/voip/number-address", headers=...)
+
+    CM.com callbacks still go out over real HTTP, to the URL the order names."""
+    from emulator.app import create_app
+    from emulator.settings import Settings
+
+    app = create_app(Settings(**{"database_url": "sqlite://", **settings}))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://emulator") as client,
+    ):
+        yield client
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,34 @@ def test_second(number_emulator, emulator_tenant):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_a_conftest_changes_the_emulator_settings_for_the_run(tmp_path):
+    (tmp_path / "conftest.py").write_text(
+        """
+import pytest
+
+
+@pytest.fixture(scope="session")
+def number_emulator_settings():
+    return {"journal_size": 1}
+""",
+        encoding="utf-8",
+    )
+    (tmp_path / "test_settings.py").write_text(
+        """
+import httpx
+
+
+def test_the_journal_keeps_one_request(number_emulator, emulator_tenant):
+    for _ in range(3):
+        httpx.get(emulator_tenant.base_url("yay") + "/voip/number-address", headers=emulator_tenant.credentials("yay"))
+    assert number_emulator.count() == 1
+""",
+        encoding="utf-8",
+    )
+    result = run_pytest(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_plugin_import_is_cheap():
     """It loads in every pytest run of anyone who installs the package: pytest only, no emulator."""
     code = (
