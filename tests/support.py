@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import httpx
@@ -77,6 +78,17 @@ def emulator_accepting(database_url: str, credentials: dict[str, list[list[str]]
     can prove that others are refused."""
     with EmulatorProcess(database_url, env={"EMULATOR_CREDENTIALS": json.dumps(credentials)}) as emulator:
         yield emulator
+
+
+def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """pytest in a separate process in ``folder``, as a user of the package runs it: installed, the
+    plugin loads by its entry point; from a bare checkout it is named explicitly."""
+    installed = any(entry.value == "emulator.pytest_plugin" for entry in entry_points(group="pytest11"))
+    plugin = [] if installed else ["-p", "emulator.pytest_plugin"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("NUMBER_EMULATOR_URL", None)
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin, *args]
+    return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
 
 
 def run_schemathesis(
