@@ -34,7 +34,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support import ROOT, EmulatorProcess, run_pytest
@@ -220,10 +219,6 @@ def test_the_python_examples_pass(emulator, tmp_path):
     run = run_pytest(tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert f"{tests} passed" in run.stdout, run.stdout
-
-
-def test_the_emulator_the_examples_ran_on_stayed_healthy(emulator):
-    assert httpx.get(f"{emulator.base_url}/_emulator/health").status_code == 200
 
 
 def test_shown_output_is_matched_exactly_but_for_ellipses_and_ids():
