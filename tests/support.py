@@ -80,13 +80,17 @@ def emulator_accepting(database_url: str, credentials: dict[str, list[list[str]]
         yield emulator
 
 
-def run_pytest(folder: Path, *args: str) -> subprocess.CompletedProcess:
+def run_pytest(folder: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """pytest in a separate process in ``folder``, as a user of the package runs it: installed, the
-    plugin loads by its entry point; from a bare checkout it is named explicitly."""
+    plugin loads by its entry point; from a bare checkout it is named explicitly. ``env`` adds to
+    this process's environment (less ``NUMBER_EMULATOR_URL``, unless ``env`` names it)."""
     installed = any(entry.value == "emulator.pytest_plugin" for entry in entry_points(group="pytest11"))
     plugin = [] if installed else ["-p", "emulator.pytest_plugin"]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("NUMBER_EMULATOR_URL", None)
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "NUMBER_EMULATOR_URL"},
+        "PYTHONPATH": str(ROOT),
+        **(env or {}),
+    }
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin, *args]
     return subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True, timeout=300)
 

@@ -95,7 +95,7 @@ def test_in_process_state_is_its_own():
             return len((await emulator.get("/yay/voip/number-address", headers=headers)).json()["result"])
 
     first, second = asyncio.run(addresses()), asyncio.run(addresses())
-    assert first == second  # the second emulator started from the fixtures again, in memory
+    assert first == second  # the second emulator started from the fixtures again, on a file of its own
 
 
 def test_the_receiver_answers_records_fails_holds_and_goes_down():
