@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # Seed of every random choice made for tests (generated records, random fault latency and
     # probability); unset means a fresh seed each time.
     seed: int | None = None
+    # Origins whose pages may call the providers' APIs from a browser (CORS): comma-separated, ``*``
+    # for any, empty for none. The control plane allows no other origin.
+    cors_origins: str = Field(default="*", max_length=8192)
     # Host header (without port) → provider name; unset means each provider's real API hosts.
     virtual_hosts: dict[str, str] | None = None
     # Callback deliveries: a failed attempt is retried after the backoff (doubling from the base,

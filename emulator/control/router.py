@@ -177,6 +177,9 @@ def build_app(runtime: Runtime) -> FastAPI:
         title="Number emulator control plane",
         description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock, "
         "the request journal, fault injection, state snapshots and callback deliveries.",
+        # It resets and exports every tenant: a page of another origin must not drive it through a
+        # visitor's browser.
+        cross_origin=False,
     )
 
     @app.exception_handler(BodyError)

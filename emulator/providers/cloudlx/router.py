@@ -64,6 +64,7 @@ from emulator.providers.cloudlx.schemas import (
 from emulator.providers.cloudlx.validation import PHP_INT_MAX, QueryRules, body_errors
 
 PROVIDER = "cloudlx"
+PREFIX = "/cloudlx"
 # Dingo's Accept parser: application/vnd.<subtype>.<version>+<format>; anything else means the default.
 _ACCEPT = re.compile(r"application/vnd\.cloudlx\.([\w\d.\-]+)\+(\w+)")
 _VERSIONS = ("v1",)
@@ -71,7 +72,10 @@ _VERSIONS = ("v1",)
 _oauth2 = OAuth2(
     flows=OAuthFlows(
         clientCredentials=OAuthFlowClientCredentials(
-            tokenUrl="api/oauth2/access-token", refreshUrl="api/oauth2/refresh-token", scopes={}
+            # Absolute paths: a relative one resolves against the server URL's parent (``/``).
+            tokenUrl=f"{PREFIX}/api/oauth2/access-token",
+            refreshUrl=f"{PREFIX}/api/oauth2/refresh-token",
+            scopes={},
         )
     ),
     scheme_name="CloudLXOAuth2",
@@ -204,14 +208,13 @@ def _token_body(token: service.IssuedToken) -> PHPJSONResponse:
 
 
 def _token_request_body(model: type[BaseModel]) -> dict:
-    schema = model.model_json_schema()
+    # The form, as OAuth2 has it; a JSON body with the same fields is read too, but a second
+    # content type breaks generated clients (openapi-python-client leaves a name undefined).
     return {
         "requestBody": {
             "required": True,
-            "content": {
-                "application/x-www-form-urlencoded": {"schema": schema},
-                "application/json": {"schema": schema},
-            },
+            "description": "A form (or a JSON object) with these fields",
+            "content": {"application/x-www-form-urlencoded": {"schema": model.model_json_schema()}},
         }
     }
 
@@ -517,7 +520,7 @@ def number_restrictions(request: Request, tenant: TenantDep, runtime: RuntimeDep
 def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime,
-        "/cloudlx",
+        PREFIX,
         title="CloudLX API (emulated)",
         description=(
             "Replays CloudLX's number API. Base URL: this server's `/cloudlx`. Get a token from "

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
@@ -114,6 +113,33 @@ _PAGING_HEADERS = {
 }
 
 
+def _delivery_header(name: str, description: str) -> dict:
+    return {"name": name, "in": "header", "required": True, "description": description, "schema": {"type": "integer"}}
+
+
+# What the emulator POSTs to an order's callbackUrl on every status change.
+_STATUS_CALLBACK = {
+    "summary": "Number request status changed",
+    "description": "The entire number request, as Get Number Request returns it, with its new status. "
+    "Any answer but a 2xx (or none) is retried with backoff (see the control plane's callback deliveries).",
+    "operationId": "NumberRequestStatusChanged",
+    "security": [],
+    "parameters": [
+        _delivery_header("X-Emulator-Delivery", "The delivery's id, the same on every retry (for deduplication)"),
+        _delivery_header("X-Emulator-Attempt", "Which attempt this is, from 1"),
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NumberRequestOut"}}},
+    },
+    "responses": {
+        "2XX": {"description": "Received"},
+        "4XX": {"description": "Refused: the delivery is attempted again later"},
+        "5XX": {"description": "Failed: the delivery is attempted again later"},
+    },
+}
+
+
 def _links(request_id: str) -> dict:
     """OpenAPI links from a response naming a request to the operations on that request."""
     parameters = {"accountGuid": "$request.path.accountGuid", "requestId": request_id}
@@ -140,7 +166,8 @@ router = APIRouter(prefix=BASE, tags=["Number requests"], responses=_AUTH | _INV
             "required": True,
             "description": "Request data for new phone number ranges",
             "content": {"application/json": {"schema": NUMBER_REQUEST_BODY}},
-        }
+        },
+        "callbacks": {"numberRequestStatusChanged": {"{$request.body#/callbackUrl}": {"post": _STATUS_CALLBACK}}},
     },
     responses={
         200: {
@@ -358,22 +385,15 @@ def _validation_errors(error: RequestValidationError) -> dict[str, list[str]]:
     return errors
 
 
-def _document(app: FastAPI) -> dict:
-    """The generated document, with problem bodies under ``application/problem+json`` (their
-    real content type) rather than the routes' JSON type."""
-    if app.openapi_schema is None:
-        document = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes, servers=app.servers
-        )
-        for path in document["paths"].values():
-            for operation in path.values():
-                for status, response in operation.get("responses", {}).items():
-                    content = response.get("content", {})
-                    if not status.startswith(("4", "5")) or "application/json" not in content:
-                        continue
+def _problem_content_type(document: dict) -> None:
+    """Problem bodies under ``application/problem+json`` (their real content type) rather than the
+    routes' JSON type."""
+    for path in document["paths"].values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status.startswith(("4", "5")) and "application/json" in content:
                     response["content"] = {"application/problem+json": content.pop("application/json")}
-        app.openapi_schema = document
-    return app.openapi_schema
 
 
 def build_app(runtime: ProviderContext) -> FastAPI:
@@ -385,9 +405,9 @@ def build_app(runtime: ProviderContext) -> FastAPI:
         "orders that move on with the emulator's clock and report every status change to their callback URL. "
         "Base URL: this server's `/cm`.",
         error_response=error_response,
+        document_hook=_problem_content_type,
     )
     app.include_router(router)
-    app.openapi = lambda: _document(app)  # type: ignore[method-assign]
 
     @app.exception_handler(CMError)
     async def _cm_error(_request, error: CMError):
