@@ -114,7 +114,7 @@ def test_cloudlx_client_from_token_to_numbers(clients, live_emulator: EmulatorPr
     token_call = _module("cloudlx_client.api.o_auth_2.access_token")
     token = token_call.sync(
         client=package.Client(base_url=base_url),
-        body=models.AccessTokenAccessTokenRequest(
+        body=models.AccessTokenRequest(
             grant_type="client_credentials", client_id="generated-client", client_secret="secret"
         ),
     )

@@ -216,13 +216,22 @@ def _token_body(token: service.IssuedToken) -> PHPJSONResponse:
 def _token_request_body(model: type[BaseModel]) -> dict:
     # The form, as OAuth2 has it; a JSON body with the same fields is read too, but a second
     # content type breaks generated clients (openapi-python-client leaves a name undefined).
+    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
     return {
         "requestBody": {
             "required": True,
             "description": "A form (or a JSON object) with these fields",
-            "content": {"application/x-www-form-urlencoded": {"schema": model.model_json_schema()}},
+            "content": {"application/x-www-form-urlencoded": {"schema": schema}},
         }
     }
+
+
+def _token_request_schemas(document: dict) -> None:
+    """The token requests as named schemas: their handlers read the raw body, so FastAPI lists none."""
+    schemas = document["components"]["schemas"]
+    for model in (AccessTokenRequest, RefreshTokenRequest):
+        schemas[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    document["components"]["schemas"] = dict(sorted(schemas.items()))
 
 
 oauth = APIRouter(prefix="/api/oauth2", tags=["OAuth2"], dependencies=[Depends(_negotiate)])
@@ -535,6 +544,7 @@ def build_app(runtime: ProviderContext) -> FastAPI:
             "selects the API version (the default); an unknown version gets 400, a format other than json 406."
         ),
         error_response=error_response,
+        document_hook=_token_request_schemas,
     )
     app.include_router(oauth)
     app.include_router(router)
