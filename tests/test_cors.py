@@ -9,7 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from emulator.app import create_app
+from emulator.settings import Settings
 from tests.support import EmulatorProcess
 
 ACCOUNT = "0f9d6c55-64a4-4a5c-9a3b-3c6d3b1f1a01"
@@ -111,6 +114,17 @@ def test_listed_origins_only(listed_origins: EmulatorProcess, provider):
     refused = _preflight(listed_origins.base_url, method, path, headers, origin="http://three.example")
     assert refused.status_code == 400
     assert "access-control-allow-origin" not in refused.headers
+
+
+def test_an_empty_setting_turns_cors_off(tmp_path):
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'emulator.sqlite3'}", data_dir=tmp_path, cors_origins="")
+    with TestClient(create_app(settings)) as client:
+        method, path, headers, body = CALLS["yay"]
+        answer = client.request(method, path, headers={**headers, "Origin": PAGE_ORIGIN}, content=body)
+        assert answer.status_code == 200
+        assert "access-control-allow-origin" not in answer.headers
+        preflight = client.options(path, headers={"Origin": PAGE_ORIGIN, "Access-Control-Request-Method": method})
+        assert "access-control-allow-origin" not in preflight.headers
 
 
 @pytest.fixture(scope="module")
