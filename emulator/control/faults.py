@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
 from emulator.control.deps import RuntimeDep
 from emulator.core.faults import FaultRule
+from emulator.core.http import GuardedRoute
 from emulator.core.jsontypes import JSONFloat, JSONStr, json_int
 from emulator.core.problem import NOT_FOUND
 from emulator.core.runtime import Runtime
@@ -67,7 +68,7 @@ def router(runtime: Runtime) -> APIRouter:
     def render(rule: FaultRule) -> FaultRuleOut:
         return FaultRuleOut.model_validate(rule, from_attributes=True)
 
-    rules = APIRouter(prefix="/faults", tags=["Fault injection"])
+    rules = APIRouter(prefix="/faults", tags=["Fault injection"], route_class=GuardedRoute)
     RuleId = Annotated[int, Path(ge=1, le=2**53 - 1)]
 
     @rules.post("", status_code=201, response_model=FaultRuleOut)

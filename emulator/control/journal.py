@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from emulator.control.deps import RuntimeDep
+from emulator.core.http import GuardedRoute
 from emulator.core.journal import JournalFilter
 from emulator.core.jsontypes import UTCDateTime
 from emulator.core.problem import tenant_filter
@@ -67,7 +68,7 @@ def _filter(
 
 FilterDep = Annotated[JournalFilter, Depends(_filter)]
 
-router = APIRouter(prefix="/requests", tags=["Request journal"])
+router = APIRouter(prefix="/requests", tags=["Request journal"], route_class=GuardedRoute)
 
 
 @router.get("", response_model=list[RecordedRequest])

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 import emulator
 from emulator.control.deps import RuntimeDep
 from emulator.core import snapshot
+from emulator.core.http import GuardedRoute
 from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
 from emulator.core.problem import Problem, tenant_filter
 from emulator.core.runtime import Runtime
@@ -73,7 +74,7 @@ def router(runtime: Runtime) -> APIRouter:
                 )
             return value
 
-    state = APIRouter(prefix="/state", tags=["State snapshots"])
+    state = APIRouter(prefix="/state", tags=["State snapshots"], route_class=GuardedRoute)
 
     @state.get("", response_model=StateDocument)
     def export_state(

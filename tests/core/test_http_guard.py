@@ -86,3 +86,19 @@ def test_a_5000_digit_json_number_is_unreadable_input_not_a_500():
 
     with pytest.raises(BodyError):
         parse_json(b'{"id": ' + b"9" * 5000 + b"}")
+
+
+def test_a_refused_body_on_a_providers_real_host_is_that_providers_own_413(client, settings):
+    big = b"{" + b" " * settings.max_body_bytes + b"}"
+    response = client.post(
+        "/voip/number-address", content=big, headers={**YAY, "Host": "api.yay.com", "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json() == {"result": {}, "status_code": 413, "status_message": "Request Entity Too Large"}
+    assert response.headers["connection"] == "close"
+
+
+def test_the_snapshot_limit_is_for_restoring_state_only(client, settings):
+    body = b" " * (settings.max_body_bytes + 1)
+    assert client.request("GET", "/_emulator/state", content=body).status_code == 413
+    assert client.put("/_emulator/state", content=body, headers={"Content-Type": "application/json"}).status_code == 400
