@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
-from emulator.control import faults, journal, metrics, state, ui
+from emulator.control import faults, journal, metrics, state, tenant_names, ui
 from emulator.control.auth import ControlToken
 from emulator.control.callbacks import router as callbacks_router
 from emulator.control.deps import RuntimeDep
@@ -104,6 +104,7 @@ def reset(
     journal entries of what was reset (rules that name no tenant survive a one-tenant reset)."""
     if provider is not None and provider not in runtime.providers:
         raise HTTPException(404, f"unknown provider {provider!r}")
+    tenant = tenant_names.resolved(runtime, tenant)
     runtime.faults.clear(provider=provider, tenant=tenant)
     runtime.journal.clear(JournalFilter(provider=provider, tenant=tenant))
     return ResetResult(tenants_reset=runtime.tenants.reset(tenant=tenant, provider=provider))
@@ -111,7 +112,15 @@ def reset(
 
 @router.get("/tenants", response_model=list[TenantInfo], tags=["State"])
 def tenants(runtime: RuntimeDep) -> list[TenantInfo]:
-    return [TenantInfo.model_validate(record, from_attributes=True) for record in runtime.tenants.list()]
+    """Tenants seen so far; a CM.com tenant (its product token) is shown masked."""
+    return [
+        TenantInfo(
+            provider=record.provider,
+            tenant=tenant_names.shown(runtime, record.provider, record.tenant),
+            created_at=record.created_at,
+        )
+        for record in runtime.tenants.list()
+    ]
 
 
 def _within_range(instant: datetime) -> datetime:

@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 import emulator
+from emulator.control import tenant_names
 from emulator.control.deps import RuntimeDep
 from emulator.core import snapshot
 from emulator.core.http import GuardedRoute
@@ -82,7 +83,7 @@ def router(runtime: Runtime) -> APIRouter:
         tenant: tenant_filter("Only this tenant (without the clock)") = None,
     ) -> Any:
         """The state as versioned JSON: tenant records, every table's rows, the clock."""
-        return snapshot.export_state(runtime, tenant)
+        return snapshot.export_state(runtime, tenant_names.resolved(runtime, tenant))
 
     @state.put(
         "",
