@@ -44,7 +44,6 @@ UVICORN_LIMITS = (
     "limit_concurrency",
     "limit_max_requests",
     "backlog",
-    "h11_max_incomplete_event_size",
 )
 
 

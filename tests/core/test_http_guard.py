@@ -4,6 +4,7 @@ limits; bounded headers and control-plane bodies."""
 from __future__ import annotations
 
 from emulator.cli import UVICORN_LIMITS, _settings, build_parser, uvicorn_options
+from emulator.core.protocol import REQUEST_LINE_BYTES
 from emulator.settings import Settings
 
 YAY = {"X-Auth-Reseller": "guard", "X-Auth-User": "u", "X-Auth-Password": "p"}
@@ -43,14 +44,12 @@ def test_serve_passes_uvicorn_limits_from_flags_and_environment(monkeypatch):
     assert uvicorn_options(Settings())["timeout_keep_alive"] == 5
     monkeypatch.setenv("EMULATOR_TIMEOUT_KEEP_ALIVE", "30")
     monkeypatch.setenv("EMULATOR_LIMIT_CONCURRENCY", "50")
-    args = build_parser().parse_args(
-        ["serve", "--timeout-keep-alive", "75", "--backlog", "64", "--h11-max-incomplete-event-size", "8192"]
-    )
+    args = build_parser().parse_args(["serve", "--timeout-keep-alive", "75", "--backlog", "64"])
     options = uvicorn_options(_settings(args, *UVICORN_LIMITS))
     assert options["timeout_keep_alive"] == 75
     assert options["limit_concurrency"] == 50
     assert options["backlog"] == 64
-    assert options["h11_max_incomplete_event_size"] == 8192
+    assert options["http"].keywords == {"max_head_bytes": Settings().max_header_bytes + REQUEST_LINE_BYTES}
     assert "limit_max_requests" not in options
 
 

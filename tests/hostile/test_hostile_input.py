@@ -5,6 +5,7 @@ the server's memory stays bounded however large the input."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 
 import pytest
@@ -193,6 +194,22 @@ def test_huge_headers_on_every_route_are_431(hostile, baseline, size):
     _check_every_route(
         hostile, hostile.routes, lambda route: _send(hostile, route, headers={"X-Padding": "a" * size}), status=431
     )
+    _assert_memory_bounded(hostile, baseline)
+
+
+def test_a_100_mb_header_is_431_before_it_is_sent_and_never_held(hostile, baseline):
+    """httptools would gather such a header whole (copying it again with every read); the server
+    refuses it once the request head passes its bound."""
+    size = 100 * MB
+    problems = []
+    for route in _one_route_per_owner_and_method(hostile.routes):
+        start = request_head(route.method, route.path, hostile.credentials[route.owner])[:-2]
+        head = itertools.chain([start + b"X-Padding: "], repeated(size, b"a" * 65_536), [b"\r\n\r\n"])
+        answer = exchange(hostile.port, head)
+        assert answer.sent < size, f"{route}: answered only after the whole header"
+        found = answer_problems(route.path, answer) + ([] if answer.status == 431 else [f"status {answer.status}"])
+        problems.extend(f"{route}: {problem}" for problem in found)
+    assert not problems, "\n".join(problems)
     _assert_memory_bounded(hostile, baseline)
 
 

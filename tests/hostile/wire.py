@@ -19,7 +19,7 @@ class Answer:
     headers: dict[str, str]
     body: bytes
     sent: int
-    """Body bytes the client had sent when the answer was complete."""
+    """Bytes the client had sent (head and body) when the answer was complete."""
 
     def json(self) -> object:
         return json.loads(self.body)
@@ -83,14 +83,13 @@ def _complete(raw: bytes) -> Answer | None:
     return Answer(status, headers, raw[start : start + length], 0)
 
 
-def exchange(port: int, head: bytes, body: Iterable[bytes] = (), timeout: float = 30.0) -> Answer:
+def exchange(port: int, head: bytes | Iterable[bytes], body: Iterable[bytes] = (), timeout: float = 30.0) -> Answer:
     """Send ``head`` then ``body`` chunk by chunk, reading all the while; stop sending as soon as a
     complete answer is in. A connection that ends (or resets) without one raises ``Dropped``."""
-    pending = iter(fixed_body(head))
+    pending = iter(fixed_body(head) if isinstance(head, bytes) else head)
     body_chunks = iter(body)
     received = bytearray()
     sent = 0
-    sending_body = False
     deadline = time.monotonic() + timeout
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.setblocking(False)
@@ -100,7 +99,6 @@ def exchange(port: int, head: bytes, body: Iterable[bytes] = (), timeout: float 
             if not outgoing and open_for_writing:
                 outgoing = next(pending, b"")
                 if not outgoing:
-                    sending_body = True
                     pending = body_chunks
                     outgoing = next(pending, b"")
                 if not outgoing:
@@ -124,8 +122,7 @@ def exchange(port: int, head: bytes, body: Iterable[bytes] = (), timeout: float 
                 except (BrokenPipeError, ConnectionResetError):
                     outgoing, open_for_writing = b"", False
                     continue
-                if sending_body:
-                    sent += count
+                sent += count
                 outgoing = outgoing[count:]
         answer = _complete(bytes(received))
         if answer is None:
