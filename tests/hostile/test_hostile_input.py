@@ -158,15 +158,16 @@ def test_wrong_query_values_on_every_route_with_a_query(hostile, case):
 
 
 @pytest.mark.parametrize("framing", ["declared", "chunked"])
-def test_10_mb_bodies_on_every_route_are_413_before_they_are_read(hostile, framing):
+def test_10_mb_bodies_on_every_route_are_413(hostile, framing):
+    # Whether the answer came before the last byte left is asserted with 100 MB below: 10 MB could
+    # all sit in the two sockets' buffers before a busy server has read its first megabyte.
     size = 10 * MB
-
-    def send(route: Route) -> Answer:
-        answer = _send(hostile, route, body=repeated(size), length=size if framing == "declared" else None)
-        assert answer.sent < size, f"{route}: answered only after the whole body"
-        return answer
-
-    _check_every_route(hostile, hostile.routes, send, status=413)
+    _check_every_route(
+        hostile,
+        hostile.routes,
+        lambda route: _send(hostile, route, body=repeated(size), length=size if framing == "declared" else None),
+        status=413,
+    )
 
 
 def _one_route_per_owner_and_method(routes: list[Route]) -> list[Route]:
