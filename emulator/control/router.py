@@ -144,6 +144,9 @@ class ClockScope:
 
     provider: str | None
     tenant: str | None
+    named: str | None
+    """The tenant as the answer names it: as the request named it (the masked name stays masked),
+    masked where a listing shows it."""
 
 
 def _clock_scope(
@@ -158,7 +161,7 @@ def _clock_scope(
         raise HTTPException(404, "no such clock: a tenant's clock is named by both provider and tenant")
     if provider is not None and provider not in runtime.providers:
         raise HTTPException(404, f"unknown provider {provider!r}")
-    return ClockScope(provider, tenant_names.resolved(runtime, tenant))
+    return ClockScope(provider, tenant_names.resolved(runtime, tenant), tenant)
 
 
 ClockScopeDep = Annotated[ClockScope, Depends(_clock_scope)]
@@ -170,7 +173,7 @@ def _clock_info(runtime: Runtime, scope: ClockScope) -> ClockInfo:
         now=clock.now(scope.provider, scope.tenant),
         frozen=clock.frozen(scope.provider, scope.tenant),
         provider=scope.provider,
-        tenant=tenant_names.shown(runtime, scope.provider, scope.tenant),
+        tenant=scope.named,
         own=clock.own_clock(scope.provider, scope.tenant) is not None,
     )
 
@@ -192,7 +195,12 @@ def clock(runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
 @router.get("/clock/tenants", response_model=list[ClockInfo], tags=["Clock"])
 def tenant_clocks(runtime: RuntimeDep) -> list[ClockInfo]:
     """Every tenant clock of its own (tenants not listed follow the shared clock)."""
-    return [_clock_info(runtime, ClockScope(own.provider, own.tenant)) for own in runtime.clock.own_clocks()]
+    return [
+        _clock_info(
+            runtime, ClockScope(own.provider, own.tenant, tenant_names.shown(runtime, own.provider, own.tenant))
+        )
+        for own in runtime.clock.own_clocks()
+    ]
 
 
 @router.post("/clock/advance", response_model=ClockInfo, tags=["Clock"], responses=_OUT_OF_RANGE)

@@ -46,3 +46,12 @@ def test_filters_take_the_token_or_the_masked_name(client):
         assert client.get("/_emulator/state", params={"tenant": name}).json()["tenant"] == TOKEN
     assert client.post("/_emulator/reset", params={"tenant": MASKED}).json() == {"tenants_reset": 1}
     assert client.get("/_emulator/tenants").json() == []
+
+
+def test_tenant_clocks_are_listed_masked_and_answer_as_they_were_named(client):
+    _order(client)
+    for name in (TOKEN, MASKED):
+        moved = client.post("/_emulator/clock/advance", params={"provider": "cm", "tenant": name}, json={"seconds": 1})
+        assert moved.json()["tenant"] == name
+    [own] = client.get("/_emulator/clock/tenants").json()
+    assert (own["provider"], own["tenant"]) == ("cm", MASKED)
