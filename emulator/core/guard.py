@@ -139,7 +139,7 @@ class HttpGuard:
         self.max_snapshot_bytes = max_snapshot_bytes
         self.drain_bytes = drain_bytes
 
-    def refusal(self, path: str, status: int, detail: str) -> Response:
+    def _refusal(self, path: str, status: int, detail: str) -> Response:
         """The answer to a refused request: the provider's own error body under its prefix."""
         render = self.error_responses.get(path[1:].split("/", 1)[0]) if path.startswith("/") else None
         response = render(status) if render is not None else JSONResponse({"detail": detail}, status_code=status)
@@ -185,4 +185,4 @@ class HttpGuard:
     ) -> None:
         if body_pending:
             send = _lingering(send, receive, self.drain_bytes)
-        await self.refusal(scope.get("path", ""), status, detail)(scope, receive, send)
+        await self._refusal(scope.get("path", ""), status, detail)(scope, receive, send)

@@ -29,9 +29,14 @@ class Route:
     """The full path as documented, e.g. ``/yay/voip/number-address/{uuid}``."""
     path: str
     """With every path parameter filled in."""
-    takes_body: bool
+    body_fields: tuple[str, ...]
+    """Every property name its request body schemas name (empty: it takes no body)."""
     integer_queries: tuple[str, ...]
     string_queries: tuple[str, ...]
+
+    @property
+    def takes_body(self) -> bool:
+        return bool(self.body_fields)
 
     def __str__(self) -> str:
         return f"{self.method} {self.template}"
@@ -59,6 +64,33 @@ def _query_names(parameters: list[dict], integer: bool) -> tuple[str, ...]:
     )
 
 
+def _field_names(schema: dict, document: dict, seen: set[str]) -> list[str]:
+    """Property names of a schema, its references and alternatives followed (each once)."""
+    reference = schema.get("$ref")
+    if reference is not None:
+        if reference in seen:
+            return []
+        seen.add(reference)
+        schema = document["components"]["schemas"][reference.rsplit("/", 1)[1]]
+    names = list(schema.get("properties", {}))
+    nested = [*schema.get("properties", {}).values(), *schema.get("anyOf", []), *schema.get("allOf", [])]
+    if isinstance(schema.get("items"), dict):
+        nested.append(schema["items"])
+    for part in nested:
+        names.extend(_field_names(part, document, seen))
+    return names
+
+
+def _body_fields(operation: dict, document: dict) -> tuple[str, ...]:
+    if "requestBody" not in operation:
+        return ()
+    names: list[str] = []
+    for content in operation["requestBody"].get("content", {}).values():
+        names.extend(_field_names(content.get("schema", {}), document, set()))
+    # A body with no named fields (free-form JSON) still takes input.
+    return tuple(dict.fromkeys(names)) or ("value",)
+
+
 def documented_routes(base_url: str) -> list[Route]:
     """Every operation of every OpenAPI document the running emulator serves (the providers the
     index lists, and the control plane): a new route is covered without touching the suite."""
@@ -80,7 +112,7 @@ def documented_routes(base_url: str) -> list[Route]:
                         method=method.upper(),
                         template=prefix + template,
                         path=prefix + _fill(template, parameters),
-                        takes_body="requestBody" in operation,
+                        body_fields=_body_fields(operation, document),
                         integer_queries=_query_names(parameters, integer=True),
                         string_queries=_query_names(parameters, integer=False),
                     )
