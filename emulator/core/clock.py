@@ -21,7 +21,6 @@ from sqlmodel import Field, SQLModel, select
 
 from emulator.core.db import Database
 
-
 MAX_OFFSET = 5e10
 """Seconds a clock may be offset by (about 1,600 years either way)."""
 
