@@ -40,7 +40,6 @@ class Settings(BaseSettings):
     limit_concurrency: int | None = Field(default=None, ge=1)
     limit_max_requests: int | None = Field(default=None, ge=1)
     backlog: int = Field(default=2048, ge=1)
-    h11_max_incomplete_event_size: int | None = Field(default=None, ge=1024)
     # Per provider, the only credentials accepted, e.g. {"yay": [["reseller", "user", "password"]]};
     # a provider not listed accepts any non-empty credentials.
     credentials: dict[str, list[list[str]]] = Field(default_factory=dict)

@@ -28,7 +28,6 @@ from emulator.core.http import (
     GuardedRoute,
     is_json_content_type,
     parse_json,
-    read_body,
 )
 from emulator.core.rendering import PHPJSONResponse
 from emulator.core.subapp import RuntimeDep, build_subapp
@@ -156,7 +155,7 @@ def _json(body: object, status_code: int = 200) -> PHPJSONResponse:
 
 async def _token_parameters(request: Request) -> dict[str, object]:
     """The form or JSON body's fields (PHP reads either); a body it cannot read has no fields."""
-    raw = await read_body(request, request.app.state.runtime.settings.max_body_bytes)
+    raw = await request.body()
     content_type = request.headers.get("content-type")
     try:
         if is_json_content_type(content_type):

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import read_call
-from emulator.core.http import BodyError, is_json_content_type, parse_json, read_body
+from emulator.core.http import BodyError, is_json_content_type, parse_json
 from emulator.core.identifiers import is_uuid
 from emulator.core.rendering import DotNetJSONResponse
 from emulator.core.subapp import RuntimeDep, build_subapp
@@ -82,7 +82,7 @@ async def _order_body(request: Request, runtime: RuntimeDep) -> Any:
     """The JSON body, read after the product token was checked (so a stranger learns nothing)."""
     if not is_json_content_type(request.headers.get("content-type")):
         raise CMError(415)
-    raw = await read_body(request, runtime.settings.max_body_bytes)
+    raw = await request.body()
     if not raw.strip():
         raise CMError(400, errors={"": ["A non-empty request body is required."]})
     try:

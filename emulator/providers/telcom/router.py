@@ -364,7 +364,7 @@ async def dispatch(
         return failure(AccessDenied("Invalid API token or secret"))
     await runtime.tenants.enter_async(request, "telcom", token)
     try:
-        values = await read_params(request, runtime.settings.max_body_bytes)
+        values = await read_params(request)
     except InvalidJSON as error:
         return invalid_json(error.details)
     if action.handler in _READS and reader(runtime.db).inline:
