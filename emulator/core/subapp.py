@@ -8,10 +8,12 @@ from typing import Annotated
 
 import fastapi_offline
 from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import emulator
 from emulator.core.context import ProviderContext
@@ -25,15 +27,23 @@ def build_subapp(
     title: str,
     description: str,
     error_response: Callable[[int], Response] | None = None,
+    document_hook: Callable[[dict], None] | None = None,
+    cross_origin: bool = True,
 ) -> FastAPI:
     """A FastAPI app to mount at ``prefix``, serving its own OpenAPI document and Swagger UI.
 
     With ``error_response`` (a provider's own error body for a status), unknown paths and wrong
-    methods get that body too, a 405 with a complete ``Allow``."""
+    methods get that body too, a 405 with a complete ``Allow``. ``document_hook`` adjusts the
+    generated OpenAPI document in place (once, before it is first served). With ``cross_origin``,
+    browsers on the origins of ``EMULATOR_CORS_ORIGINS`` may call it."""
     app = FastAPI(
         title=title,
         version=emulator.__version__,
         description=description,
+        license_info=LICENSE,
+        # Operations are named after their handlers (``list_numbers``), which generated clients
+        # turn into function names; FastAPI would append the path and method.
+        generate_unique_id_function=lambda route: route.name,
         docs_url=None,
         redoc_url=None,
         servers=[{"url": prefix}],
@@ -43,6 +53,10 @@ def build_subapp(
     )
     app.state.runtime = runtime
     _serve_offline_docs(app, prefix)
+    _complete_document(app, document_hook)
+    origins = [origin.strip() for origin in runtime.settings.cors_origins.split(",") if origin.strip()]
+    if cross_origin and origins:
+        app.add_middleware(CrossOrigin, origins=origins)
     if error_response is not None:
 
         @app.exception_handler(StarletteHTTPException)
@@ -53,6 +67,54 @@ def build_subapp(
             return response
 
     return app
+
+
+class CrossOrigin:
+    """CORS for browsers on the allowed origins: preflights are answered here, and every answer
+    (errors too) names the origin and lets the page read every response header (CM's paging
+    headers, Retry-After). Requests without ``Origin`` (every non-browser client) pass straight
+    through: Starlette's middleware would wrap each of them, at tens of microseconds a request."""
+
+    def __init__(self, app: ASGIApp, origins: list[str]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app, allow_origins=origins, allow_methods=["*"], allow_headers=["*"], expose_headers=["*"]
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and any(name == b"origin" for name, _ in scope["headers"]):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+LICENSE = {"name": "MIT", "identifier": "MIT"}
+"""The emulator's own licence, which its documents carry."""
+
+
+def _complete_document(app: FastAPI, document_hook: Callable[[dict], None] | None) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            document = generate()
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    if isinstance(operation, dict) and "responses" in operation:
+                        operation["security"] = _one_requirement(operation.get("security", []))
+            if document_hook is not None:
+                document_hook(document)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _one_requirement(requirements: list[dict]) -> list[dict]:
+    """An operation's schemes as a single requirement: every provider's credential is all of its
+    headers at once (FastAPI lists one requirement per header, as alternatives). An operation with
+    none says so with an empty list (the token endpoints, health), which linters and clients want."""
+    merged = {name: scopes for requirement in requirements for name, scopes in requirement.items()}
+    return [merged] if merged else []
 
 
 DOCS_PATH = "/docs"

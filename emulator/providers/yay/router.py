@@ -160,18 +160,4 @@ def build_app(runtime: ProviderContext) -> FastAPI:
     async def _bad_request(_request, _error):
         return error_response(400)
 
-    generate = app.openapi
-
-    def openapi() -> dict:
-        # The three headers are one credential: a single requirement naming all three (FastAPI
-        # would list them as alternatives).
-        if app.openapi_schema is None:
-            document = generate()
-            for operations in document.get("paths", {}).values():
-                for operation in operations.values():
-                    if isinstance(operation, dict) and operation.get("security"):
-                        operation["security"] = [{k: v for entry in operation["security"] for k, v in entry.items()}]
-        return app.openapi_schema
-
-    app.openapi = openapi
     return app
