@@ -103,8 +103,10 @@ def test_refused_client_secrets_telcom_secrets_and_cm_tokens_are_filed_under_the
         assert refused.status_code == 401
         assert [(e["provider"], e["tenant"]) for e in client.get("/_emulator/requests").json()] == [
             ("telcom", "unit"),
-            ("cm", token),
+            ("cm", "8d6b***7a11"),  # a CM tenant is its product token: shown masked, found by filter
             ("cloudlx", "acme"),
         ]
+        [cm_entry] = client.get("/_emulator/requests", params={"tenant": token}).json()
+        assert (cm_entry["provider"], cm_entry["status"]) == ("cm", 401)
         [entry] = client.get("/_emulator/requests", params={"provider": "cloudlx"}).json()
         assert "old" not in entry["request_body"] and "client_secret=***" in entry["request_body"]
