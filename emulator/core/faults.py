@@ -235,7 +235,7 @@ class FaultInjection:
             except Exception:
                 pass
             raise ConnectionDropped(f"fault rule {fault.rule_id} dropped the connection")
-        response = provider.error_response(fault.status)
+        response = provider.errors.status(fault.status)
         if fault.retry_after is not None:
             response.headers["Retry-After"] = str(fault.retry_after)
         elif fault.status == 429 and "retry-after" not in response.headers:

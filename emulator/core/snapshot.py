@@ -1,7 +1,7 @@
 """State snapshots: every tenant's rows (or one tenant's), the tenant registry and the clock, as
 versioned JSON, and their exact restoration.
 
-The tables come from the providers' ``tables`` plus ``CORE_TABLES``, so a new provider or a new
+The tables come from the providers' ``snapshot_tables`` plus ``CORE_TABLES``, so a new provider or a new
 tenant-keyed core table is exported without a special case. Rows are written column by column as
 JSON-safe values (dates and datetimes as ISO text, datetimes in UTC) and read back through a
 pydantic model derived from the same columns, so a restore accepts exactly what an export holds.
@@ -48,7 +48,7 @@ VERSION = 1
 
 CORE_TABLES: tuple[type[SQLModel], ...] = (CallbackDelivery,)
 """Tenant-keyed tables of the core (not of one provider) whose rows are tenant state, in the same
-order as a provider's ``tables`` (children before parents): callbacks still owed are state too."""
+order as a provider's ``snapshot_tables`` (children before parents): callbacks still owed are state too."""
 
 
 class SnapshotConflict(Exception):
@@ -57,7 +57,7 @@ class SnapshotConflict(Exception):
 
 def state_tables(runtime: Runtime) -> list[type[SQLModel]]:
     """Every table a snapshot holds, children before parents."""
-    return [table for provider in runtime.providers.values() for table in provider.tables] + list(CORE_TABLES)
+    return [table for provider in runtime.providers.values() for table in provider.snapshot_tables] + list(CORE_TABLES)
 
 
 def _json_value(value: Any) -> Any:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import fastapi_offline
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -15,7 +16,10 @@ from starlette.responses import Response
 
 import emulator
 from emulator.core.context import ProviderContext
-from emulator.core.http import allowed_methods
+from emulator.core.http import BodyError, allowed_methods
+
+if TYPE_CHECKING:
+    from emulator.core.provider import ErrorRenderer
 
 
 def build_subapp(
@@ -24,12 +28,13 @@ def build_subapp(
     *,
     title: str,
     description: str,
-    error_response: Callable[[int], Response] | None = None,
+    errors: ErrorRenderer | None = None,
 ) -> FastAPI:
     """A FastAPI app to mount at ``prefix``, serving its own OpenAPI document and Swagger UI.
 
-    With ``error_response`` (a provider's own error body for a status), unknown paths and wrong
-    methods get that body too, a 405 with a complete ``Allow``."""
+    With ``errors`` (a provider's error renderer), every failure outside the provider's handlers
+    gets the provider's own body: unknown paths, wrong methods (a 405 with a complete ``Allow``),
+    unreadable bodies, input its schemas refuse, its own exceptions, and anything unexpected."""
     app = FastAPI(
         title=title,
         version=emulator.__version__,
@@ -43,16 +48,42 @@ def build_subapp(
     )
     app.state.runtime = runtime
     _serve_offline_docs(app, prefix)
-    if error_response is not None:
-
-        @app.exception_handler(StarletteHTTPException)
-        async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
-            response = error_response(error.status_code)
-            if error.status_code == 405:
-                response.headers["Allow"] = allowed_methods(request)
-            return response
-
+    if errors is not None:
+        _install_error_bodies(app, errors)
     return app
+
+
+def _install_error_bodies(app: FastAPI, errors: ErrorRenderer) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+        response = errors.status(error.status_code)
+        if error.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
+        return response
+
+    @app.exception_handler(BodyError)
+    async def _unreadable_body(_request: Request, error: BodyError) -> Response:
+        return errors.unreadable_body(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_input(_request: Request, error: RequestValidationError) -> Response:
+        return errors.invalid_input(error)
+
+    for exception, render in errors.raised.items():
+        app.add_exception_handler(exception, _handler(render))
+
+    # Must never happen; if it does, the client still gets the provider's body for it.
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, _error: Exception) -> Response:
+        return errors.status(500)
+
+
+def _handler(render: Callable[[Any], Response]) -> Callable[[Request, Any], Awaitable[Response]]:
+    # Async, so an error costs no thread hop either.
+    async def handle(_request: Request, error: Any) -> Response:
+        return render(error)
+
+    return handle
 
 
 DOCS_PATH = "/docs"

@@ -7,9 +7,8 @@ from sqlmodel import Session
 from emulator.core.context import ProviderContext
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.cloudlx import service
-from emulator.providers.cloudlx.errors import error_response
-from emulator.providers.cloudlx.models import Number, NumberAddress
-from emulator.providers.cloudlx.router import build_app
+from emulator.providers.cloudlx.models import AccessToken, Number, NumberAddress
+from emulator.providers.cloudlx.router import ERRORS, build_app
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
@@ -40,9 +39,11 @@ PROVIDER = Provider(
     title="CloudLX API",
     build_app=build_app,
     seed_tenant=_seed_tenant,
-    # Issued tokens are not listed: a reset puts the numbers back, not the clients' credentials.
-    tables=(Number, NumberAddress),
-    error_response=error_response,
+    errors=ERRORS,
+    # Issued tokens are the tenant's state like its numbers: a reset revokes them, a snapshot keeps them.
+    reset_tables=(AccessToken, Number, NumberAddress),
+    snapshot_tables=(AccessToken, Number, NumberAddress),
+    fixture="cloudlx",
     hosts=("cloudlx.epsilontel.com",),
     generate=_generate,
     credentials_for=_credentials_for,

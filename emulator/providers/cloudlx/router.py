@@ -12,7 +12,6 @@ from urllib.parse import parse_qsl
 
 import phonenumbers
 from fastapi import APIRouter, Body, Depends, FastAPI, Request, Security
-from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from pydantic import BaseModel
@@ -29,6 +28,7 @@ from emulator.core.http import (
     parse_json,
     read_body,
 )
+from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import PHPJSONResponse
 from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.cloudlx import render, service
@@ -514,6 +514,16 @@ def number_restrictions(request: Request, tenant: TenantDep, runtime: RuntimeDep
     return _json(service.restrictions(runtime.fixture(PROVIDER), "GB" if country == "UK" else country, code))
 
 
+ERRORS = ErrorRenderer(
+    status=error_response,
+    unreadable_body=lambda error: render_error(
+        CloudlxError(400, f"The request body could not be read: {error.reason}.")
+    ),
+    invalid_input=lambda error: render_error(ValidationFailed(body_errors(error.errors()))),
+    raised={CloudlxError: render_error},
+)
+
+
 def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime,
@@ -525,21 +535,8 @@ def build_app(runtime: ProviderContext) -> FastAPI:
             "then send `Authorization: Bearer <access_token>`. `Accept: application/vnd.cloudlx.v1+json` "
             "selects the API version (the default); an unknown version gets 400, a format other than json 406."
         ),
-        error_response=error_response,
+        errors=ERRORS,
     )
     app.include_router(oauth)
     app.include_router(router)
-
-    @app.exception_handler(CloudlxError)
-    async def _cloudlx_error(_request, error: CloudlxError):
-        return render_error(error)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request, error: RequestValidationError):
-        return render_error(ValidationFailed(body_errors(error.errors())))
-
-    @app.exception_handler(BodyError)
-    async def _unreadable(_request, error: BodyError):
-        return render_error(CloudlxError(400, f"The request body could not be read: {error.reason}."))
-
     return app

@@ -10,10 +10,10 @@ from emulator.core.context import ProviderContext
 from emulator.core.provider import Job, Provider, TenantCredentials
 from emulator.providers.cm import service
 from emulator.providers.cm.control import control_router
-from emulator.providers.cm.errors import error_response
 from emulator.providers.cm.fake import fake_number_requests
 from emulator.providers.cm.models import CompanyProfile, NumberRequest
-from emulator.providers.cm.router import build_app
+from emulator.providers.cm.router import ERRORS, build_app
+from emulator.providers.cm.settings import CMSettings
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
@@ -44,8 +44,11 @@ PROVIDER = Provider(
     build_app=build_app,
     background_jobs=_background_jobs,
     seed_tenant=_seed_tenant,
-    tables=(NumberRequest, CompanyProfile),
-    error_response=error_response,
+    errors=ERRORS,
+    reset_tables=(NumberRequest, CompanyProfile),
+    snapshot_tables=(NumberRequest, CompanyProfile),
+    fixture="cm",
+    settings=CMSettings,
     hosts=("api.cm.com",),
     control_router=control_router,
     generate=_generate,

@@ -15,6 +15,7 @@ from emulator.core.context import ProviderContext
 from emulator.core.fastread import read_call
 from emulator.core.http import BodyError, is_json_content_type, parse_json, read_body
 from emulator.core.identifiers import is_uuid
+from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import DotNetJSONResponse
 from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.cm import service
@@ -35,6 +36,7 @@ from emulator.providers.cm.schemas import (
     RequestStatus,
     ValidationProblem,
 )
+from emulator.providers.cm.settings import CMSettings
 
 _product_token = APIKeyHeader(
     name="X-CM-PRODUCTTOKEN", auto_error=False, description="Your product token (a GUID); it names the tenant"
@@ -277,7 +279,7 @@ def order_restrictions(
                 "numberType": number_type,
                 "minimumQuantity": service.MIN_QUANTITY,
                 "maximumQuantity": service.MAX_QUANTITY,
-                "immediateMaximumQuantity": runtime.settings.cm_immediate_max_quantity,
+                "immediateMaximumQuantity": runtime.settings_of(CMSettings).immediate_max_quantity,
                 "rangesAllowed": bool(service.RANGE_SIZES[number_type]),
                 "rangeSizes": list(service.RANGE_SIZES[number_type]),
                 "regionRequired": each_country in service.NANPA,
@@ -331,7 +333,7 @@ def availability(
 ):
     """Whether numbers can be had in an area, and whether an order would be filled at once."""
     area = service.find_area(country, numberType, areaCode, city, region) if (areaCode or city) else None
-    immediate_max = runtime.settings.cm_immediate_max_quantity
+    immediate_max = runtime.settings_of(CMSettings).immediate_max_quantity
     return _json(
         {
             "country": country,
@@ -376,6 +378,14 @@ def _document(app: FastAPI) -> dict:
     return app.openapi_schema
 
 
+ERRORS = ErrorRenderer(
+    status=error_response,
+    unreadable_body=lambda error: validation_problem({"$": [f"The JSON value is invalid: {error.reason}."]}),
+    invalid_input=lambda error: validation_problem(_validation_errors(error)),
+    raised={CMError: lambda error: problem(error.status_code, detail=error.detail, errors=error.errors)},
+)
+
+
 def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime,
@@ -384,21 +394,8 @@ def build_app(runtime: ProviderContext) -> FastAPI:
         description="Replays CM.com's number requests (`api.cm.com/voice-phonenumberrequestapi`): asynchronous "
         "orders that move on with the emulator's clock and report every status change to their callback URL. "
         "Base URL: this server's `/cm`.",
-        error_response=error_response,
+        errors=ERRORS,
     )
     app.include_router(router)
     app.openapi = lambda: _document(app)  # type: ignore[method-assign]
-
-    @app.exception_handler(CMError)
-    async def _cm_error(_request, error: CMError):
-        return problem(error.status_code, detail=error.detail, errors=error.errors)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request, error: RequestValidationError):
-        return validation_problem(_validation_errors(error))
-
-    @app.exception_handler(BodyError)
-    async def _unreadable(_request, error: BodyError):
-        return validation_problem({"$": [f"The JSON value is invalid: {error.reason}."]})
-
     return app

@@ -21,6 +21,7 @@ from emulator.core.callbacks import enqueue
 from emulator.core.identifiers import UUID_PATTERN, is_uuid
 from emulator.core.rendering import dotnet_json
 from emulator.providers.cm.models import CompanyProfile, NumberRequest
+from emulator.providers.cm.settings import CMSettings
 
 if TYPE_CHECKING:
     from emulator.core.context import ProviderContext
@@ -364,7 +365,7 @@ def create_request(
     session: Session, runtime: ProviderContext, tenant: str, account: str, order: OrderData
 ) -> NumberRequest:
     """Assigned at once when the inventory can fill it, otherwise pending until it moves on."""
-    settings = runtime.settings
+    settings = runtime.settings_of(CMSettings)
     now = runtime.clock.now()
     country = profile_country(session, tenant, order.company_profile_id)
     area = find_area(country, order.number_type, order.area_code, order.city, order.region)
@@ -387,10 +388,10 @@ def create_request(
         created_at=now,
         updated_at=now,
     )
-    if area is not None and order.quantity <= settings.cm_immediate_max_quantity:
+    if area is not None and order.quantity <= settings.immediate_max_quantity:
         _assign(request, now)
     else:
-        request.next_transition_at = now + timedelta(seconds=settings.cm_accept_after_seconds)
+        request.next_transition_at = now + timedelta(seconds=settings.accept_after_seconds)
     with _changes:
         session.add(request)
         session.commit()
@@ -441,7 +442,9 @@ def _change(
         request.status = status
         request.reason = reason
         request.next_transition_at = (
-            at + timedelta(seconds=runtime.settings.cm_complete_after_seconds) if status == ACCEPTED else None
+            at + timedelta(seconds=runtime.settings_of(CMSettings).complete_after_seconds)
+            if status == ACCEPTED
+            else None
         )
     request.updated_at = at
     session.add(request)
@@ -518,7 +521,7 @@ def _scheduled(request: NumberRequest, now: datetime, complete_after: timedelta)
 def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 200) -> None:
     """Every change that has come due, in time order across requests, each at its own due time
     (so its callback and its ``updatedOn`` say when it happened, however far the clock jumped)."""
-    complete_after = timedelta(seconds=runtime.settings.cm_complete_after_seconds)
+    complete_after = timedelta(seconds=runtime.settings_of(CMSettings).complete_after_seconds)
     while True:
         with _changes, runtime.db.session() as session:
             due = session.exec(

@@ -8,9 +8,8 @@ from emulator.core.context import ProviderContext
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.telcom import fake, service
 from emulator.providers.telcom.control import control_router
-from emulator.providers.telcom.errors import error_response
 from emulator.providers.telcom.models import Destination, Number, Sequence
-from emulator.providers.telcom.router import build_app
+from emulator.providers.telcom.router import ERRORS, build_app
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
@@ -34,8 +33,10 @@ PROVIDER = Provider(
     title="Telcom Voice API",
     build_app=build_app,
     seed_tenant=_seed_tenant,
-    tables=(Number, Destination, Sequence),
-    error_response=error_response,
+    errors=ERRORS,
+    reset_tables=(Number, Destination, Sequence),
+    snapshot_tables=(Number, Destination, Sequence),
+    fixture="telcom",
     control_router=control_router,
     generate=_generate,
     credentials_for=_credentials_for,

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import FastAPI, Request, Security
-from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -22,7 +21,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
-from emulator.core.http import BodyError
+from emulator.core.provider import ErrorRenderer
 from emulator.core.subapp import build_subapp
 from emulator.providers.telcom import schemas, service
 from emulator.providers.telcom.errors import (
@@ -392,10 +391,16 @@ and `"status":"error"` with a `code`. Only an unroutable path (`invalid-controll
 unreadable body (`invalid-json`) get HTTP 400."""
 
 
+ERRORS = ErrorRenderer(
+    status=error_response,
+    unreadable_body=lambda error: invalid_json(error.reason),
+    # A parameter moonrope cannot route on (a malformed path segment, say) is a path it cannot route.
+    invalid_input=lambda _error: invalid_controller_or_action(),
+)
+
+
 def build_app(runtime: ProviderContext) -> FastAPI:
-    app = build_subapp(
-        runtime, PREFIX, title="Telcom Voice API (emulated)", description=_DESCRIPTION, error_response=error_response
-    )
+    app = build_subapp(runtime, PREFIX, title="Telcom Voice API (emulated)", description=_DESCRIPTION, errors=ERRORS)
     for (controller, name), action in ACTIONS.items():
         extra: dict = {"security": _SECURITY}
         if action.params is not None:
@@ -415,18 +420,4 @@ def build_app(runtime: ProviderContext) -> FastAPI:
             openapi_extra=extra,
         )
     app.add_api_route("/api/{path:path}", dispatch, methods=ROUTED_METHODS, include_in_schema=False)
-
-    @app.exception_handler(BodyError)
-    async def _unreadable(_request, error: BodyError):
-        return invalid_json(error.reason)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request, _error):
-        return invalid_controller_or_action()
-
-    # Must never happen; if it does, the client still gets moonrope's body for it.
-    @app.exception_handler(Exception)
-    async def _internal(_request, _error):
-        return error_response(500)
-
     return app

@@ -8,9 +8,8 @@ from sqlmodel import Session
 from emulator.core.context import ProviderContext
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.yay import fake, service
-from emulator.providers.yay.errors import error_response
 from emulator.providers.yay.models import NumberAddress
-from emulator.providers.yay.router import build_app
+from emulator.providers.yay.router import ERRORS, build_app
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
@@ -37,8 +36,10 @@ PROVIDER = Provider(
     title="Yay.com VoIP reseller API",
     build_app=build_app,
     seed_tenant=_seed_tenant,
-    tables=(NumberAddress,),
-    error_response=error_response,
+    errors=ERRORS,
+    reset_tables=(NumberAddress,),
+    snapshot_tables=(NumberAddress,),
+    fixture="yay",
     hosts=("api.yay.com",),
     generate=_generate,
     credentials_for=_credentials_for,

@@ -6,14 +6,14 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request, Security
-from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
-from emulator.core.http import BodyError, GuardedRoute
+from emulator.core.http import GuardedRoute
+from emulator.core.provider import ErrorRenderer
 from emulator.core.subapp import RuntimeDep, build_subapp
 from emulator.providers.yay import service
 from emulator.providers.yay.errors import YayError, envelope, error_response
@@ -140,24 +140,24 @@ def delete_address(uuid: str, scope: ScopeDep, session: SessionDep):
     return envelope({})
 
 
+ERRORS = ErrorRenderer(
+    status=error_response,
+    # Yay.com says no more than "Bad Request" to a body it cannot use.
+    unreadable_body=lambda _error: error_response(400),
+    invalid_input=lambda _error: error_response(400),
+    raised={YayError: lambda error: error_response(error.status_code)},
+)
+
+
 def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime,
         "/yay",
         title="Yay.com VoIP reseller API: number addresses (emulated)",
         description="Replays Yay.com's `/voip/number-address` API. Base URL: this server's `/yay`.",
-        error_response=error_response,
+        errors=ERRORS,
     )
     app.include_router(router)
-
-    @app.exception_handler(YayError)
-    async def _yay_error(_request, error: YayError):
-        return error_response(error.status_code)
-
-    @app.exception_handler(BodyError)
-    @app.exception_handler(RequestValidationError)
-    async def _bad_request(_request, _error):
-        return error_response(400)
 
     generate = app.openapi
 
