@@ -7,9 +7,12 @@ import base64
 import json
 
 import httpx
+import pytest
 
 from tests.cloudlx.helpers import ACCEPT, BAD_CREDENTIALS, BASE, advance, freeze
 from tests.support import EmulatorProcess
+
+pytestmark = pytest.mark.each_backend
 
 
 def _issue(client, tenant="tenant-1", secret="secret", **extra) -> dict:

@@ -20,6 +20,8 @@ from tests.cm.conftest import (
     create,
 )
 
+pytestmark = pytest.mark.each_backend
+
 GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
