@@ -35,7 +35,7 @@ def _seed_tenant(session: Session, tenant: str, _runtime: ProviderContext) -> No
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
-    return service.add_records(session, tenant, fake.fake_numbers(seed, count), runtime.clock.now())
+    return service.add_records(session, tenant, fake.fake_numbers(seed, count), runtime.clock.now(NAME, tenant))
 
 
 def _credentials_for(name: str) -> TenantCredentials:
@@ -363,7 +363,8 @@ def get_number(number_id: str, tenant: TenantDep, session: SessionDep):
 @router.post("", status_code=201, response_model=NumberOut, responses=_ERRORS, summary="Add a number")
 def add_number(data: Annotated[NumberIn, Body()], tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):
     validation.check_number(data)
-    return render.json(render.number(service.add_number(session, tenant, data, runtime.clock.now())), 201)
+    number = service.add_number(session, tenant, data, runtime.clock.now(NAME, tenant))
+    return render.json(render.number(number), 201)
 
 
 @router.delete("/{number_id}", status_code=204, responses=_ERRORS | _NOT_FOUND, summary="Remove a number")

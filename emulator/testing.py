@@ -20,7 +20,9 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -147,8 +149,33 @@ class EmulatorServer:
     def clear_faults(self) -> int:
         return self._call("DELETE", "/faults")["removed"]
 
-    def advance_clock(self, seconds: float) -> dict:
-        return self._call("POST", "/clock/advance", json={"seconds": seconds})
+    # The shared clock (every tenant without a clock of its own follows it). Each returns the
+    # clock as the control plane reports it: ``now``, ``frozen``, and whose clock it is.
+
+    def clock(self, provider: str | None = None, tenant: str | None = None) -> dict:
+        """The shared clock, or a tenant's when both ``provider`` and ``tenant`` are given."""
+        return self._call("GET", "/clock", params=_present(provider=provider, tenant=tenant))
+
+    def advance_clock(self, seconds: float, provider: str | None = None, tenant: str | None = None) -> dict:
+        """Move time forward and run what came due (order transitions, callbacks)."""
+        params = _present(provider=provider, tenant=tenant)
+        return self._call("POST", "/clock/advance", json={"seconds": seconds}, params=params)
+
+    def set_clock(self, now: datetime | str, provider: str | None = None, tenant: str | None = None) -> dict:
+        """Jump to an instant (UTC when it has no offset); a frozen clock stays frozen there."""
+        instant = now.isoformat() if isinstance(now, datetime) else now
+        params = _present(provider=provider, tenant=tenant)
+        return self._call("POST", "/clock/set", json={"now": instant}, params=params)
+
+    def freeze_clock(self, provider: str | None = None, tenant: str | None = None) -> dict:
+        return self._call("POST", "/clock/freeze", params=_present(provider=provider, tenant=tenant))
+
+    def resume_clock(self, provider: str | None = None, tenant: str | None = None) -> dict:
+        return self._call("POST", "/clock/resume", params=_present(provider=provider, tenant=tenant))
+
+    def reset_clock(self, provider: str | None = None, tenant: str | None = None) -> dict:
+        """The shared clock back to real time; a tenant's back to following the shared one."""
+        return self._call("POST", "/clock/reset", params=_present(provider=provider, tenant=tenant))
 
     def export_state(self, tenant: str | None = None) -> dict:
         return self._call("GET", "/state", params=_present(tenant=tenant))
@@ -192,8 +219,46 @@ class EmulatorTenant:
         """A fault rule that hits only this tenant's requests to the provider."""
         return self.server.add_fault(provider=provider, tenant=self.tenant(provider), **rule)
 
+    # The tenant's own clock, on every provider (or one): moving it moves no other tenant's time
+    # and not the shared clock, so tests running in parallel each keep their own time. Each
+    # returns the clock of ``provider`` (default: the first provider) after the change.
+
+    def now(self, provider: str | None = None) -> datetime:
+        """The tenant's virtual now."""
+        provider = provider or self._providers()[0]
+        return _instant(self.server.clock(provider, self.tenant(provider))["now"])
+
+    def advance(self, seconds: float, provider: str | None = None) -> dict:
+        """Move this tenant's time forward and run what came due for it."""
+        return self._on_clock(lambda p, t: self.server.advance_clock(seconds, p, t), provider)
+
+    def set(self, now: datetime | str, provider: str | None = None) -> dict:
+        """Jump this tenant's clock to an instant."""
+        return self._on_clock(lambda p, t: self.server.set_clock(now, p, t), provider)
+
+    def freeze(self, provider: str | None = None) -> dict:
+        """Stop this tenant's clock where it is (time still runs for everyone else)."""
+        return self._on_clock(self.server.freeze_clock, provider)
+
+    def resume(self, provider: str | None = None) -> dict:
+        """Let this tenant's time run again from where it was frozen."""
+        return self._on_clock(self.server.resume_clock, provider)
+
+    def reset_clock(self, provider: str | None = None) -> dict:
+        """Back to following the shared clock."""
+        return self._on_clock(self.server.reset_clock, provider)
+
+    def _providers(self) -> list[str]:
+        return [name for name, spec in self.server.providers.items() if spec.credentials_for is not None]
+
+    def _on_clock(self, action: Callable[[str, str], dict], provider: str | None) -> dict:
+        names = [provider] if provider else self._providers()
+        results = [action(name, self.tenant(name)) for name in names]
+        return results[0]
+
     def reset(self) -> None:
-        """Every provider's state for this tenant back to the fixtures; its rules and journal entries go."""
+        """Every provider's state for this tenant back to the fixtures; its rules and journal
+        entries go, and its own clock (it follows the shared clock again)."""
         for provider, spec in self.server.providers.items():
             if spec.credentials_for is not None:
                 self.server.reset(tenant=self.tenant(provider), provider=provider)
@@ -274,6 +339,10 @@ class CallbackReceiver:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _present(**values: Any) -> dict[str, Any]:

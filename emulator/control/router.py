@@ -3,10 +3,11 @@ fault rules and state snapshots have modules of their own)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -49,8 +50,13 @@ class TenantInfo(BaseModel):
 
 
 class ClockInfo(BaseModel):
-    now: datetime = Field(description="The emulator's virtual now (UTC)")
+    now: datetime = Field(description="The clock's virtual now (UTC)")
     frozen: bool
+    provider: str | None = Field(default=None, description="The tenant's provider (null: the shared clock)")
+    tenant: str | None = Field(default=None, description="The tenant whose clock this is (null: the shared clock)")
+    own: bool = Field(
+        default=False, description="The tenant has a clock of its own (false: it follows the shared clock)"
+    )
 
 
 class ClockAdvance(BaseModel):
@@ -123,51 +129,96 @@ def _within_range(instant: datetime) -> datetime:
     return instant
 
 
-def _clock_info(runtime: Runtime) -> ClockInfo:
-    return ClockInfo(now=runtime.clock.now(), frozen=runtime.clock.frozen)
+@dataclass(frozen=True)
+class ClockScope:
+    """The clock a route acts on: a tenant's own, or the shared one when no tenant is named."""
+
+    provider: str | None
+    tenant: str | None
 
 
-@router.get("/clock", response_model=ClockInfo, tags=["Clock"])
-def clock(runtime: RuntimeDep) -> ClockInfo:
-    return _clock_info(runtime)
+def _clock_scope(
+    runtime: RuntimeDep,
+    provider: Annotated[
+        str | None, Query(max_length=32, description="With `tenant`: that tenant's own clock, not the shared one")
+    ] = None,
+    tenant: tenant_filter("With `provider`: this tenant's own clock, not the shared one") = None,
+) -> ClockScope:
+    if (provider is None) != (tenant is None):
+        # Not a shape the document can state, so not a 422: no clock is named by half a key.
+        raise HTTPException(404, "no such clock: a tenant's clock is named by both provider and tenant")
+    if provider is not None and provider not in runtime.providers:
+        raise HTTPException(404, f"unknown provider {provider!r}")
+    return ClockScope(provider, tenant)
 
 
-_OUT_OF_RANGE = {409: {"model": Problem, "description": "The clock would leave the years 1 to 9000"}}
+ClockScopeDep = Annotated[ClockScope, Depends(_clock_scope)]
+
+
+def _clock_info(runtime: Runtime, scope: ClockScope) -> ClockInfo:
+    clock = runtime.clock
+    return ClockInfo(
+        now=clock.now(scope.provider, scope.tenant),
+        frozen=clock.frozen(scope.provider, scope.tenant),
+        provider=scope.provider,
+        tenant=scope.tenant,
+        own=clock.own_clock(scope.provider, scope.tenant) is not None,
+    )
+
+
+_UNKNOWN_PROVIDER = {
+    404: {"model": Problem, "description": "Unknown provider, or only one of provider and tenant given"}
+}
+_OUT_OF_RANGE = _UNKNOWN_PROVIDER | {
+    409: {"model": Problem, "description": "The clock would leave the years 1 to 9000"}
+}
+
+
+@router.get("/clock", response_model=ClockInfo, tags=["Clock"], responses=_UNKNOWN_PROVIDER)
+def clock(runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
+    """The shared clock, or a tenant's (its own, or the shared one it follows)."""
+    return _clock_info(runtime, scope)
+
+
+@router.get("/clock/tenants", response_model=list[ClockInfo], tags=["Clock"])
+def tenant_clocks(runtime: RuntimeDep) -> list[ClockInfo]:
+    """Every tenant clock of its own (tenants not listed follow the shared clock)."""
+    return [_clock_info(runtime, ClockScope(own.provider, own.tenant)) for own in runtime.clock.own_clocks()]
 
 
 @router.post("/clock/advance", response_model=ClockInfo, tags=["Clock"], responses=_OUT_OF_RANGE)
-def advance_clock(body: ClockAdvance, runtime: RuntimeDep) -> ClockInfo:
+def advance_clock(body: ClockAdvance, runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
     """Move time forward and run everything that has come due, in order."""
-    _within_range(runtime.clock.now() + timedelta(seconds=body.seconds))
-    runtime.clock.advance(body.seconds)
+    _within_range(runtime.clock.now(scope.provider, scope.tenant) + timedelta(seconds=body.seconds))
+    runtime.clock.advance(body.seconds, scope.provider, scope.tenant)
     runtime.background.run_due()
-    return _clock_info(runtime)
+    return _clock_info(runtime, scope)
 
 
 @router.post("/clock/set", response_model=ClockInfo, tags=["Clock"], responses=_OUT_OF_RANGE)
-def set_clock(body: ClockSet, runtime: RuntimeDep) -> ClockInfo:
-    runtime.clock.set(_within_range(body.now))
+def set_clock(body: ClockSet, runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
+    runtime.clock.set(_within_range(body.now), scope.provider, scope.tenant)
     runtime.background.run_due()
-    return _clock_info(runtime)
+    return _clock_info(runtime, scope)
 
 
-@router.post("/clock/freeze", response_model=ClockInfo, tags=["Clock"])
-def freeze_clock(runtime: RuntimeDep) -> ClockInfo:
-    runtime.clock.freeze()
-    return _clock_info(runtime)
+@router.post("/clock/freeze", response_model=ClockInfo, tags=["Clock"], responses=_UNKNOWN_PROVIDER)
+def freeze_clock(runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
+    runtime.clock.freeze(scope.provider, scope.tenant)
+    return _clock_info(runtime, scope)
 
 
-@router.post("/clock/resume", response_model=ClockInfo, tags=["Clock"])
-def resume_clock(runtime: RuntimeDep) -> ClockInfo:
-    runtime.clock.resume()
-    return _clock_info(runtime)
+@router.post("/clock/resume", response_model=ClockInfo, tags=["Clock"], responses=_UNKNOWN_PROVIDER)
+def resume_clock(runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
+    runtime.clock.resume(scope.provider, scope.tenant)
+    return _clock_info(runtime, scope)
 
 
-@router.post("/clock/reset", response_model=ClockInfo, tags=["Clock"])
-def reset_clock(runtime: RuntimeDep) -> ClockInfo:
-    """Back to real time, running."""
-    runtime.clock.reset()
-    return _clock_info(runtime)
+@router.post("/clock/reset", response_model=ClockInfo, tags=["Clock"], responses=_UNKNOWN_PROVIDER)
+def reset_clock(runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
+    """The shared clock back to real time, running; a tenant's back to following the shared one."""
+    runtime.clock.reset(scope.provider, scope.tenant)
+    return _clock_info(runtime, scope)
 
 
 def build_app(runtime: Runtime) -> FastAPI:

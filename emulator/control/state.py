@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 import emulator
 from emulator.control.deps import RuntimeDep
 from emulator.core import snapshot
+from emulator.core.clock import MAX_OFFSET
 from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
 from emulator.core.problem import Problem, tenant_filter
 from emulator.core.runtime import Runtime
@@ -18,7 +19,7 @@ from emulator.core.tenancy import TenantRecord
 class ClockSnapshot(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    offset_seconds: JSONFloat = Field(ge=-1e11, le=1e11, description="Virtual minus real time")
+    offset_seconds: JSONFloat = Field(ge=-MAX_OFFSET, le=MAX_OFFSET, description="Virtual minus real time")
     frozen_at: UTCDateTime | None = Field(description="The instant the clock is frozen at (null: running)")
 
 

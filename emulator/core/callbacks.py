@@ -67,7 +67,8 @@ class CallbackDelivery(SQLModel, table=True):
     ordering_key: str = Field(max_length=2048)
     content_type: str = Field(max_length=128)
     payload: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
-    status: str = Field(default=PENDING, max_length=16)
+    # The choices bound what a state document may restore as well.
+    status: str = Field(default=PENDING, max_length=16, sa_column_kwargs={"info": {"choices": STATUSES}})
     attempt_count: int = 0
     # Failures since the delivery was (re)scheduled: they set the backoff and count to the limit.
     failures: int = 0
@@ -78,6 +79,11 @@ class CallbackDelivery(SQLModel, table=True):
     # The process sending it now, and until when (real UTC time) its claim holds.
     lease_owner: str | None = Field(default=None, max_length=128)
     lease_expires_at: datetime | None = None
+
+
+def _aware(instant: datetime) -> datetime:
+    # SQLite hands datetimes back naive; they were stored as UTC.
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def _wall_now() -> datetime:
@@ -141,7 +147,8 @@ class CallbackDispatcher:
         with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_URLS, len(heads)), thread_name_prefix="callback") as pool:
             list(pool.map(self._drain, heads))
 
-    def _due_heads(self, now: datetime, limit: int = 200) -> Sequence[CallbackDelivery]:
+    def _due_heads(self, now: datetime, limit: int = 200) -> list[CallbackDelivery]:
+        """Heads due by ``now`` (the latest of every clock), each then held to its own tenant's clock."""
         oldest_pending = (
             select(func.min(CallbackDelivery.id))
             .where(CallbackDelivery.status == PENDING)
@@ -154,7 +161,12 @@ class CallbackDispatcher:
             .limit(limit)
         )
         with self._db.session() as session:
-            return session.exec(statement).all()
+            heads = session.exec(statement).all()
+        return [head for head in heads if self._is_due(head)]
+
+    def _is_due(self, delivery: CallbackDelivery) -> bool:
+        due = delivery.next_attempt_at
+        return due is not None and _aware(due) <= self._clock.now(delivery.provider, delivery.tenant)
 
     def _next_due(self, ordering_key: str) -> CallbackDelivery | None:
         with self._db.session() as session:
@@ -164,9 +176,7 @@ class CallbackDispatcher:
                 .order_by(CallbackDelivery.id)
                 .limit(1)
             ).first()
-        if head is None or head.next_attempt_at is None or head.next_attempt_at > self._clock.now():
-            return None
-        return head
+        return head if head is not None and self._is_due(head) else None
 
     def _claim(self, delivery: CallbackDelivery) -> bool:
         """Take the lease on a pending delivery unless another process holds an unexpired one;
@@ -204,7 +214,7 @@ class CallbackDispatcher:
 
     def _attempt(self, delivery: CallbackDelivery) -> bool:
         """POST once and record the outcome; True when the receiver took it (2xx)."""
-        attempted_at = self._clock.now()
+        attempted_at = self._clock.now(delivery.provider, delivery.tenant)
         started = time.monotonic()
         status_code: int | None = None
         error: str | None = None
@@ -317,7 +327,7 @@ class CallbackDispatcher:
                 raise RedeliveryRefused(delivery_id)
             delivery.status = PENDING
             delivery.failures = 0
-            delivery.next_attempt_at = self._clock.now()
+            delivery.next_attempt_at = self._clock.now(delivery.provider, delivery.tenant)
             session.add(delivery)
             session.commit()
             return delivery

@@ -159,7 +159,7 @@ class RequestJournal:
     """ASGI middleware recording every provider request with its answer (status, headers, body,
     duration), faults and dropped connections included."""
 
-    def __init__(self, app, journal: Journal, traffic: Traffic, now: Callable[[], datetime]) -> None:
+    def __init__(self, app, journal: Journal, traffic: Traffic, now: Callable[[str, str | None], datetime]) -> None:
         self.app = app
         self._journal = journal
         self._traffic = traffic
@@ -171,7 +171,7 @@ class RequestJournal:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
-        started_at, started = self._now(), time.perf_counter()
+        started_at, started = self._now(target.provider.name, None), time.perf_counter()
         request_body = _Capture(self._journal.body_bytes)
         response_body = _Capture(self._journal.body_bytes)
         response: dict = {"status": None, "headers": []}
@@ -196,10 +196,14 @@ class RequestJournal:
                 response["status"] = 500  # what the server answers for an unhandled error
             raise
         finally:
+            tenant = state.get(TENANT_KEY)
+            if tenant is not None:  # when it arrived on the clock of the tenant it turned out to be for
+                started_at += self._now(target.provider.name, tenant) - self._now(target.provider.name, None)
+            elapsed = time.perf_counter() - started
             self._journal.record(
                 time=started_at,
                 provider=target.provider.name,
-                tenant=state.get(TENANT_KEY),
+                tenant=tenant,
                 method=scope["method"],
                 path=target.path,
                 query=mask_text(scope.get("query_string", b"").decode("latin-1")),
@@ -210,6 +214,6 @@ class RequestJournal:
                 response_headers=_headers(response["headers"]),
                 response_body=mask_text(response_body.text()),
                 response_body_truncated=response_body.truncated,
-                duration_ms=round((time.perf_counter() - started) * 1000, 3),
+                duration_ms=round(elapsed * 1000, 3),
                 fault_id=state.get(FAULT_KEY),
             )

@@ -46,7 +46,8 @@ class Runtime:
             tables={name: provider.reset_tables for name, provider in self.providers.items()},
             on_reset=self.revision.publish,
         )
-        self.background = BackgroundWork(self.clock.now)
+        # Jobs get the latest now of any clock and hold each row to its own tenant's clock.
+        self.background = BackgroundWork(self.clock.latest_now)
         self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
         self.faults = Faults(settings.seed)
         self.metrics = RequestMetrics()

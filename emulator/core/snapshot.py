@@ -15,7 +15,7 @@ import re
 from datetime import UTC, date, datetime
 from enum import Enum
 from types import NoneType, UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from emulator.core.callbacks import CallbackDelivery
-from emulator.core.clock import ClockState
+from emulator.core.clock import ClockState, TenantClockState
 from emulator.core.jsontypes import (
     BigInt,
     JSONBool,
@@ -46,9 +46,10 @@ from emulator.core.tenancy import TenantRecord
 FORMAT = "number-emulator-state"
 VERSION = 1
 
-CORE_TABLES: tuple[type[SQLModel], ...] = (CallbackDelivery,)
+CORE_TABLES: tuple[type[SQLModel], ...] = (CallbackDelivery, TenantClockState)
 """Tenant-keyed tables of the core (not of one provider) whose rows are tenant state, in the same
-order as a provider's ``snapshot_tables`` (children before parents): callbacks still owed are state too."""
+order as a provider's ``snapshot_tables`` (children before parents): callbacks still owed and a tenant's own
+clock are state too."""
 
 
 class SnapshotConflict(Exception):
@@ -84,7 +85,7 @@ def _rows(session: Session, model: type[SQLModel], tenant: str | None) -> list[d
 
 
 def export_state(runtime: Runtime, tenant: str | None = None) -> dict[str, Any]:
-    """The whole state, or one tenant's (then without the clock, which every tenant shares)."""
+    """The whole state, or one tenant's (then without the shared clock; with the tenant's own, if any)."""
     import emulator
 
     with runtime.db.session() as session:
@@ -188,12 +189,15 @@ _Base64 = Annotated[
 
 
 def _column_type(annotation: Any, column) -> Any:
+    choices = column.info.get("choices")
+    if choices:
+        return Literal[tuple(choices)]
     if annotation is bool:
         return JSONBool
     if annotation is int:
         return BigInt
     if annotation is float:
-        return JSONFloat
+        return Annotated[JSONFloat, Field(ge=column.info.get("ge"), le=column.info.get("le"))]
     if annotation is str:
         return Annotated[JSONStr, Field(max_length=getattr(column.type, "length", None))]
     if annotation is date:

@@ -84,7 +84,9 @@ class Tenants:
                 return
             with self._db.session() as session:
                 if session.get(TenantRecord, key) is None:
-                    session.add(TenantRecord(provider=provider, tenant=tenant, created_at=self._clock.now()))
+                    session.add(
+                        TenantRecord(provider=provider, tenant=tenant, created_at=self._clock.now(provider, tenant))
+                    )
                     self._seeders[provider](session, tenant)
                     try:
                         session.commit()
@@ -123,5 +125,7 @@ class Tenants:
             dropped = session.exec(records).rowcount
             session.commit()
             self._known = {(p, t) for p, t in self._known if p not in names or (tenant is not None and t != tenant)}
+        # A reset tenant starts again on the shared clock.
+        self._clock.forget_tenants(provider=provider, tenant=tenant)
         self._on_reset()
         return dropped

@@ -176,3 +176,64 @@ def test_inspector_sends_the_typed_control_token(browser, emulator):
     assert "Bearer s3cret-token" in seen
     assert None in seen  # before the token was typed
     assert emulator.control.get("/clock").json()["frozen"] is True
+
+
+def test_inspector_moves_one_tenants_clock_keeps_snapshots_and_resets_everything(browser, emulator, tmp_path):
+    from playwright.sync_api import expect
+
+    control = emulator.control
+    tenant = emulator.new_tenant()
+    yay, headers = tenant.tenant("yay"), tenant.credentials("yay")
+    addresses = f"{tenant.base_url('yay')}/voip/number-address"
+    assert httpx.get(addresses, headers=headers).status_code == 200
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1800}, accept_downloads=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.goto(f"{emulator.base_url}/_emulator/ui")
+
+    # The tenant's own clock: picked from its row, frozen, set and advanced from the page.
+    page.locator(f'#tenants tr[data-provider="yay"][data-tenant="{yay}"] button.clock').click()
+    page.locator("#clock-freeze").click()
+    expect(page.locator("#clock-frozen")).to_have_text("(frozen)")
+    page.locator('#clock-set input[name="now"]').fill("2030-01-01T00:00:00Z")
+    page.locator("#clock-set button").click()
+    expect(page.locator("#clock-now")).to_have_text("2030-01-01 00:00:00Z")
+    page.locator('#clock-advance input[name="seconds"]').fill("90")
+    page.locator("#clock-advance button").click()
+    expect(page.locator("#clock-now")).to_have_text("2030-01-01 00:01:30Z")
+    own = page.locator(f'#tenant-clocks tr.tenant-clock[data-tenant="{yay}"]')
+    expect(own.locator(".now")).to_have_text("2030-01-01 00:01:30Z")
+    assert tenant.now("yay").isoformat() == "2030-01-01T00:01:30+00:00"
+    shared = control.get("/clock").json()
+    assert shared["frozen"] is False and not shared["now"].startswith("2030")
+    page.locator("#clock-resume").click()
+    expect(page.locator("#clock-frozen")).to_have_text("(running)")
+    assert control.get("/clock", params={"provider": "yay", "tenant": yay}).json()["frozen"] is False
+
+    # Snapshot export, a change, and the exported file imported back: the change is undone.
+    page.locator("#snapshot-tenant").fill(yay)
+    with page.expect_download() as download:
+        page.locator("#snapshot-export").click()
+    exported = tmp_path / "snapshot.json"
+    download.value.save_as(exported)
+    assert '"yay_number_address"' in exported.read_text(encoding="utf-8")
+    assert httpx.delete(f"{addresses}/{YAY_ADDRESS}", headers=headers).status_code == 200
+    assert httpx.get(f"{addresses}/{YAY_ADDRESS}", headers=headers).status_code == 404
+    page.locator("#snapshot-file").set_input_files(str(exported))
+    expect(page.locator("#snapshot-result")).to_contain_text("restored")
+    assert httpx.get(f"{addresses}/{YAY_ADDRESS}", headers=headers).status_code == 200
+
+    # "Follow shared" puts the tenant back on the shared clock.
+    own.locator("button.follow").click()
+    expect(page.locator("#tenant-clocks tr.tenant-clock")).to_have_count(0)
+    assert control.get("/clock/tenants").json() == []
+
+    # Reset everything (confirmed in the dialog): every tenant goes.
+    page.locator("#tenants tr", has_text=yay).wait_for()
+    page.locator("#reset-all").click()
+    expect(page.locator("#tenants tbody tr")).to_have_count(0)
+    assert control.get("/tenants").json() == []
+    page.screenshot(path=str(tmp_path / "inspector-clocks.png"), full_page=True)
+    assert errors == []

@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import parse_qsl
 
@@ -114,6 +115,11 @@ async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
 SessionDep = Annotated[Session, Depends(_session)]
 
 
+def _tenant_now(runtime: ProviderContext) -> Callable[[str], datetime]:
+    """A token expires on its tenant's clock, known only once the token is found."""
+    return lambda tenant: runtime.clock.now(PROVIDER, tenant)
+
+
 # Async: the token lookup is a short read (on the loop on a SQLite file), only a tenant's first
 # request waits on a thread to seed it.
 async def _tenant(
@@ -126,7 +132,7 @@ async def _tenant(
     tenant = None
     if scheme.lower() == "bearer" and token.strip():
         tenant = await read_call(
-            runtime.db, service.tenant_for_access_token, session, token.strip(), runtime.clock.now()
+            runtime.db, service.tenant_for_access_token, session, token.strip(), _tenant_now(runtime)
         )
     if tenant is None:
         raise CloudlxError(401)
@@ -257,8 +263,8 @@ async def _issue(
         runtime.tenants.enter(request, PROVIDER, tenant)
         with runtime.db.session() as session:
             if refresh is None:
-                return service.issue_token(session, tenant, runtime.clock.now())
-            return service.refresh_token(session, tenant, refresh, runtime.clock.now())
+                return service.issue_token(session, tenant, runtime.clock.now(PROVIDER, tenant))
+            return service.refresh_token(session, tenant, refresh, runtime.clock.now(PROVIDER, tenant))
 
     token = await run_in_threadpool(issue)
     if token is None:
@@ -382,7 +388,7 @@ def reserve_number(
     runtime: RuntimeDep,
     data: Annotated[ReserveIn | None, Body()] = None,
 ):
-    service.reserve(session, tenant, uuid, data or ReserveIn(), runtime.clock.now())
+    service.reserve(session, tenant, uuid, data or ReserveIn(), runtime.clock.now(PROVIDER, tenant))
     return _json({"result": "Number allocated to account successfully"})
 
 
@@ -399,7 +405,7 @@ def reserve_number(
 def reserve_numbers(
     data: Annotated[BulkReserveIn, Body()], tenant: TenantDep, session: SessionDep, runtime: RuntimeDep
 ):
-    service.reserve_many(session, tenant, data, runtime.clock.now())
+    service.reserve_many(session, tenant, data, runtime.clock.now(PROVIDER, tenant))
     return _json({"result": "Numbers allocated to account successfully"})
 
 
@@ -410,7 +416,7 @@ def reserve_numbers(
     summary="Cancel a number in your account (emulator's choice of path)",
 )
 def cancel_number(uuid: str, tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):
-    service.cancel(session, tenant, uuid, runtime.clock.now())
+    service.cancel(session, tenant, uuid, runtime.clock.now(PROVIDER, tenant))
     return _json({"result": "Number cancelled successfully"})
 
 

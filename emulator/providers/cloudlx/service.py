@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import secrets
 import string
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -91,11 +91,12 @@ def _token_shaped(value: str) -> bool:
     return len(value) == 40 and value.isascii() and value.isalnum()
 
 
-def tenant_for_access_token(session: Session, access_token: str, now: datetime) -> str | None:
+def tenant_for_access_token(session: Session, access_token: str, now: Callable[[str], datetime]) -> str | None:
+    """The tenant whose unexpired token this is, ``now`` giving each tenant's own time."""
     if not _token_shaped(access_token):
         return None
     token = session.exec(select(AccessToken).where(AccessToken.access_token == access_token)).first()
-    if token is None or token.revoked or token.access_expires_at <= now:
+    if token is None or token.revoked or token.access_expires_at <= now(token.tenant):
         return None
     return token.tenant
 

@@ -13,7 +13,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 import phonenumbers
-from sqlalchemy import func, update
+from sqlalchemy import func, tuple_, update
 from sqlmodel import Session, select
 
 from emulator.core import numbering
@@ -366,7 +366,7 @@ def create_request(
 ) -> NumberRequest:
     """Assigned at once when the inventory can fill it, otherwise pending until it moves on."""
     settings = runtime.settings_of(CMSettings)
-    now = runtime.clock.now()
+    now = runtime.clock.now(PROVIDER, tenant)
     country = profile_country(session, tenant, order.company_profile_id)
     area = find_area(country, order.number_type, order.area_code, order.city, order.region)
     request = NumberRequest(
@@ -475,7 +475,7 @@ def cancel_request(session: Session, runtime: ProviderContext, request: NumberRe
             session.rollback()
             session.refresh(request)
             raise TransitionRefused(f"The number request is {request.status.lower()} and can no longer be cancelled.")
-        _change(session, runtime, request, CANCELLED, runtime.clock.now())
+        _change(session, runtime, request, CANCELLED, runtime.clock.now(PROVIDER, request.tenant))
         session.commit()
 
 
@@ -495,7 +495,7 @@ def force_transition(
             session.rollback()
             session.refresh(request)
             raise TransitionRefused(f"A {request.status.lower()} number request cannot become {status.lower()}.")
-        _change(session, runtime, request, status, runtime.clock.now(), reason)
+        _change(session, runtime, request, status, runtime.clock.now(PROVIDER, request.tenant), reason)
         session.commit()
 
 
@@ -520,23 +520,31 @@ def _scheduled(request: NumberRequest, now: datetime, complete_after: timedelta)
 
 def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 200) -> None:
     """Every change that has come due, in time order across requests, each at its own due time
-    (so its callback and its ``updatedOn`` say when it happened, however far the clock jumped)."""
+    (so its callback and its ``updatedOn`` say when it happened, however far the clock jumped).
+    ``now`` is the latest of every clock; each request moves only as far as its tenant's clock."""
     complete_after = timedelta(seconds=runtime.settings_of(CMSettings).complete_after_seconds)
+    after: tuple[datetime, int] | None = None
     while True:
         with _changes, runtime.db.session() as session:
+            statement = select(NumberRequest).where(NumberRequest.next_transition_at <= now)
+            if after is not None:  # past the rows a tenant's own clock left waiting
+                statement = statement.where(tuple_(NumberRequest.next_transition_at, NumberRequest.id) > after)
             due = session.exec(
-                select(NumberRequest)
-                .where(NumberRequest.next_transition_at <= now)
-                .order_by(NumberRequest.next_transition_at, NumberRequest.id)
+                statement.order_by(NumberRequest.next_transition_at, NumberRequest.id)
                 .limit(batch)
                 # On PostgreSQL, rows another process is transitioning now are left to it.
                 .with_for_update(skip_locked=True)
             ).all()
+            if due:
+                last = due[-1]
+                after = (last.next_transition_at, last.id)  # type: ignore[assignment]
             changes = sorted(
                 (
                     (at, request.id, step, request, status)
                     for request in due
-                    for step, (at, status) in enumerate(_scheduled(request, now, complete_after))
+                    for step, (at, status) in enumerate(
+                        _scheduled(request, runtime.clock.now(PROVIDER, request.tenant), complete_after)
+                    )
                 ),
                 key=lambda change: change[:3],
             )

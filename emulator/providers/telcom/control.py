@@ -49,7 +49,9 @@ def control_router() -> APIRouter:
     def decide_subscriber(number_id: int, body: SubscriberDecision, runtime: RuntimeDep) -> SubscriberState:
         with runtime.db.session() as session:
             try:
-                number = service.decide_subscriber(session, body.tenant, number_id, body.status, runtime.clock.now())
+                number = service.decide_subscriber(
+                    session, body.tenant, number_id, body.status, runtime.clock.now("telcom", body.tenant)
+                )
             except NotFound as error:
                 raise HTTPException(404, error.data["message"]) from None
             except service.SubscriberNotPending as error:

@@ -338,7 +338,7 @@ def _inventory(runtime: ProviderContext) -> Inventory:
 
 def _run(runtime: ProviderContext, action: Action, tenant: str, values: dict) -> Response:
     with runtime.db.session() as session:
-        call = Call(session, tenant, Params(values), runtime.clock.now(), _inventory(runtime))
+        call = Call(session, tenant, Params(values), runtime.clock.now("telcom", tenant), _inventory(runtime))
         # moonrope times the action itself, not routing, authentication or body reading.
         started = time.perf_counter()
         try:

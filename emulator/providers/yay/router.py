@@ -111,7 +111,7 @@ async def get_address(uuid: str, scope: ScopeDep, runtime: RuntimeDep):
     summary="Creates a new Number Address",
 )
 def create_address(data: AddressBody, scope: ScopeDep, session: SessionDep, runtime: RuntimeDep):
-    address = service.create_address(session, scope, data, runtime.clock.now().date())
+    address = service.create_address(session, scope, data, runtime.clock.now("yay", scope.tenant).date())
     return envelope(_render(address, created=True), 201)
 
 
@@ -122,7 +122,7 @@ def create_address(data: AddressBody, scope: ScopeDep, session: SessionDep, runt
     summary="Updates the specified number address",
 )
 def replace_address(uuid: str, data: AddressBody, scope: ScopeDep, session: SessionDep, runtime: RuntimeDep):
-    address = service.replace_address(session, scope, uuid, data, runtime.clock.now().date())
+    address = service.replace_address(session, scope, uuid, data, runtime.clock.now("yay", scope.tenant).date())
     if address is None:
         raise YayError(404)
     return envelope(_render(address))

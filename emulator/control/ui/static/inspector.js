@@ -103,6 +103,21 @@
     act(() => api("POST", "/clock/set" + query(clockScope()), { now: formFields(event.target).now }));
   });
   $("#clock-scope").addEventListener("change", loadClock);
+  function pickClock(provider, tenant) {
+    const form = $("#clock-scope");
+    form.elements.provider.value = provider;
+    form.elements.tenant.value = tenant;
+    loadClock();
+  }
+  async function loadTenantClocks() {
+    const clocks = await api("GET", "/clock/tenants");
+    $("#tenant-clocks tbody").replaceChildren(...clocks.map((c) => el("tr", { class: "tenant-clock", "data-provider": c.provider, "data-tenant": c.tenant },
+      el("td", {}, c.provider), el("td", {}, c.tenant), el("td", { class: "now" }, fmtTime(c.now)), el("td", {}, c.frozen ? "(frozen)" : "(running)"),
+      el("td", {},
+        el("button", { type: "button", class: "pick", onclick: () => pickClock(c.provider, c.tenant) }, "Pick"),
+        el("button", { type: "button", class: "follow",
+          onclick: () => act(() => api("POST", "/clock/reset" + query({ provider: c.provider, tenant: c.tenant }))) }, "Follow shared")))));
+  }
 
   // --- tenants and their records ----------------------------------------------------------------
   async function loadTenants() {
@@ -112,6 +127,7 @@
       el("td", {}, t.provider), el("td", {}, t.tenant), el("td", {}, fmtTime(t.created_at)),
       el("td", {},
         el("button", { type: "button", class: "records", onclick: () => { selectedTenant = t; loadRecords(); } }, "Records"),
+        el("button", { type: "button", class: "clock", onclick: () => pickClock(t.provider, t.tenant) }, "Clock"),
         el("button", { type: "button", class: "reset danger",
           onclick: () => act(() => api("POST", "/reset" + query({ provider: t.provider, tenant: t.tenant }))) }, "Reset")))));
     if (selectedTenant && !tenants.some((t) => t.provider === selectedTenant.provider && t.tenant === selectedTenant.tenant)) {
@@ -235,7 +251,7 @@
     if (busy) return;
     busy = true;
     try {
-      await Promise.all([loadClock(), loadTenants(), loadRequests(), loadCallbacks(), loadFaults()]);
+      await Promise.all([loadClock(), loadTenantClocks(), loadTenants(), loadRequests(), loadCallbacks(), loadFaults()]);
       await loadRecords();
       document.body.dataset.refreshed = String(Date.now());
     } catch (error) {
