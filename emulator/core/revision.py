@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from emulator.core.db import Database
 
@@ -43,7 +43,7 @@ class SharedRevision:
     def publish(self) -> None:
         """Tell the other processes that shared state changed under their caches."""
         with self._db.session() as session:
-            session.exec(update(Revision).where(Revision.id == 1).values(value=Revision.value + 1))
+            session.exec(update(Revision).where(col(Revision.id) == 1).values(value=col(Revision.value) + 1))
             session.commit()
             self._seen = session.get(Revision, 1, populate_existing=True).value
 

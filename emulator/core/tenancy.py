@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -115,13 +115,13 @@ class Tenants:
                         statement = statement.where(table.tenant == tenant)  # type: ignore[attr-defined]
                     session.exec(statement)
             # Callbacks the dropped state still owed are dropped with it.
-            deliveries = delete(CallbackDelivery).where(CallbackDelivery.provider.in_(names))
+            deliveries = delete(CallbackDelivery).where(col(CallbackDelivery.provider).in_(names))
             if tenant is not None:
-                deliveries = deliveries.where(CallbackDelivery.tenant == tenant)
+                deliveries = deliveries.where(col(CallbackDelivery.tenant) == tenant)
             session.exec(deliveries)
-            records = delete(TenantRecord).where(TenantRecord.provider.in_(names))
+            records = delete(TenantRecord).where(col(TenantRecord.provider).in_(names))
             if tenant is not None:
-                records = records.where(TenantRecord.tenant == tenant)
+                records = records.where(col(TenantRecord.tenant) == tenant)
             dropped = session.exec(records).rowcount
             session.commit()
             self._known = {(p, t) for p, t in self._known if p not in names or (tenant is not None and t != tenant)}

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from emulator.core import numbering
 from emulator.core.identifiers import is_uuid
@@ -78,7 +78,9 @@ def refresh_token(session: Session, tenant: str, refresh: str, now: datetime) ->
     if old is None or old.revoked or old.tenant != tenant or old.refresh_expires_at <= now:
         return None
     revoked = session.exec(
-        update(AccessToken).where(AccessToken.id == old.id, AccessToken.revoked.is_(False)).values(revoked=True)
+        update(AccessToken)
+        .where(col(AccessToken.id) == old.id, col(AccessToken.revoked).is_(False))
+        .values(revoked=True)
     ).rowcount
     if revoked != 1:  # refreshed concurrently: only one of the two requests wins
         session.rollback()
@@ -137,7 +139,7 @@ def list_numbers(
     if service_type is not None:
         conditions.append(Number.service_type == service_type)
     if listing.search:
-        conditions.append(Number.number_e164.like(f"%{listing.search}%"))
+        conditions.append(col(Number.number_e164).like(f"%{listing.search}%"))
     offset = (listing.page - 1) * listing.max_per_page
     rows: list[Number] = []
     if offset < _MAX_OFFSET:
@@ -163,7 +165,9 @@ def addresses_for(session: Session, tenant: str, numbers: Iterable[Number]) -> d
     ids = {i for n in numbers for i in (n.number_address_id, n.emergency_number_address_id) if i is not None}
     if not ids:
         return {}
-    rows = session.exec(select(NumberAddress).where(NumberAddress.tenant == tenant, NumberAddress.address_id.in_(ids)))
+    rows = session.exec(
+        select(NumberAddress).where(NumberAddress.tenant == tenant, col(NumberAddress.address_id).in_(ids))
+    )
     return {row.address_id: row for row in rows}
 
 
@@ -244,7 +248,9 @@ def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: dateti
     if strays:
         raise CloudlxError(404, "Numbers not in number_uuids: " + ", ".join(dict.fromkeys(strays)))
     lookups = [uuid for uuid in uuids if is_uuid(uuid)]
-    numbers = {n.uuid: n for n in session.exec(select(Number).where(Number.tenant == tenant, Number.uuid.in_(lookups)))}
+    numbers = {
+        n.uuid: n for n in session.exec(select(Number).where(Number.tenant == tenant, col(Number.uuid).in_(lookups)))
+    }
     missing = [uuid for uuid in uuids if uuid not in numbers]
     if missing:
         raise CloudlxError(404, "Numbers not found: " + ", ".join(missing))
@@ -276,7 +282,7 @@ def _allocate(
         number_address_id, emergency_number_address_id = addresses.get(uuid, (None, None))
         moved = session.exec(
             update(Number)
-            .where(Number.tenant == tenant, Number.uuid == uuid, Number.status == AVAILABLE)
+            .where(col(Number.tenant) == tenant, col(Number.uuid) == uuid, col(Number.status) == AVAILABLE)
             .values(
                 status=RESERVED,
                 provisioned=now,
@@ -298,7 +304,7 @@ def cancel(session: Session, tenant: str, uuid: str, now: datetime) -> None:
         is_uuid(uuid)
         and session.exec(
             update(Number)
-            .where(Number.tenant == tenant, Number.uuid == uuid, Number.status == RESERVED)
+            .where(col(Number.tenant) == tenant, col(Number.uuid) == uuid, col(Number.status) == RESERVED)
             .values(status=CANCELLED, cancelled=now)
         ).rowcount
     )
@@ -411,6 +417,6 @@ def existing_numbers(session: Session, tenant: str, candidates: Sequence[str], b
     for start in range(0, len(candidates), batch):
         chunk = candidates[start : start + batch]
         found.update(
-            session.exec(select(Number.number_e164).where(Number.tenant == tenant, Number.number_e164.in_(chunk)))
+            session.exec(select(Number.number_e164).where(Number.tenant == tenant, col(Number.number_e164).in_(chunk)))
         )
     return found

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import phonenumbers
 from sqlalchemy import func, tuple_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from emulator.core import numbering
 from emulator.core.callbacks import enqueue
@@ -354,7 +354,9 @@ def list_requests(
 ) -> tuple[Sequence[NumberRequest], int]:
     scope = (NumberRequest.tenant == tenant) & (NumberRequest.account == account)
     total = session.exec(select(func.count()).select_from(NumberRequest).where(scope)).one()
-    rows = session.exec(select(NumberRequest).where(scope).order_by(NumberRequest.id).offset(skip).limit(take)).all()
+    rows = session.exec(
+        select(NumberRequest).where(scope).order_by(col(NumberRequest.id)).offset(skip).limit(take)
+    ).all()
     return rows, total
 
 
@@ -416,9 +418,9 @@ def _claim(session: Session, request: NumberRequest) -> bool:
     statement = (
         update(NumberRequest)
         .where(
-            NumberRequest.id == request.id,
-            NumberRequest.status == request.status,
-            NumberRequest.next_transition_at.is_(None)
+            col(NumberRequest.id) == request.id,
+            col(NumberRequest.status) == request.status,
+            col(NumberRequest.next_transition_at).is_(None)
             if request.next_transition_at is None
             else NumberRequest.next_transition_at == request.next_transition_at,
         )
@@ -526,11 +528,11 @@ def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 20
     after: tuple[datetime, int] | None = None
     while True:
         with _changes, runtime.db.session() as session:
-            statement = select(NumberRequest).where(NumberRequest.next_transition_at <= now)
+            statement = select(NumberRequest).where(col(NumberRequest.next_transition_at) <= now)
             if after is not None:  # past the rows a tenant's own clock left waiting
                 statement = statement.where(tuple_(NumberRequest.next_transition_at, NumberRequest.id) > after)
             due = session.exec(
-                statement.order_by(NumberRequest.next_transition_at, NumberRequest.id)
+                statement.order_by(col(NumberRequest.next_transition_at), col(NumberRequest.id))
                 .limit(batch)
                 # On PostgreSQL, rows another process is transitioning now are left to it.
                 .with_for_update(skip_locked=True)

@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy import and_, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from emulator.core import numbering
 from emulator.providers.telcom.errors import NotFound, StructuredError, ValidationError
@@ -62,7 +62,7 @@ def stored_instant(now: datetime) -> datetime:
 
 def list_destinations(session: Session, tenant: str, kind: str) -> list[Destination]:
     query = select(Destination).where(Destination.tenant == tenant, Destination.kind == kind)
-    return list(session.exec(query.order_by(Destination.object_id)))
+    return list(session.exec(query.order_by(col(Destination.object_id))))
 
 
 def find_destination(session: Session, tenant: str, kind: str, object_id: int) -> Destination | None:
@@ -83,9 +83,9 @@ def _with_destinations(tenant: str):
         .outerjoin(
             Destination,
             and_(
-                Destination.tenant == tenant,
-                Destination.kind == Number.destination_type,
-                Destination.object_id == Number.destination_id,
+                col(Destination.tenant) == tenant,
+                col(Destination.kind) == col(Number.destination_type),
+                col(Destination.object_id) == col(Number.destination_id),
             ),
         )
         .where(Number.tenant == tenant)
@@ -109,7 +109,7 @@ def _next_ids(session: Session, tenant: str, count: int) -> int:
     """Reserve ``count`` consecutive number IDs; returns the first. The update comes first, so
     the row is write-locked before it is read and concurrent requests never share an ID."""
     scope = (Sequence.tenant == tenant) & (Sequence.name == "number")
-    session.exec(update(Sequence).where(scope).values(next_value=Sequence.next_value + count))
+    session.exec(update(Sequence).where(scope).values(next_value=col(Sequence.next_value) + count))
     return session.exec(select(Sequence.next_value).where(scope)).one() - count
 
 
@@ -117,7 +117,7 @@ def _holds(session: Session, tenant: str, numbers: Iterable[str]) -> set[str]:
     numbers = list(numbers)
     if not numbers:
         return set()
-    query = select(Number.number).where(Number.tenant == tenant, Number.number.in_(numbers))
+    query = select(Number.number).where(Number.tenant == tenant, col(Number.number).in_(numbers))
     return set(session.exec(query))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from emulator.core.fastread import FastReader, iso_date
 from emulator.core.identifiers import is_uuid
@@ -28,7 +28,7 @@ def _in_scope(scope: Scope):
 
 
 def list_addresses(session: Session, scope: Scope) -> list[NumberAddress]:
-    return list(session.exec(select(NumberAddress).where(_in_scope(scope)).order_by(NumberAddress.id)))
+    return list(session.exec(select(NumberAddress).where(_in_scope(scope)).order_by(col(NumberAddress.id))))
 
 
 def get_address(session: Session, scope: Scope, uuid: str) -> NumberAddress | None:
@@ -87,7 +87,7 @@ def _clear_other_defaults(session: Session, scope: Scope, keep_uuid: str) -> Non
     """One default address per account: a new default takes the place of the old."""
     session.exec(
         update(NumberAddress)
-        .where(_in_scope(scope), NumberAddress.uuid != keep_uuid, NumberAddress.is_default.is_(True))
+        .where(_in_scope(scope), col(NumberAddress.uuid) != keep_uuid, col(NumberAddress.is_default).is_(True))
         .values(is_default=False)
     )
 
