@@ -13,10 +13,10 @@ class Problem(BaseModel):
     detail: str | list[dict] = Field(description="What was wrong with the request")
 
 
-NOT_FOUND: dict[int | str, dict] = {404: {"model": Problem, "description": "Not found"}}
-BAD_BODY: dict[int | str, dict] = {400: {"model": Problem, "description": "Unreadable body"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Not found"}}
+BAD_BODY: dict[int | str, dict[str, Any]] = {400: {"model": Problem, "description": "Unreadable body"}}
 # Every control route may refuse its input: an unreadable body, or values out of range.
-INPUT_ERRORS: dict[int | str, dict] = BAD_BODY | {422: {"model": Problem, "description": "Invalid input"}}
+INPUT_ERRORS: dict[int | str, dict[str, Any]] = BAD_BODY | {422: {"model": Problem, "description": "Invalid input"}}
 
 
 def tenant_filter(description: str) -> Any:

@@ -122,6 +122,9 @@ async def runtime_of(request: Request) -> ProviderContext:
     return request.app.state.runtime
 
 
+Responses = dict[int | str, dict[str, Any]]
+"""The documented answers of a route besides its success (FastAPI's ``responses``)."""
+
 ContextDep = Annotated[ProviderContext, Depends(runtime_of)]
 """What a provider's route sees of the emulator."""
 RuntimeDep = ContextDep

@@ -8,7 +8,7 @@ import binascii
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import phonenumbers
@@ -31,7 +31,7 @@ from emulator.core.http import (
 )
 from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import PHPJSONResponse
-from emulator.core.subapp import RuntimeDep, build_subapp
+from emulator.core.subapp import Responses, RuntimeDep, build_subapp
 from emulator.providers.cloudlx import render, service
 from emulator.providers.cloudlx.errors import (
     NOT_ACCEPTABLE,
@@ -81,18 +81,18 @@ _oauth2 = OAuth2(
 )
 
 
-def _error(description: str, model: type = ErrorBody) -> dict:
+def _error(description: str, model: type = ErrorBody) -> dict[str, Any]:
     return {"model": model, "description": description}
 
 
-_NEGOTIATION = {
+_NEGOTIATION: Responses = {
     400: _error("Unknown API version in the Accept header, or a body that is not JSON"),
     406: _error("Unsupported response format in the Accept header"),
 }
-_AUTH = {401: _error("Missing, unknown or expired access token")}
-_INVALID = {422: _error("Validation failed", ValidationErrorBody)}
-_NOT_FOUND = {404: _error("No such number")}
-_CONFLICT = {409: _error("The number is not in a state that allows this")}
+_AUTH: Responses = {401: _error("Missing, unknown or expired access token")}
+_INVALID: Responses = {422: _error("Validation failed", ValidationErrorBody)}
+_NOT_FOUND: Responses = {404: _error("No such number")}
+_CONFLICT: Responses = {409: _error("The number is not in a state that allows this")}
 
 
 async def _negotiate(request: Request) -> None:

@@ -17,7 +17,7 @@ from emulator.core.http import BodyError, is_json_content_type, parse_json, read
 from emulator.core.identifiers import is_uuid
 from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import DotNetJSONResponse
-from emulator.core.subapp import RuntimeDep, build_subapp
+from emulator.core.subapp import Responses, RuntimeDep, build_subapp
 from emulator.providers.cm import service
 from emulator.providers.cm.errors import (
     CMError,
@@ -99,13 +99,13 @@ ScopeDep = Annotated[Scope, Depends(_scope)]
 RequestGuid = Annotated[str, Path(pattern=service.GUID_PATTERN, description="The number request's requestId")]
 
 
-def _problem_doc(model: type, description: str) -> dict:
+def _problem_doc(model: type, description: str) -> dict[str, Any]:
     return {"model": model, "description": description}
 
 
-_AUTH = {401: _problem_doc(Problem, "Missing or unknown product token")}
-_INVALID = {400: _problem_doc(ValidationProblem, "Invalid input; nothing was stored")}
-_NOT_FOUND = {404: _problem_doc(Problem, "No such number request in this account")}
+_AUTH: Responses = {401: _problem_doc(Problem, "Missing or unknown product token")}
+_INVALID: Responses = {400: _problem_doc(ValidationProblem, "Invalid input; nothing was stored")}
+_NOT_FOUND: Responses = {404: _problem_doc(Problem, "No such number request in this account")}
 _PAGING_HEADERS = {
     name: {"description": description, "schema": {"type": "integer"}}
     for name, description in (

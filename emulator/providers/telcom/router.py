@@ -22,7 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
 from emulator.core.provider import ErrorRenderer
-from emulator.core.subapp import build_subapp
+from emulator.core.subapp import Responses, build_subapp
 from emulator.providers.telcom import schemas, service
 from emulator.providers.telcom.errors import (
     AccessDenied,
@@ -48,7 +48,7 @@ _token = APIKeyHeader(
 )
 _secret = APIKeyHeader(name="X-Auth-Secret", scheme_name="AuthSecret", auto_error=False, description="API secret")
 # Both headers together, not either one (FastAPI would list them as alternatives).
-_SECURITY = [{"AuthToken": [], "AuthSecret": []}]
+_SECURITY: list[dict[str, list[str]]] = [{"AuthToken": [], "AuthSecret": []}]
 
 ACCESS_NUMBERS = [
     {
@@ -374,7 +374,7 @@ async def dispatch(
     return await run_in_threadpool(_run, runtime, action, token, values)
 
 
-_BAD_REQUEST = {
+_BAD_REQUEST: Responses = {
     400: {
         "model": schemas.InvalidControllerOrAction | schemas.InvalidJSONBody,
         "description": "The body (or the `params` field) is not a JSON object",

@@ -14,7 +14,7 @@ from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
 from emulator.core.http import GuardedRoute
 from emulator.core.provider import ErrorRenderer
-from emulator.core.subapp import RuntimeDep, build_subapp
+from emulator.core.subapp import Responses, RuntimeDep, build_subapp
 from emulator.providers.yay import service
 from emulator.providers.yay.errors import YayError, envelope, error_response
 from emulator.providers.yay.models import NumberAddress
@@ -33,11 +33,11 @@ _reseller = APIKeyHeader(
 _user = APIKeyHeader(name="X-Auth-User", scheme_name="XAuthUser", auto_error=False)
 _password = APIKeyHeader(name="X-Auth-Password", scheme_name="XAuthPassword", auto_error=False)
 
-_ERRORS = {
+_ERRORS: Responses = {
     401: {"model": EmptyEnvelope, "description": "Missing credentials"},
     400: {"model": EmptyEnvelope, "description": "Bad request"},
 }
-_NOT_FOUND = {404: {"model": EmptyEnvelope, "description": "No such number address"}}
+_NOT_FOUND: Responses = {404: {"model": EmptyEnvelope, "description": "No such number address"}}
 
 
 # Dependencies are async so that a request costs one thread hop (the handler's), not one each.
