@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import phonenumbers
 from sqlalchemy import func, tuple_, update
@@ -48,7 +48,7 @@ NUMBER_TYPES: dict[str, str] = {
     "NATIONAL": numbering.NATIONAL,
     "TOLLFREE": numbering.TOLL_FREE,
 }
-DEFAULT_NUMBER_TYPE = "LOCAL"
+DEFAULT_NUMBER_TYPE: Final = "LOCAL"
 # Range sizes each number type may be ordered in; none means single numbers only.
 RANGE_SIZES: dict[str, tuple[int, ...]] = {"LOCAL": (10, 100), "NATIONAL": (10, 100), "TOLLFREE": ()}
 MIN_QUANTITY = 1
@@ -144,9 +144,11 @@ def parse_order(body: Any, country_of: Any) -> OrderData:
         errors["$.companyProfileId"] = _conversion_error("$.companyProfileId", "System.Nullable`1[System.Guid]")
     quantity = 0
     if "quantity" in fields and fields["quantity"] is not None:
-        quantity = _int32(fields["quantity"])
-        if quantity is None:
+        parsed = _int32(fields["quantity"])
+        if parsed is None:
             errors["$.quantity"] = _conversion_error("$.quantity", "System.Int32")
+        else:
+            quantity = parsed
     elif "quantity" in fields:
         errors["$.quantity"] = _conversion_error("$.quantity", "System.Int32")
     range_size = None
@@ -422,7 +424,7 @@ def _claim(session: Session, request: NumberRequest) -> bool:
             col(NumberRequest.status) == request.status,
             col(NumberRequest.next_transition_at).is_(None)
             if request.next_transition_at is None
-            else NumberRequest.next_transition_at == request.next_transition_at,
+            else col(NumberRequest.next_transition_at) == request.next_transition_at,
         )
         .values(status=request.status)
     )
@@ -582,8 +584,8 @@ def request_from_record(tenant: str, record: dict) -> NumberRequest:
     """A fixture record (the rendered shape plus ``account`` and ``prefix``) as a row; fixture
     requests that are not final wait for a control-plane action."""
 
-    def instant(value: str | None) -> datetime | None:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    def instant(value: str) -> datetime:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
     return NumberRequest(
         tenant=tenant,
@@ -605,7 +607,7 @@ def request_from_record(tenant: str, record: dict) -> NumberRequest:
         created_at=instant(record["createdOn"]),
         updated_at=instant(record["updatedOn"]),
         range_id=record["id"],
-        valid_from=instant(record["validFrom"]),
-        valid_to=instant(record["validTo"]),
+        valid_from=instant(record["validFrom"]) if record["validFrom"] else None,
+        valid_to=instant(record["validTo"]) if record["validTo"] else None,
         numbers=record["numbers"],
     )

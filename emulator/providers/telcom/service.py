@@ -108,7 +108,7 @@ def get_number(session: Session, tenant: str, number_id: int) -> tuple[Number, D
 def _next_ids(session: Session, tenant: str, count: int) -> int:
     """Reserve ``count`` consecutive number IDs; returns the first. The update comes first, so
     the row is write-locked before it is read and concurrent requests never share an ID."""
-    scope = (Sequence.tenant == tenant) & (Sequence.name == "number")
+    scope = (col(Sequence.tenant) == tenant) & (col(Sequence.name) == "number")
     session.exec(update(Sequence).where(scope).values(next_value=col(Sequence.next_value) + count))
     return session.exec(select(Sequence.next_value).where(scope)).one() - count
 
@@ -196,6 +196,7 @@ def save_number(session: Session, tenant: str, changes: NumberChanges, now: date
 
     stored = stored_instant(now)
     if existing is None:
+        assert number is not None and changes.context is not None  # refused above otherwise
         existing = Number(
             tenant=tenant,
             number_id=_next_ids(session, tenant, 1),
@@ -330,9 +331,7 @@ def decide_subscriber(session: Session, tenant: str, number_id: int, status: str
 # --- fixtures and bulk generation ---------------------------------------------------------------
 
 
-def _parse_instant(text: str | None) -> datetime | None:
-    if text is None:
-        return None
+def _parse_instant(text: str) -> datetime:
     return stored_instant(datetime.fromisoformat(text))
 
 
@@ -343,6 +342,7 @@ def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
             session.add(Destination(tenant=tenant, kind=kind, object_id=item["id"], name=item["name"]))
     for record in fixture["numbers"]:
         acquisition = record["aquisition"]
+        pushed_at = acquisition["subscriber"]["pushed_at"]
         destination = record.get("destination") or {}
         session.add(
             Number(
@@ -357,7 +357,7 @@ def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
                 callerid_passthrough=record["callerid_passthrough"],
                 forward_sip_to=record["forward_sip_to"],
                 acquired_at=_parse_instant(acquisition["acquired_at"]),
-                pushed_at=_parse_instant(acquisition["subscriber"]["pushed_at"]),
+                pushed_at=_parse_instant(pushed_at) if pushed_at is not None else None,
                 subscriber_status=acquisition["subscriber"]["status"],
                 destination_type=destination.get("type"),
                 destination_id=(destination.get("object") or {}).get("id"),
