@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from emulator.core.callbacks import CallbackDelivery
 from emulator.core.clock import Clock
-from emulator.core.db import Database
+from emulator.core.db import Database, table_of
 from emulator.core.scope import TENANT_GATE_KEY, TENANT_KEY
 
 
@@ -112,7 +112,7 @@ class Tenants:
                 for table in self._tables[name]:
                     statement = delete(table)
                     if tenant is not None:
-                        statement = statement.where(table.tenant == tenant)  # type: ignore[attr-defined]
+                        statement = statement.where(table_of(table).c.tenant == tenant)
                     session.exec(statement)
             # Callbacks the dropped state still owed are dropped with it.
             deliveries = delete(CallbackDelivery).where(col(CallbackDelivery.provider).in_(names))

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
+from emulator.core.db import table_of
 from emulator.core.identifiers import is_uuid
 from emulator.providers.cloudlx.errors import CloudlxError, ValidationFailed
 from emulator.providers.cloudlx.models import (
@@ -405,7 +406,7 @@ def insert_numbers(session: Session, tenant: str, records: Iterable[dict], batch
         if record is not None:
             chunk.append(_number_row(tenant, record))
         if chunk and (record is None or len(chunk) == batch):
-            session.connection().execute(Number.__table__.insert(), chunk)
+            session.connection().execute(table_of(Number).insert(), chunk)
             added += len(chunk)
             chunk = []
     return added

@@ -6,6 +6,7 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from emulator.core.context import ProviderContext
+from emulator.core.db import table_of
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.yay import fake, service
 from emulator.providers.yay.models import NumberAddress
@@ -20,7 +21,7 @@ def _generate(session: Session, tenant: str, count: int, seed: int, _runtime: Pr
     """Generated addresses on the reseller's own account, in one bulk insert."""
     rows = [{"tenant": tenant, "account": "", **address} for address in fake.bulk_addresses(seed, count)]
     if rows:
-        session.execute(insert(NumberAddress.__table__), rows)
+        session.execute(insert(table_of(NumberAddress)), rows)
     return len(rows)
 
 
