@@ -45,7 +45,7 @@ class Cleared(BaseModel):
 
 def _filter(
     provider: Annotated[str | None, Query(max_length=64, description="Only this provider's requests")] = None,
-    tenant: tenant_filter("Only this tenant's requests") = None,
+    tenant: Annotated[str | None, tenant_filter("Only this tenant's requests")] = None,
     method: Annotated[str | None, Query(max_length=16, description="Only this method")] = None,
     path: Annotated[
         str | None,

@@ -103,7 +103,7 @@ def health(runtime: RuntimeDep) -> Health:
 )
 def reset(
     runtime: RuntimeDep,
-    tenant: tenant_filter("Only this tenant") = None,
+    tenant: Annotated[str | None, tenant_filter("Only this tenant")] = None,
     provider: Annotated[str | None, Query(description="Only this provider")] = None,
 ) -> ResetResult:
     """Put every tenant (or one) back to the default fixtures, and forget the fault rules and
@@ -142,7 +142,7 @@ def _clock_scope(
     provider: Annotated[
         str | None, Query(max_length=32, description="With `tenant`: that tenant's own clock, not the shared one")
     ] = None,
-    tenant: tenant_filter("With `provider`: this tenant's own clock, not the shared one") = None,
+    tenant: Annotated[str | None, tenant_filter("With `provider`: this tenant's own clock, not the shared one")] = None,
 ) -> ClockScope:
     if (provider is None) != (tenant is None):
         # Not a shape the document can state, so not a 422: no clock is named by half a key.

@@ -79,7 +79,7 @@ def router(runtime: Runtime) -> APIRouter:
     @state.get("", response_model=StateDocument)
     def export_state(
         runtime: RuntimeDep,
-        tenant: tenant_filter("Only this tenant (without the clock)") = None,
+        tenant: Annotated[str | None, tenant_filter("Only this tenant (without the clock)")] = None,
     ) -> Any:
         """The state as versioned JSON: tenant records, every table's rows, the clock."""
         return snapshot.export_state(runtime, tenant)

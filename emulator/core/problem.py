@@ -3,7 +3,7 @@ routers declare with it, and the parameters they share."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Query
 from pydantic import BaseModel, Field
@@ -20,6 +20,7 @@ INPUT_ERRORS: dict[int | str, dict[str, Any]] = BAD_BODY | {422: {"model": Probl
 
 
 def tenant_filter(description: str) -> Any:
-    """The ``tenant`` query parameter of control routes: a tenant name can hold no NUL (no database
-    column can), so such a filter is refused as invalid input instead of reaching storage."""
-    return Annotated[str | None, Query(max_length=255, pattern=r"^[^\x00]*$", description=description)]
+    """The ``tenant`` query parameter of control routes, as ``Annotated[str | None, tenant_filter(…)]``:
+    a tenant name can hold no NUL (no database column can), so such a filter is refused as invalid
+    input instead of reaching storage."""
+    return Query(max_length=255, pattern=r"^[^\x00]*$", description=description)
