@@ -178,7 +178,7 @@ class FaultInjection:
     async def __call__(self, scope, receive, send) -> None:
         target = self._traffic.classify(scope) if scope["type"] == "http" and self._faults.active else None
         rules = self._faults.candidates(target.provider.name, scope["method"], target.path) if target else []
-        if not rules:
+        if target is None or not rules:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})

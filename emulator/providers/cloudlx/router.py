@@ -517,6 +517,7 @@ def number_restrictions(request: Request, tenant: TenantDep, runtime: RuntimeDep
     if code is not None:
         code = rules.one_of("number_service_type_code", RESTRICTION_SERVICE_TYPES)
     rules.check()
+    assert country is not None and code is not None  # check() refused a missing one
     return _json(service.restrictions(runtime.fixture(PROVIDER), "GB" if country == "UK" else country, code))
 
 

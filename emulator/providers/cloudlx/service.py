@@ -134,11 +134,11 @@ def list_numbers(
     service_type: str | None = None,
 ) -> Page:
     """One page, ordered by number; ``total`` counts every match. Both queries walk one index."""
-    conditions = [Number.tenant == tenant, Number.status == status]
+    conditions = [col(Number.tenant) == tenant, col(Number.status) == status]
     if region is not None:
-        conditions.append(Number.region == region)
+        conditions.append(col(Number.region) == region)
     if service_type is not None:
-        conditions.append(Number.service_type == service_type)
+        conditions.append(col(Number.service_type) == service_type)
     if listing.search:
         conditions.append(col(Number.number_e164).like(f"%{listing.search}%"))
     offset = (listing.page - 1) * listing.max_per_page
@@ -241,11 +241,9 @@ def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: dateti
     }
     if duplicates:
         raise ValidationFailed(duplicates)
-    strays = [
-        item.number_uuid
-        for item in [*(data.number_translations or []), *(data.number_addresses or [])]
-        if item.number_uuid not in uuids
-    ]
+    named = [item.number_uuid for item in data.number_translations or []]
+    named += [item.number_uuid for item in data.number_addresses or []]
+    strays = [uuid for uuid in named if uuid not in uuids]
     if strays:
         raise CloudlxError(404, "Numbers not in number_uuids: " + ", ".join(dict.fromkeys(strays)))
     lookups = [uuid for uuid in uuids if is_uuid(uuid)]
@@ -263,9 +261,9 @@ def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: dateti
         given = TranslationIn.model_validate(item.model_dump(include=item.model_fields_set - {"number_uuid"}))
         translations[item.number_uuid] = _translations(given)
     addresses: dict[str, tuple[int | None, int | None]] = {}
-    for item in data.number_addresses or []:
-        _check_address(session, tenant, item.address_id)
-        addresses[item.number_uuid] = (item.address_id, None)
+    for address in data.number_addresses or []:
+        _check_address(session, tenant, address.address_id)
+        addresses[address.number_uuid] = (address.address_id, None)
     activation = datetime.combine(data.activate_on, datetime.min.time(), UTC) if data.activate_on else now
     _allocate(session, tenant, uuids, now, max(activation, now), translations, addresses)
 

@@ -361,7 +361,7 @@ async def dispatch(
     if action is None:
         return invalid_controller_or_action()
     runtime: ProviderContext = request.app.state.runtime
-    if not runtime.credentials.accepts("telcom", token, secret):
+    if token is None or not runtime.credentials.accepts("telcom", token, secret):
         return failure(AccessDenied("Invalid API token or secret"))
     await runtime.tenants.enter_async(request, "telcom", token)
     try:

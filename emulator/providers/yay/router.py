@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request, Security
 from fastapi.security import APIKeyHeader
@@ -56,7 +56,7 @@ async def _scope(
         str | None, Header(alias="X-Auth-For", description="Act for this sub-customer of the reseller")
     ] = None,
 ) -> Scope:
-    if not runtime.credentials.accepts("yay", reseller, user, password):
+    if reseller is None or not runtime.credentials.accepts("yay", reseller, user, password):
         raise YayError(401)
     if on_behalf_of is not None and len(on_behalf_of) > MAX_CREDENTIAL_LENGTH:
         raise YayError(401)
@@ -161,16 +161,17 @@ def build_app(runtime: ProviderContext) -> FastAPI:
 
     generate = app.openapi
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         # The three headers are one credential: a single requirement naming all three (FastAPI
         # would list them as alternatives).
-        if app.openapi_schema is None:
-            document = generate()
-            for operations in document.get("paths", {}).values():
-                for operation in operations.values():
-                    if isinstance(operation, dict) and operation.get("security"):
-                        operation["security"] = [{k: v for entry in operation["security"] for k, v in entry.items()}]
-        return app.openapi_schema
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()  # kept by FastAPI as app.openapi_schema
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and operation.get("security"):
+                    operation["security"] = [{k: v for entry in operation["security"] for k, v in entry.items()}]
+        return document
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to adjust the document
     return app
