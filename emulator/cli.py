@@ -21,6 +21,7 @@ def _settings(args: argparse.Namespace, *names: str) -> Settings:
 
 def openapi_documents() -> dict[str, dict]:
     """Every sub-app's OpenAPI document, keyed by file stem (``yay``, …, ``control``)."""
+    from fastapi import FastAPI
     from starlette.routing import Mount
 
     from emulator.app import create_app
@@ -29,7 +30,7 @@ def openapi_documents() -> dict[str, dict]:
     return {
         "control" if mount.path == "/_emulator" else mount.path.strip("/"): mount.app.openapi()
         for mount in app.routes
-        if isinstance(mount, Mount)
+        if isinstance(mount, Mount) and isinstance(mount.app, FastAPI)
     }
 
 

@@ -25,12 +25,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers import load_providers
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 class EmulatorServer:
@@ -49,7 +52,7 @@ class EmulatorServer:
             settings["control_token"] = self.control_token
         self._database_url = database_url
         self._settings = settings
-        self._server = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._folder: tempfile.TemporaryDirectory | None = None
         self.providers: dict[str, Provider] = {provider.name: provider for provider in load_providers()}
@@ -95,7 +98,7 @@ class EmulatorServer:
     def stop(self) -> None:
         if self.control is not None:
             self.control.close()
-        if self._server is not None:
+        if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
             self._server = None
@@ -118,6 +121,8 @@ class EmulatorServer:
         return EmulatorTenant(self, name or f"test-{secrets.token_hex(6)}")
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self.control is None:
+            raise RuntimeError("start the server first")
         response = self.control.request(method, path, **kwargs)
         response.raise_for_status()
         return response.json()

@@ -12,6 +12,7 @@ applies exactly to requests that authenticate as that tenant.
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import logging
 import random
@@ -140,11 +141,11 @@ class Faults:
             self._rules = kept
             return removed
 
-    def candidates(self, provider: str, method: str, path: str) -> list[FaultRule]:
+    def candidates(self, provider: str, method: str, path: str) -> builtins.list[FaultRule]:
         with self._lock:
             return [rule for rule in self._rules if rule.matches(provider, method, path)]
 
-    def decide(self, rules: list[FaultRule]) -> Fault | None:
+    def decide(self, rules: builtins.list[FaultRule]) -> Fault | None:
         """The first of the rules (in creation order) that fires."""
         with self._lock:
             for rule in rules:

@@ -41,6 +41,7 @@ def build_subapp(
         description=description,
         docs_url=None,
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=OAUTH2_REDIRECT_PATH,
         servers=[{"url": prefix}],
         # A trailing slash is a different path, answered with the provider's own 404 (a redirect
         # built from the Host header would send clients elsewhere).
@@ -87,6 +88,7 @@ def _handler(render: Callable[[Any], Response]) -> Callable[[Request, Any], Awai
 
 
 DOCS_PATH = "/docs"
+OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
 DOCS_ASSETS = "/docs-assets"
 """Swagger UI's script, styles and icons, served from the installed ``fastapi-offline`` package (Swagger UI 5,
 which renders OpenAPI 3.1),
@@ -99,7 +101,7 @@ _ASSET_DIR = Path(fastapi_offline.__file__).parent / "static"
 def _serve_offline_docs(app: FastAPI, prefix: str) -> None:
     app.mount(DOCS_ASSETS, StaticFiles(directory=str(_ASSET_DIR)), name="docs-assets")
     assets = f"{prefix}{DOCS_ASSETS}"
-    oauth2_redirect = f"{prefix}{app.swagger_ui_oauth2_redirect_url}"
+    oauth2_redirect = f"{prefix}{OAUTH2_REDIRECT_PATH}"
 
     @app.get(DOCS_PATH, include_in_schema=False)
     async def _docs() -> Response:
@@ -112,7 +114,7 @@ def _serve_offline_docs(app: FastAPI, prefix: str) -> None:
             oauth2_redirect_url=oauth2_redirect,
         )
 
-    @app.get(app.swagger_ui_oauth2_redirect_url, include_in_schema=False)
+    @app.get(OAUTH2_REDIRECT_PATH, include_in_schema=False)
     async def _oauth2_redirect() -> Response:
         return get_swagger_ui_oauth2_redirect_html()
 

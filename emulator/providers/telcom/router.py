@@ -415,8 +415,10 @@ def build_app(runtime: ProviderContext) -> FastAPI:
             tags=[controller],
             operation_id=f"{controller}_{name}",
             response_class=Response,
-            responses={200: {"model": schemas.answers(action.envelope), "description": "Success, or an error envelope"}}
-            | _BAD_REQUEST,
+            responses={
+                200: {"model": schemas.answers(action.envelope), "description": "Success, or an error envelope"},
+                **_BAD_REQUEST,
+            },
             openapi_extra=extra,
         )
     app.add_api_route("/api/{path:path}", dispatch, methods=ROUTED_METHODS, include_in_schema=False)
