@@ -197,10 +197,7 @@ class EmulatorTenant:
         self.name = name
 
     def _credentials(self, provider: str) -> TenantCredentials:
-        spec = self.server.providers[provider]
-        if spec.credentials_for is None:
-            raise LookupError(f"provider {provider!r} does not say how to make credentials for a tenant")
-        return spec.credentials_for(self.name)
+        return self.server.providers[provider].credentials_for(self.name)
 
     def tenant(self, provider: str) -> str:
         """The tenant name the emulator files this provider's requests under."""
@@ -254,7 +251,7 @@ class EmulatorTenant:
         return self._on_clock(self.server.reset_clock, provider)
 
     def _providers(self) -> list[str]:
-        return [name for name, spec in self.server.providers.items() if spec.credentials_for is not None]
+        return list(self.server.providers)
 
     def _on_clock(self, action: Callable[[str, str], dict], provider: str | None) -> dict:
         names = [provider] if provider else self._providers()
@@ -264,9 +261,8 @@ class EmulatorTenant:
     def reset(self) -> None:
         """Every provider's state for this tenant back to the fixtures; its rules and journal
         entries go, and its own clock (it follows the shared clock again)."""
-        for provider, spec in self.server.providers.items():
-            if spec.credentials_for is not None:
-                self.server.reset(tenant=self.tenant(provider), provider=provider)
+        for provider in self.server.providers:
+            self.server.reset(tenant=self.tenant(provider), provider=provider)
 
 
 @dataclass(frozen=True)

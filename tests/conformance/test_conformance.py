@@ -94,6 +94,7 @@ def test_a_new_tenant_is_seeded_from_the_default_fixtures(tenant, conformance, c
 
 
 def test_per_test_credentials_name_isolated_tenants(client, provider, conformance):
+    assert provider.credentials_for("test-7f3a") == provider.credentials_for("test-7f3a")  # one name, one tenant
     one, two = Tenant(client, provider, conformance), Tenant(client, provider, conformance)
     assert one.name != two.name
     fresh = two.read()
