@@ -52,10 +52,12 @@ class TenantInfo(BaseModel):
 class ClockInfo(BaseModel):
     now: datetime = Field(description="The clock's virtual now (UTC)")
     frozen: bool
-    provider: str | None = Field(default=None, description="The tenant's provider (null: the shared clock)")
-    tenant: str | None = Field(default=None, description="The tenant whose clock this is (null: the shared clock)")
-    own: bool = Field(
-        default=False, description="The tenant has a clock of its own (false: it follows the shared clock)"
+    # Only for a tenant's clock: the shared clock answers with ``now`` and ``frozen`` alone.
+    provider: str | None = Field(default=None, description="The tenant's provider (a tenant's clock only)")
+    tenant: str | None = Field(default=None, description="The tenant whose clock this is (a tenant's clock only)")
+    own: bool | None = Field(
+        default=None,
+        description="The tenant has a clock of its own (false: it follows the shared clock; a tenant's clock only)",
     )
 
 
@@ -162,7 +164,7 @@ def _clock_info(runtime: Runtime, scope: ClockScope) -> ClockInfo:
         frozen=clock.frozen(scope.provider, scope.tenant),
         provider=scope.provider,
         tenant=scope.tenant,
-        own=clock.own_clock(scope.provider, scope.tenant) is not None,
+        own=None if scope.tenant is None else clock.own_clock(scope.provider, scope.tenant) is not None,
     )
 
 
@@ -174,19 +176,27 @@ _OUT_OF_RANGE: Responses = _UNKNOWN_PROVIDER | {
 }
 
 
-@router.get("/clock", response_model=ClockInfo, tags=["Clock"], responses=_UNKNOWN_PROVIDER)
+@router.get(
+    "/clock", response_model=ClockInfo, tags=["Clock"], response_model_exclude_none=True, responses=_UNKNOWN_PROVIDER
+)
 def clock(runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
     """The shared clock, or a tenant's (its own, or the shared one it follows)."""
     return _clock_info(runtime, scope)
 
 
-@router.get("/clock/tenants", response_model=list[ClockInfo], tags=["Clock"])
+@router.get("/clock/tenants", response_model=list[ClockInfo], tags=["Clock"], response_model_exclude_none=True)
 def tenant_clocks(runtime: RuntimeDep) -> list[ClockInfo]:
     """Every tenant clock of its own (tenants not listed follow the shared clock)."""
     return [_clock_info(runtime, ClockScope(own.provider, own.tenant)) for own in runtime.clock.own_clocks()]
 
 
-@router.post("/clock/advance", response_model=ClockInfo, tags=["Clock"], responses=_OUT_OF_RANGE)
+@router.post(
+    "/clock/advance",
+    response_model=ClockInfo,
+    tags=["Clock"],
+    response_model_exclude_none=True,
+    responses=_OUT_OF_RANGE,
+)
 def advance_clock(body: ClockAdvance, runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
     """Move time forward and run everything that has come due, in order."""
     _within_range(runtime.clock.now(scope.provider, scope.tenant) + timedelta(seconds=body.seconds))
@@ -195,26 +205,46 @@ def advance_clock(body: ClockAdvance, runtime: RuntimeDep, scope: ClockScopeDep)
     return _clock_info(runtime, scope)
 
 
-@router.post("/clock/set", response_model=ClockInfo, tags=["Clock"], responses=_OUT_OF_RANGE)
+@router.post(
+    "/clock/set", response_model=ClockInfo, tags=["Clock"], response_model_exclude_none=True, responses=_OUT_OF_RANGE
+)
 def set_clock(body: ClockSet, runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
     runtime.clock.set(_within_range(body.now), scope.provider, scope.tenant)
     runtime.background.run_due()
     return _clock_info(runtime, scope)
 
 
-@router.post("/clock/freeze", response_model=ClockInfo, tags=["Clock"], responses=_UNKNOWN_PROVIDER)
+@router.post(
+    "/clock/freeze",
+    response_model=ClockInfo,
+    tags=["Clock"],
+    response_model_exclude_none=True,
+    responses=_UNKNOWN_PROVIDER,
+)
 def freeze_clock(runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
     runtime.clock.freeze(scope.provider, scope.tenant)
     return _clock_info(runtime, scope)
 
 
-@router.post("/clock/resume", response_model=ClockInfo, tags=["Clock"], responses=_UNKNOWN_PROVIDER)
+@router.post(
+    "/clock/resume",
+    response_model=ClockInfo,
+    tags=["Clock"],
+    response_model_exclude_none=True,
+    responses=_UNKNOWN_PROVIDER,
+)
 def resume_clock(runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
     runtime.clock.resume(scope.provider, scope.tenant)
     return _clock_info(runtime, scope)
 
 
-@router.post("/clock/reset", response_model=ClockInfo, tags=["Clock"], responses=_UNKNOWN_PROVIDER)
+@router.post(
+    "/clock/reset",
+    response_model=ClockInfo,
+    tags=["Clock"],
+    response_model_exclude_none=True,
+    responses=_UNKNOWN_PROVIDER,
+)
 def reset_clock(runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
     """The shared clock back to real time, running; a tenant's back to following the shared one."""
     runtime.clock.reset(scope.provider, scope.tenant)

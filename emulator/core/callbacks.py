@@ -34,7 +34,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 import emulator
 from emulator.core.clock import Clock
-from emulator.core.db import Database
+from emulator.core.db import Database, empty_list
 from emulator.core.targets import CallbackTargets
 from emulator.settings import Settings
 
@@ -75,7 +75,7 @@ class CallbackDelivery(SQLModel, table=True):
     created_at: datetime
     next_attempt_at: datetime | None = None
     delivered_at: datetime | None = None
-    attempts: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    attempts: list[dict] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
     # The process sending it now, and until when (real UTC time) its claim holds.
     lease_owner: str | None = Field(default=None, max_length=128)
     lease_expires_at: datetime | None = None

@@ -4,6 +4,7 @@ compare bodies as text, so each gets a response class that renders exactly like 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.responses import Response
@@ -55,8 +56,12 @@ def _dotnet_escape_char(char: str) -> str:
     return char
 
 
+# What the encoder escapes: found by one scan in C, so plain text costs no per-character work.
+_DOTNET_NEEDS_ESCAPE = re.compile(r"""[^\x20-\x7e]|["&'+<>`\\]""")
+
+
 def dotnet_json_string(text: str) -> str:
-    return '"' + "".join(_dotnet_escape_char(char) for char in text) + '"'
+    return '"' + _DOTNET_NEEDS_ESCAPE.sub(lambda match: _dotnet_escape_char(match.group()), text) + '"'
 
 
 def dotnet_json(value: Any) -> str:

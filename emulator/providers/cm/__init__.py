@@ -23,7 +23,11 @@ def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> Non
 def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
     fixture = runtime.fixture("cm")
     records = fake_number_requests(seed, count, fixture["default_account"], fixture["company_profiles"])
-    session.add_all(service.request_from_record(tenant, record) for record in records)
+    now = runtime.clock.now(service.PROVIDER, tenant)
+    requests = [service.request_from_record(tenant, record) for record in records]
+    for request in requests:  # generated orders still waiting move on with the clock from now
+        service.schedule_waiting(request, now, runtime.settings_of(CMSettings))
+    session.add_all(requests)
     return count
 
 

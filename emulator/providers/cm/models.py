@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field
 
+from emulator.core.db import empty_list
 from emulator.core.provider import TenantScoped
 
 
@@ -43,7 +44,7 @@ class NumberRequest(TenantScoped, table=True):
     valid_from: datetime | None = None
     valid_to: datetime | None = None
     # Assigned numbers, E.164.
-    numbers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    numbers: list[str] = Field(default_factory=empty_list, sa_column=Column(JSON, nullable=False))
 
 
 class CompanyProfile(TenantScoped, table=True):

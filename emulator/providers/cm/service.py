@@ -64,7 +64,11 @@ MAX_TEXT = 100
 MAX_COMMENT = 1000
 MAX_URL = 2048
 # What "a well-formed absolute URL" means here: http(s), a host name or IPv4 address, a port.
-CALLBACK_URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+# The port, when given, is one a URL can hold (0-65535), so the shape and the target check agree.
+_PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|0[0-9]{4}|[0-9]{1,4})"
+CALLBACK_URL_PATTERN = (
+    r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::" + _PORT + r")?(?:[/?#][!-~]*)?$"
+)
 _CALLBACK_URL = re.compile(CALLBACK_URL_PATTERN)
 GUID_PATTERN = UUID_PATTERN
 
@@ -427,6 +431,9 @@ def _claim(session: Session, request: NumberRequest) -> bool:
             else col(NumberRequest.next_transition_at) == request.next_transition_at,
         )
         .values(status=request.status)
+        # The row is changed through ``request`` next; matching the session's other objects
+        # against the criteria (the default) would cost a scan of the session per claim.
+        .execution_options(synchronize_session=False)
     )
     return session.exec(statement).rowcount == 1  # type: ignore[call-overload]
 
@@ -580,9 +587,19 @@ def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
         session.add(request_from_record(tenant, record))
 
 
+def schedule_waiting(request: NumberRequest, now: datetime, settings: CMSettings) -> None:
+    """A pending or accepted request moves on with the clock from ``now``, as one just created or
+    just accepted through the API would."""
+    if request.status == PENDING:
+        request.next_transition_at = now + timedelta(seconds=settings.accept_after_seconds)
+    elif request.status == ACCEPTED:
+        request.next_transition_at = now + timedelta(seconds=settings.complete_after_seconds)
+
+
 def request_from_record(tenant: str, record: dict) -> NumberRequest:
-    """A fixture record (the rendered shape plus ``account`` and ``prefix``) as a row; fixture
-    requests that are not final wait for a control-plane action."""
+    """A fixture record (the rendered shape plus ``account`` and ``prefix``) as a row; the default
+    fixtures' requests that are not final wait for a control-plane action (they are documented
+    examples, so they stay as documented)."""
 
     def instant(value: str) -> datetime:
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
