@@ -95,13 +95,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(FaultInjection, faults=runtime.faults, traffic=traffic, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, traffic=traffic)
     app.add_middleware(RequestJournal, journal=runtime.journal, traffic=traffic, now=runtime.clock.now)
-    app.add_middleware(VirtualHosts, prefixes=virtual_host_prefixes(settings.virtual_hosts, runtime.providers))
     app.add_middleware(
         HttpGuard,
+        providers=runtime.providers.values(),
         max_header_bytes=settings.max_header_bytes,
         max_header_count=settings.max_header_count,
-        max_control_body_bytes=settings.max_body_bytes,
+        max_body_bytes=settings.max_body_bytes,
         max_snapshot_bytes=settings.max_snapshot_bytes,
     )
+    # Outside the guard, so that a refusal on a provider's real host is that provider's own body.
+    app.add_middleware(VirtualHosts, prefixes=virtual_host_prefixes(settings.virtual_hosts, runtime.providers))
     quiet_dropped_connections()
     return app

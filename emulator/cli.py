@@ -45,18 +45,20 @@ UVICORN_LIMITS = (
     "limit_concurrency",
     "limit_max_requests",
     "backlog",
-    "h11_max_incomplete_event_size",
 )
 
 
 def uvicorn_options(settings: Settings) -> dict:
     """What ``serve`` hands to uvicorn."""
+    from emulator.core.protocol import bounded_head_protocol
+
     limits = {name: getattr(settings, name) for name in UVICORN_LIMITS if getattr(settings, name) is not None}
     return {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level.lower(),
         "proxy_headers": False,
+        "http": bounded_head_protocol(settings.max_header_bytes),
         **limits,
     }
 

@@ -40,7 +40,6 @@ class Settings(BaseSettings):
     limit_concurrency: int | None = Field(default=None, ge=1)
     limit_max_requests: int | None = Field(default=None, ge=1)
     backlog: int = Field(default=2048, ge=1)
-    h11_max_incomplete_event_size: int | None = Field(default=None, ge=1024)
     # Per provider, the only credentials accepted, e.g. {"yay": [["reseller", "user", "password"]]};
     # a provider not listed accepts any non-empty credentials.
     credentials: dict[str, list[list[str]]] = Field(default_factory=dict)
@@ -53,6 +52,9 @@ class Settings(BaseSettings):
     # Seed of every random choice made for tests (generated records, random fault latency and
     # probability); unset means a fresh seed each time.
     seed: int | None = None
+    # Origins whose pages may call the providers' APIs from a browser (CORS): comma-separated, ``*``
+    # for any, empty for none. The control plane allows no other origin.
+    cors_origins: str = Field(default="*", max_length=8192)
     # Host header (without port) → provider name; unset means each provider's real API hosts.
     virtual_hosts: dict[str, str] | None = None
     # Callback deliveries: a failed attempt is retried after the backoff (doubling from the base,

@@ -70,19 +70,28 @@ class EmulatorServer:
         import uvicorn
 
         from emulator.app import create_app
+        from emulator.core.protocol import bounded_head_protocol
         from emulator.settings import Settings
 
         database_url = self._database_url
         if database_url is None:
             self._folder = tempfile.TemporaryDirectory(prefix="number-emulator-")
             database_url = f"sqlite:///{Path(self._folder.name) / 'emulator.sqlite3'}"
-        app = create_app(Settings(database_url=database_url, **self._settings))
+        settings = Settings(database_url=database_url, **self._settings)
+        app = create_app(settings)
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", 0))  # the port is ours from here on: no race for a "free" one
         port = listener.getsockname()[1]
         # No log_config: the test process's own logging stays as the test suite set it up.
-        config = uvicorn.Config(app, log_config=None, log_level="warning", access_log=False, lifespan="on")
+        config = uvicorn.Config(
+            app,
+            log_config=None,
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+            http=bounded_head_protocol(settings.max_header_bytes),
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [listener]}, name="number-emulator", daemon=True

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -103,3 +104,32 @@ def strict_emulator(
     database = fresh_database(request, backend, tmp_path_factory.mktemp("contract"))
     with emulator_accepting(database, request.module.CREDENTIALS) as emulator:
         yield emulator
+
+
+# Debian's chromium, headless, driven by Playwright, with every outside host unresolvable.
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium for a module's tests; in CI it must exist."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI needs the Debian package chromium (installed by .ci/run)")
+        pytest.skip("no system Chromium (apt-get install chromium); .ci/run installs it under CI")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()

@@ -8,10 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 
+from emulator.control import tenant_names
 from emulator.control.deps import RuntimeDep
 from emulator.core.callbacks import CallbackDelivery, RedeliveryRefused
 from emulator.core.http import GuardedRoute
 from emulator.core.problem import INPUT_ERRORS, Problem, tenant_filter
+from emulator.core.runtime import Runtime
 
 MAX_ID = 2**63 - 1
 
@@ -43,11 +45,11 @@ class Delivery(BaseModel):
     attempts: list[Attempt] = Field(description="The latest attempts, oldest first")
 
 
-def _delivery(row: CallbackDelivery) -> Delivery:
+def _delivery(runtime: Runtime, row: CallbackDelivery) -> Delivery:
     return Delivery(
         id=row.id,
         provider=row.provider,
-        tenant=row.tenant,
+        tenant=tenant_names.shown(runtime, row.provider, row.tenant),
         event=row.event,
         url=row.url,
         status=row.status,
@@ -74,8 +76,9 @@ def list_deliveries(
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> list[Delivery]:
     """Every callback delivery, oldest first, with its attempts, status codes and times."""
+    tenant = tenant_names.resolved(runtime, tenant)
     rows = runtime.callbacks.list(provider=provider, tenant=tenant, status=status, limit=limit, offset=offset)
-    return [_delivery(row) for row in rows]
+    return [_delivery(runtime, row) for row in rows]
 
 
 @router.post(
@@ -94,4 +97,4 @@ def redeliver(delivery_id: Annotated[int, Path(ge=1, le=MAX_ID)], runtime: Runti
         raise HTTPException(409, "the delivery is still pending") from None
     if row is None:
         raise HTTPException(404, "no such delivery")
-    return _delivery(row)
+    return _delivery(runtime, row)

@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 
+from emulator.control import tenant_names
 from emulator.control.deps import RuntimeDep
 from emulator.core.faults import FaultRule
+from emulator.core.http import GuardedRoute
 from emulator.core.jsontypes import JSONFloat, JSONStr, json_int
 from emulator.core.problem import NOT_FOUND
 from emulator.core.runtime import Runtime
@@ -75,9 +77,11 @@ def router(runtime: Runtime) -> APIRouter:
         removed: int
 
     def render(rule: FaultRule) -> FaultRuleOut:
-        return FaultRuleOut.model_validate(rule, from_attributes=True)
+        out = FaultRuleOut.model_validate(rule, from_attributes=True)
+        out.tenant = tenant_names.shown(runtime, rule.provider, rule.tenant)
+        return out
 
-    rules = APIRouter(prefix="/faults", tags=["Fault injection"])
+    rules = APIRouter(prefix="/faults", tags=["Fault injection"], route_class=GuardedRoute)
     RuleId = Annotated[int, Path(ge=1, le=2**53 - 1)]
 
     @rules.post("", status_code=201, response_model=FaultRuleOut)

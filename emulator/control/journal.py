@@ -8,10 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from emulator.control import tenant_names
 from emulator.control.deps import RuntimeDep
-from emulator.core.journal import JournalFilter
+from emulator.core.http import GuardedRoute
+from emulator.core.journal import JournalEntry, JournalFilter
 from emulator.core.jsontypes import UTCDateTime
 from emulator.core.problem import tenant_filter
+from emulator.core.runtime import Runtime
 
 
 class RecordedRequest(BaseModel):
@@ -44,6 +47,7 @@ class Cleared(BaseModel):
 
 
 def _filter(
+    runtime: RuntimeDep,
     provider: Annotated[str | None, Query(max_length=64, description="Only this provider's requests")] = None,
     tenant: Annotated[str | None, tenant_filter("Only this tenant's requests")] = None,
     method: Annotated[str | None, Query(max_length=16, description="Only this method")] = None,
@@ -61,13 +65,19 @@ def _filter(
     status: Annotated[int | None, Query(ge=0, le=999, description="Only answers with this status")] = None,
 ) -> JournalFilter:
     return JournalFilter(
-        provider=provider, tenant=tenant, method=method, path=path, since=since, until=until, status=status
+        provider=provider,
+        tenant=tenant_names.resolved(runtime, tenant),
+        method=method,
+        path=path,
+        since=since,
+        until=until,
+        status=status,
     )
 
 
 FilterDep = Annotated[JournalFilter, Depends(_filter)]
 
-router = APIRouter(prefix="/requests", tags=["Request journal"])
+router = APIRouter(prefix="/requests", tags=["Request journal"], route_class=GuardedRoute)
 
 
 @router.get("", response_model=list[RecordedRequest])
@@ -78,7 +88,20 @@ def list_requests(
 ) -> list[RecordedRequest]:
     """Recorded provider requests, oldest first. The journal keeps the last EMULATOR_JOURNAL_SIZE
     requests in memory (oldest dropped first); it is empty after a restart."""
-    return [RecordedRequest.model_validate(entry, from_attributes=True) for entry in runtime.journal.find(query, limit)]
+    return [_recorded(runtime, entry) for entry in runtime.journal.find(query, limit)]
+
+
+def _recorded(runtime: Runtime, entry: JournalEntry) -> RecordedRequest:
+    """An entry as the journal shows it: a secret tenant name masked, in the headers too."""
+    recorded = RecordedRequest.model_validate(entry, from_attributes=True)
+    shown = tenant_names.shown(runtime, entry.provider, entry.tenant)
+    if shown is not None and entry.tenant is not None and shown != entry.tenant:
+        recorded.tenant = shown
+        recorded.request_headers = {
+            name: shown if value.lower() == entry.tenant.lower() else value
+            for name, value in entry.request_headers.items()
+        }
+    return recorded
 
 
 @router.get("/count", response_model=RequestCount)

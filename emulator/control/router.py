@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import emulator
-from emulator.control import faults, journal, metrics, state, ui
+from emulator.control import faults, journal, metrics, state, tenant_names, ui
 from emulator.control.auth import ControlToken
 from emulator.control.callbacks import router as callbacks_router
 from emulator.control.deps import RuntimeDep
@@ -112,6 +112,7 @@ def reset(
     journal entries of what was reset (rules that name no tenant survive a one-tenant reset)."""
     if provider is not None and provider not in runtime.providers:
         raise HTTPException(404, f"unknown provider {provider!r}")
+    tenant = tenant_names.resolved(runtime, tenant)
     runtime.faults.clear(provider=provider, tenant=tenant)
     runtime.journal.clear(JournalFilter(provider=provider, tenant=tenant))
     return ResetResult(tenants_reset=runtime.tenants.reset(tenant=tenant, provider=provider))
@@ -119,7 +120,15 @@ def reset(
 
 @router.get("/tenants", response_model=list[TenantInfo], tags=["State"])
 def tenants(runtime: RuntimeDep) -> list[TenantInfo]:
-    return [TenantInfo.model_validate(record, from_attributes=True) for record in runtime.tenants.list()]
+    """Tenants seen so far; a CM.com tenant (its product token) is shown masked."""
+    return [
+        TenantInfo(
+            provider=record.provider,
+            tenant=tenant_names.shown(runtime, record.provider, record.tenant),
+            created_at=record.created_at,
+        )
+        for record in runtime.tenants.list()
+    ]
 
 
 def _within_range(instant: datetime) -> datetime:
@@ -137,6 +146,9 @@ class ClockScope:
 
     provider: str | None
     tenant: str | None
+    named: str | None
+    """The tenant as the answer names it: as the request named it (the masked name stays masked),
+    masked where a listing shows it."""
 
 
 def _clock_scope(
@@ -151,7 +163,7 @@ def _clock_scope(
         raise HTTPException(404, "no such clock: a tenant's clock is named by both provider and tenant")
     if provider is not None and provider not in runtime.providers:
         raise HTTPException(404, f"unknown provider {provider!r}")
-    return ClockScope(provider, tenant)
+    return ClockScope(provider, tenant_names.resolved(runtime, tenant), tenant)
 
 
 ClockScopeDep = Annotated[ClockScope, Depends(_clock_scope)]
@@ -163,7 +175,7 @@ def _clock_info(runtime: Runtime, scope: ClockScope) -> ClockInfo:
         now=clock.now(scope.provider, scope.tenant),
         frozen=clock.frozen(scope.provider, scope.tenant),
         provider=scope.provider,
-        tenant=scope.tenant,
+        tenant=scope.named,
         own=None if scope.tenant is None else clock.own_clock(scope.provider, scope.tenant) is not None,
     )
 
@@ -187,7 +199,12 @@ def clock(runtime: RuntimeDep, scope: ClockScopeDep) -> ClockInfo:
 @router.get("/clock/tenants", response_model=list[ClockInfo], tags=["Clock"], response_model_exclude_none=True)
 def tenant_clocks(runtime: RuntimeDep) -> list[ClockInfo]:
     """Every tenant clock of its own (tenants not listed follow the shared clock)."""
-    return [_clock_info(runtime, ClockScope(own.provider, own.tenant)) for own in runtime.clock.own_clocks()]
+    return [
+        _clock_info(
+            runtime, ClockScope(own.provider, own.tenant, tenant_names.shown(runtime, own.provider, own.tenant))
+        )
+        for own in runtime.clock.own_clocks()
+    ]
 
 
 @router.post(
@@ -258,6 +275,9 @@ def build_app(runtime: Runtime) -> FastAPI:
         title="Number emulator control plane",
         description="Test and operator endpoints under `/_emulator`: health, reset, tenants, the virtual clock, "
         "the request journal, fault injection, state snapshots and callback deliveries.",
+        # It resets and exports every tenant: a page of another origin must not drive it through a
+        # visitor's browser.
+        cross_origin=False,
     )
 
     @app.exception_handler(BodyError)

@@ -8,10 +8,12 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 import emulator
+from emulator.control import tenant_names
 from emulator.control.deps import RuntimeDep
 from emulator.core import snapshot
 from emulator.core.clock import MAX_OFFSET
 from emulator.core.db import table_of
+from emulator.core.http import GuardedRoute
 from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
 from emulator.core.problem import Problem, tenant_filter
 from emulator.core.runtime import Runtime
@@ -74,7 +76,7 @@ def router(runtime: Runtime) -> APIRouter:
                 )
             return value
 
-    state = APIRouter(prefix="/state", tags=["State snapshots"])
+    state = APIRouter(prefix="/state", tags=["State snapshots"], route_class=GuardedRoute)
 
     @state.get("", response_model=StateDocument)
     def export_state(
@@ -82,7 +84,7 @@ def router(runtime: Runtime) -> APIRouter:
         tenant: Annotated[str | None, tenant_filter("Only this tenant (without the clock)")] = None,
     ) -> Any:
         """The state as versioned JSON: tenant records, every table's rows, the clock."""
-        return snapshot.export_state(runtime, tenant)
+        return snapshot.export_state(runtime, tenant_names.resolved(runtime, tenant))
 
     @state.put(
         "",

@@ -1,8 +1,10 @@
-"""Reading request bodies defensively: bounded size, declared content type, well-formed JSON."""
+"""Reading request bodies defensively: declared content type, well-formed JSON (their size is
+bounded before they get here, by ``core/guard.py``)."""
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -20,21 +22,6 @@ class BodyError(Exception):
         self.reason = reason
 
 
-async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The raw body, refusing more than ``max_bytes`` without buffering it all."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
-        raise BodyError(f"body larger than {max_bytes} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise BodyError(f"body larger than {max_bytes} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def is_json_content_type(value: str | None) -> bool:
     media_type = (value or "").split(";", 1)[0].strip().lower()
     return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
@@ -44,16 +31,23 @@ def _reject_constant(name: str) -> Any:
     raise BodyError(f"{name} is not JSON")
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is beyond the range of a number")
+    return value
+
+
 def parse_json(raw: bytes) -> Any:
     try:
-        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite)
         # "\ud800" escapes decode to lone surrogates, which no database or UTF-8 response can hold.
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except (UnicodeDecodeError, UnicodeEncodeError) as error:
         raise BodyError(f"body is not valid UTF-8 text: {error.reason}") from None
     except json.JSONDecodeError as error:
         raise BodyError(f"{error.msg} at line {error.lineno} column {error.colno}") from None
-    except ValueError as error:  # an integer of more digits than Python converts
+    except ValueError as error:  # an integer of more digits than Python converts, or 1e400
         raise BodyError(f"body holds a number out of range: {error}") from None
     except RecursionError:
         raise BodyError("body is nested too deeply") from None
@@ -61,8 +55,8 @@ def parse_json(raw: bytes) -> Any:
 
 
 class GuardedRoute(APIRoute):
-    """A route whose body is read within the size limit and proven to be sane JSON, declared as
-    such, before FastAPI validates it: oversized, mistyped, malformed, NaN-bearing or
+    """A route whose body is proven to be sane JSON, declared as such, before FastAPI validates
+    it: mistyped, malformed, NaN-bearing or
     pathologically nested bodies become the provider's own ``BodyError`` answer, never a 500, and
     the rule does not depend on the FastAPI version's own content-type handling."""
 
@@ -70,9 +64,7 @@ class GuardedRoute(APIRoute):
         handle = super().get_route_handler()
 
         async def guarded(request: Request) -> Response:
-            max_bytes = request.app.state.runtime.settings.max_body_bytes
-            raw = await read_body(request, max_bytes)
-            request._body = raw  # FastAPI reads the body again from here
+            raw = await request.body()  # kept: FastAPI reads the body again from here
             if raw:
                 if not is_json_content_type(request.headers.get("content-type")):
                     raise BodyError("content type must be application/json")

@@ -22,5 +22,6 @@ INPUT_ERRORS: dict[int | str, dict[str, Any]] = BAD_BODY | {422: {"model": Probl
 def tenant_filter(description: str) -> Any:
     """The ``tenant`` query parameter of control routes, as ``Annotated[str | None, tenant_filter(…)]``:
     a tenant name can hold no NUL (no database column can), so such a filter is refused as invalid
-    input instead of reaching storage."""
-    return Query(max_length=255, pattern=r"^[^\x00]*$", description=description)
+    input instead of reaching storage; nor U+FFFD, which stands in for bytes of a query that were
+    not UTF-8."""
+    return Query(max_length=255, pattern=r"^[^\x00\ufffd]*$", description=description)

@@ -81,6 +81,9 @@ class Provider:
     count, seed, runtime); returns how many were added. Used by ``python -m emulator seed``."""
     background_jobs: Callable[[ProviderContext], dict[str, Job]] | None = None
     """Background jobs by name, registered by the runtime when it is built (not by ``build_app``)."""
+    tenant_is_secret: bool = False
+    """The tenant's name is itself the credential (CM.com's product token): the control plane
+    shows it masked."""
 
     @property
     def prefix(self) -> str:

@@ -238,4 +238,7 @@ def row_model(model: type[SQLModel]) -> type[BaseModel]:
             annotation = next(arg for arg in get_args(annotation) if arg is not NoneType)
         typed = _column_type(annotation, column)
         fields[column.key] = (typed | None, None) if column.nullable else (typed, ...)
-    return create_model(f"{model.__name__}Row", __config__=ConfigDict(extra="forbid"), **fields)
+    # Named after the table, not the class: two providers may both have a ``Number`` class, and a
+    # document's schema names must be unique (client generators make one class of each).
+    name = "".join(part.capitalize() for part in table_of(model).name.split("_")) + "Row"
+    return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)

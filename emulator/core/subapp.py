@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import fastapi_offline
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import emulator
 from emulator.core.context import ProviderContext
@@ -29,16 +31,25 @@ def build_subapp(
     title: str,
     description: str,
     errors: ErrorRenderer | None = None,
+    document_hook: Callable[[dict], None] | None = None,
+    cross_origin: bool = True,
 ) -> FastAPI:
     """A FastAPI app to mount at ``prefix``, serving its own OpenAPI document and Swagger UI.
 
     With ``errors`` (a provider's error renderer), every failure outside the provider's handlers
     gets the provider's own body: unknown paths, wrong methods (a 405 with a complete ``Allow``),
-    unreadable bodies, input its schemas refuse, its own exceptions, and anything unexpected."""
+    unreadable bodies, input its schemas refuse, its own exceptions, and anything unexpected.
+    ``document_hook`` adjusts the
+    generated OpenAPI document in place (once, before it is first served). With ``cross_origin``,
+    browsers on the origins of ``EMULATOR_CORS_ORIGINS`` may call it."""
     app = FastAPI(
         title=title,
         version=emulator.__version__,
         description=description,
+        license_info=LICENSE,
+        # Operations are named after their handlers (``list_numbers``), which generated clients
+        # turn into function names; FastAPI would append the path and method.
+        generate_unique_id_function=lambda route: route.name,
         docs_url=None,
         redoc_url=None,
         swagger_ui_oauth2_redirect_url=OAUTH2_REDIRECT_PATH,
@@ -49,6 +60,10 @@ def build_subapp(
     )
     app.state.runtime = runtime
     _serve_offline_docs(app, prefix)
+    _complete_document(app, document_hook)
+    origins = [origin.strip() for origin in runtime.settings.cors_origins.split(",") if origin.strip()]
+    if cross_origin and origins:
+        app.add_middleware(CrossOrigin, origins=origins)
     if errors is not None:
         _install_error_bodies(app, errors)
     return app
@@ -85,6 +100,55 @@ def _handler(render: Callable[[Any], Response]) -> Callable[[Request, Any], Awai
         return render(error)
 
     return handle
+
+
+class CrossOrigin:
+    """CORS for browsers on the allowed origins: preflights are answered here, and every answer
+    (errors too) names the origin and lets the page read every response header (CM's paging
+    headers, Retry-After). Requests without ``Origin`` (every non-browser client) pass straight
+    through: Starlette's middleware would wrap each of them, at tens of microseconds a request."""
+
+    def __init__(self, app: ASGIApp, origins: list[str]) -> None:
+        self.app = app
+        self.cors = CORSMiddleware(
+            app, allow_origins=origins, allow_methods=["*"], allow_headers=["*"], expose_headers=["*"]
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and any(name == b"origin" for name, _ in scope["headers"]):
+            await self.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+
+LICENSE = {"name": "MIT", "identifier": "MIT"}
+"""The emulator's own licence, which its documents carry."""
+
+
+def _complete_document(app: FastAPI, document_hook: Callable[[dict], None] | None) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()  # kept by FastAPI as app.openapi_schema
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["security"] = _one_requirement(operation.get("security", []))
+        if document_hook is not None:
+            document_hook(document)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _one_requirement(requirements: list[dict]) -> list[dict]:
+    """An operation's schemes as a single requirement: every provider's credential is all of its
+    headers at once (FastAPI lists one requirement per header, as alternatives). An operation with
+    none says so with an empty list (the token endpoints, health), which linters and clients want."""
+    merged = {name: scopes for requirement in requirements for name, scopes in requirement.items()}
+    return [merged] if merged else []
 
 
 DOCS_PATH = "/docs"

@@ -4,6 +4,7 @@ limits; bounded headers and control-plane bodies."""
 from __future__ import annotations
 
 from emulator.cli import UVICORN_LIMITS, _settings, build_parser, uvicorn_options
+from emulator.core.protocol import REQUEST_LINE_BYTES
 from emulator.settings import Settings
 
 YAY = {"X-Auth-Reseller": "guard", "X-Auth-User": "u", "X-Auth-Password": "p"}
@@ -43,14 +44,12 @@ def test_serve_passes_uvicorn_limits_from_flags_and_environment(monkeypatch):
     assert uvicorn_options(Settings())["timeout_keep_alive"] == 5
     monkeypatch.setenv("EMULATOR_TIMEOUT_KEEP_ALIVE", "30")
     monkeypatch.setenv("EMULATOR_LIMIT_CONCURRENCY", "50")
-    args = build_parser().parse_args(
-        ["serve", "--timeout-keep-alive", "75", "--backlog", "64", "--h11-max-incomplete-event-size", "8192"]
-    )
+    args = build_parser().parse_args(["serve", "--timeout-keep-alive", "75", "--backlog", "64"])
     options = uvicorn_options(_settings(args, *UVICORN_LIMITS))
     assert options["timeout_keep_alive"] == 75
     assert options["limit_concurrency"] == 50
     assert options["backlog"] == 64
-    assert options["h11_max_incomplete_event_size"] == 8192
+    assert options["http"].keywords == {"max_head_bytes": Settings().max_header_bytes + REQUEST_LINE_BYTES}
     assert "limit_max_requests" not in options
 
 
@@ -86,3 +85,19 @@ def test_a_5000_digit_json_number_is_unreadable_input_not_a_500():
 
     with pytest.raises(BodyError):
         parse_json(b'{"id": ' + b"9" * 5000 + b"}")
+
+
+def test_a_refused_body_on_a_providers_real_host_is_that_providers_own_413(client, settings):
+    big = b"{" + b" " * settings.max_body_bytes + b"}"
+    response = client.post(
+        "/voip/number-address", content=big, headers={**YAY, "Host": "api.yay.com", "Content-Type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json() == {"result": {}, "status_code": 413, "status_message": "Request Entity Too Large"}
+    assert response.headers["connection"] == "close"
+
+
+def test_the_snapshot_limit_is_for_restoring_state_only(client, settings):
+    body = b" " * (settings.max_body_bytes + 1)
+    assert client.request("GET", "/_emulator/state", content=body).status_code == 413
+    assert client.put("/_emulator/state", content=body, headers={"Content-Type": "application/json"}).status_code == 400

@@ -67,7 +67,7 @@ def test_the_control_document_declares_the_bearer_scheme(locked):
         "description": "The emulator's `EMULATOR_CONTROL_TOKEN`; needed only when the emulator was started with one.",
         "scheme": "bearer",
     }
-    assert "security" not in document["paths"]["/health"]["get"]
+    assert document["paths"]["/health"]["get"]["security"] == []
     assert document["paths"]["/reset"]["post"]["security"] == [{"ControlToken": []}]
 
 

@@ -232,11 +232,11 @@ def test_body_not_declared_as_json_is_a_400(client, content_type):
     assert listing(client) == before
 
 
-def test_oversized_body_is_a_400(client, settings):
+def test_oversized_body_is_a_413_in_the_envelope(client, settings):
     raw = json.dumps({**body(), "padding": "x" * (settings.max_body_bytes + 1)})
     response = client.post(BASE, headers=JSON, content=raw)
-    assert response.status_code == 400
-    assert unindented(response.text) == error_text(400, "Bad Request")
+    assert response.status_code == 413
+    assert unindented(response.text) == error_text(413, "Request Entity Too Large")
 
 
 @pytest.mark.parametrize("missing", list(AUTH))

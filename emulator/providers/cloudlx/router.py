@@ -27,7 +27,6 @@ from emulator.core.http import (
     GuardedRoute,
     is_json_content_type,
     parse_json,
-    read_body,
 )
 from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import PHPJSONResponse
@@ -65,6 +64,7 @@ from emulator.providers.cloudlx.schemas import (
 from emulator.providers.cloudlx.validation import PHP_INT_MAX, QueryRules, body_errors
 
 PROVIDER = "cloudlx"
+PREFIX = "/cloudlx"
 # Dingo's Accept parser: application/vnd.<subtype>.<version>+<format>; anything else means the default.
 _ACCEPT = re.compile(r"application/vnd\.cloudlx\.([\w\d.\-]+)\+(\w+)")
 _VERSIONS = ("v1",)
@@ -72,7 +72,10 @@ _VERSIONS = ("v1",)
 _oauth2 = OAuth2(
     flows=OAuthFlows(
         clientCredentials=OAuthFlowClientCredentials(
-            tokenUrl="api/oauth2/access-token", refreshUrl="api/oauth2/refresh-token", scopes={}
+            # Absolute paths: a relative one resolves against the server URL's parent (``/``).
+            tokenUrl=f"{PREFIX}/api/oauth2/access-token",
+            refreshUrl=f"{PREFIX}/api/oauth2/refresh-token",
+            scopes={},
         )
     ),
     scheme_name="CloudLXOAuth2",
@@ -152,7 +155,7 @@ def _json(body: object, status_code: int = 200) -> PHPJSONResponse:
 
 async def _token_parameters(request: Request) -> dict[str, object]:
     """The form or JSON body's fields (PHP reads either); a body it cannot read has no fields."""
-    raw = await read_body(request, request.app.state.runtime.settings.max_body_bytes)
+    raw = await request.body()
     content_type = request.headers.get("content-type")
     try:
         if is_json_content_type(content_type):
@@ -210,16 +213,24 @@ def _token_body(token: service.IssuedToken) -> PHPJSONResponse:
 
 
 def _token_request_body(model: type[BaseModel]) -> dict:
-    schema = model.model_json_schema()
+    # The form, as OAuth2 has it; a JSON body with the same fields is read too, but a second
+    # content type breaks generated clients (openapi-python-client leaves a name undefined).
+    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
     return {
         "requestBody": {
             "required": True,
-            "content": {
-                "application/x-www-form-urlencoded": {"schema": schema},
-                "application/json": {"schema": schema},
-            },
+            "description": "A form (or a JSON object) with these fields",
+            "content": {"application/x-www-form-urlencoded": {"schema": schema}},
         }
     }
+
+
+def _token_request_schemas(document: dict) -> None:
+    """The token requests as named schemas: their handlers read the raw body, so FastAPI lists none."""
+    schemas = document["components"]["schemas"]
+    for model in (AccessTokenRequest, RefreshTokenRequest):
+        schemas[model.__name__] = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    document["components"]["schemas"] = dict(sorted(schemas.items()))
 
 
 oauth = APIRouter(prefix="/api/oauth2", tags=["OAuth2"], dependencies=[Depends(_negotiate)])
@@ -534,7 +545,7 @@ ERRORS = ErrorRenderer(
 def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime,
-        "/cloudlx",
+        PREFIX,
         title="CloudLX API (emulated)",
         description=(
             "Replays CloudLX's number API. Base URL: this server's `/cloudlx`. Get a token from "
@@ -543,6 +554,7 @@ def build_app(runtime: ProviderContext) -> FastAPI:
             "selects the API version (the default); an unknown version gets 400, a format other than json 406."
         ),
         errors=ERRORS,
+        document_hook=_token_request_schemas,
     )
     app.include_router(oauth)
     app.include_router(router)

@@ -57,4 +57,5 @@ PROVIDER = Provider(
     control_router=control_router,
     generate=_generate,
     credentials_for=_credentials_for,
+    tenant_is_secret=True,
 )

@@ -7,13 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import read_call
-from emulator.core.http import BodyError, is_json_content_type, parse_json, read_body
+from emulator.core.http import BodyError, is_json_content_type, parse_json
 from emulator.core.identifiers import is_uuid
 from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import DotNetJSONResponse
@@ -85,7 +84,7 @@ async def _order_body(request: Request, runtime: RuntimeDep) -> Any:
     """The JSON body, read after the product token was checked (so a stranger learns nothing)."""
     if not is_json_content_type(request.headers.get("content-type")):
         raise CMError(415)
-    raw = await read_body(request, runtime.settings.max_body_bytes)
+    raw = await request.body()
     if not raw.strip():
         raise CMError(400, errors={"": ["A non-empty request body is required."]})
     try:
@@ -116,6 +115,33 @@ _PAGING_HEADERS = {
 }
 
 
+def _delivery_header(name: str, description: str) -> dict:
+    return {"name": name, "in": "header", "required": True, "description": description, "schema": {"type": "integer"}}
+
+
+# What the emulator POSTs to an order's callbackUrl on every status change.
+_STATUS_CALLBACK = {
+    "summary": "Number request status changed",
+    "description": "The entire number request, as Get Number Request returns it, with its new status. "
+    "Any answer but a 2xx (or none) is retried with backoff (see the control plane's callback deliveries).",
+    "operationId": "NumberRequestStatusChanged",
+    "security": [],
+    "parameters": [
+        _delivery_header("X-Emulator-Delivery", "The delivery's id, the same on every retry (for deduplication)"),
+        _delivery_header("X-Emulator-Attempt", "Which attempt this is, from 1"),
+    ],
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NumberRequestOut"}}},
+    },
+    "responses": {
+        "2XX": {"description": "Received"},
+        "4XX": {"description": "Refused: the delivery is attempted again later"},
+        "5XX": {"description": "Failed: the delivery is attempted again later"},
+    },
+}
+
+
 def _links(request_id: str) -> dict:
     """OpenAPI links from a response naming a request to the operations on that request."""
     parameters = {"accountGuid": "$request.path.accountGuid", "requestId": request_id}
@@ -142,7 +168,8 @@ router = APIRouter(prefix=BASE, tags=["Number requests"], responses=_AUTH | _INV
             "required": True,
             "description": "Request data for new phone number ranges",
             "content": {"application/json": {"schema": NUMBER_REQUEST_BODY}},
-        }
+        },
+        "callbacks": {"numberRequestStatusChanged": {"{$request.body#/callbackUrl}": {"post": _STATUS_CALLBACK}}},
     },
     responses={
         200: {
@@ -360,22 +387,15 @@ def _validation_errors(error: RequestValidationError) -> dict[str, list[str]]:
     return errors
 
 
-def _document(app: FastAPI) -> dict:
-    """The generated document, with problem bodies under ``application/problem+json`` (their
-    real content type) rather than the routes' JSON type."""
-    if app.openapi_schema is None:
-        document = get_openapi(
-            title=app.title, version=app.version, description=app.description, routes=app.routes, servers=app.servers
-        )
-        for path in document["paths"].values():
-            for operation in path.values():
-                for status, response in operation.get("responses", {}).items():
-                    content = response.get("content", {})
-                    if not status.startswith(("4", "5")) or "application/json" not in content:
-                        continue
+def _problem_content_type(document: dict) -> None:
+    """Problem bodies under ``application/problem+json`` (their real content type) rather than the
+    routes' JSON type."""
+    for path in document["paths"].values():
+        for operation in path.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if status.startswith(("4", "5")) and "application/json" in content:
                     response["content"] = {"application/problem+json": content.pop("application/json")}
-        app.openapi_schema = document
-    return app.openapi_schema
 
 
 ERRORS = ErrorRenderer(
@@ -395,7 +415,7 @@ def build_app(runtime: ProviderContext) -> FastAPI:
         "orders that move on with the emulator's clock and report every status change to their callback URL. "
         "Base URL: this server's `/cm`.",
         errors=ERRORS,
+        document_hook=_problem_content_type,
     )
     app.include_router(router)
-    app.openapi = lambda: _document(app)  # type: ignore[method-assign]
     return app

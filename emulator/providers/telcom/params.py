@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 
-from emulator.core.http import BodyError, parse_json, read_body
+from emulator.core.http import BodyError, parse_json
 from emulator.providers.telcom.errors import InvalidJSON, ParameterError
 
 _TRUE_LIKE = ("true", "1", 1, True)
@@ -36,17 +36,15 @@ def _json_object(raw: bytes) -> dict:
     return value
 
 
-async def read_params(request: Request, max_bytes: int) -> dict:
+async def read_params(request: Request) -> dict:
     try:
         media_type = _media_type(request)
         if media_type == "application/json":
-            return _json_object(await read_body(request, max_bytes))
+            return _json_object(await request.body())
         fields = dict(request.query_params)
         if media_type == "application/x-www-form-urlencoded":
-            text = (await read_body(request, max_bytes)).decode("utf-8")
+            text = (await request.body()).decode("utf-8")
             fields.update(parse_qsl(text, keep_blank_values=True))
-    except BodyError as error:
-        raise InvalidJSON(error.reason) from None
     except UnicodeDecodeError:
         raise InvalidJSON("form body is not valid UTF-8 text") from None
     if "params" in fields:

@@ -47,8 +47,6 @@ _token = APIKeyHeader(
     name="X-Auth-Token", scheme_name="AuthToken", auto_error=False, description="API token (names the tenant)"
 )
 _secret = APIKeyHeader(name="X-Auth-Secret", scheme_name="AuthSecret", auto_error=False, description="API secret")
-# Both headers together, not either one (FastAPI would list them as alternatives).
-_SECURITY: list[dict[str, list[str]]] = [{"AuthToken": [], "AuthSecret": []}]
 
 ACCESS_NUMBERS = [
     {
@@ -365,7 +363,7 @@ async def dispatch(
         return failure(AccessDenied("Invalid API token or secret"))
     await runtime.tenants.enter_async(request, "telcom", token)
     try:
-        values = await read_params(request, runtime.settings.max_body_bytes)
+        values = await read_params(request)
     except InvalidJSON as error:
         return invalid_json(error.details)
     if action.handler in _READS and reader(runtime.db).inline:
@@ -402,7 +400,7 @@ ERRORS = ErrorRenderer(
 def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(runtime, PREFIX, title="Telcom Voice API (emulated)", description=_DESCRIPTION, errors=ERRORS)
     for (controller, name), action in ACTIONS.items():
-        extra: dict = {"security": _SECURITY}
+        extra: dict = {}
         if action.params is not None:
             schema = action.params.model_json_schema()
             extra["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}

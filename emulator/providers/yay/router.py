@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request, Security
 from fastapi.security import APIKeyHeader
@@ -159,19 +159,4 @@ def build_app(runtime: ProviderContext) -> FastAPI:
     )
     app.include_router(router)
 
-    generate = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        # The three headers are one credential: a single requirement naming all three (FastAPI
-        # would list them as alternatives).
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        document = generate()  # kept by FastAPI as app.openapi_schema
-        for operations in document.get("paths", {}).values():
-            for operation in operations.values():
-                if isinstance(operation, dict) and operation.get("security"):
-                    operation["security"] = [{k: v for entry in operation["security"] for k, v in entry.items()}]
-        return document
-
-    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to adjust the document
     return app
