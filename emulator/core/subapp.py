@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.staticfiles import StaticFiles
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -193,4 +194,14 @@ Responses = dict[int | str, dict[str, Any]]
 
 ContextDep = Annotated[ProviderContext, Depends(runtime_of)]
 """What a provider's route sees of the emulator."""
+
+
+# Async, so a request costs one thread hop (its handler's), not one for this too.
+async def session_of(runtime: ContextDep) -> AsyncIterator[Session]:
+    with runtime.db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(session_of)]
+"""One database session for the request, closed when it is answered."""
 RuntimeDep = ContextDep

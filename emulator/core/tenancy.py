@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete
@@ -19,6 +20,15 @@ from emulator.core.callbacks import CallbackDelivery
 from emulator.core.clock import Clock
 from emulator.core.db import Database, table_of
 from emulator.core.scope import TENANT_GATE_KEY, TENANT_KEY
+
+
+@dataclass(frozen=True)
+class TenantScope:
+    """Whose state a request reaches: the tenant its credentials name, and the account inside it
+    that the request acts for (a reseller's sub-customer, a logical account; "" for its own)."""
+
+    tenant: str
+    account: str = ""
 
 
 class TenantRecord(SQLModel, table=True):
