@@ -9,12 +9,13 @@ from emulator.core.context import ProviderContext
 from emulator.core.db import table_of
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.yay import fake, service
+from emulator.providers.yay.errors import NAME
 from emulator.providers.yay.models import NumberAddress
 from emulator.providers.yay.router import ERRORS, build_app
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
-    service.seed_tenant(session, tenant, runtime.fixture("yay")["number_addresses"])
+    service.seed_tenant(session, tenant, runtime.fixture(NAME)["number_addresses"])
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, _runtime: ProviderContext) -> int:
@@ -33,14 +34,14 @@ def _credentials_for(name: str) -> TenantCredentials:
 
 
 PROVIDER = Provider(
-    name="yay",
+    name=NAME,
     title="Yay.com VoIP reseller API",
     build_app=build_app,
     seed_tenant=_seed_tenant,
     errors=ERRORS,
     reset_tables=(NumberAddress,),
     snapshot_tables=(NumberAddress,),
-    fixture="yay",
+    fixture=NAME,
     hosts=("api.yay.com",),
     generate=_generate,
     credentials_for=_credentials_for,
