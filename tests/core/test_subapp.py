@@ -11,6 +11,7 @@ from starlette.responses import PlainTextResponse
 from emulator.core.http import GuardedRoute
 from emulator.core.provider import ErrorRenderer
 from emulator.core.subapp import build_subapp
+from emulator.settings import Settings
 
 
 class Refused(Exception):
@@ -26,8 +27,9 @@ ERRORS = ErrorRenderer(
 
 
 class _Runtime:
-    class settings:  # noqa: N801 (what GuardedRoute reads of the runtime)
-        max_body_bytes = 100
+    """What a sub-app and its guarded routes read of the runtime: the settings."""
+
+    settings = Settings(max_body_bytes=100)
 
 
 @pytest.fixture
