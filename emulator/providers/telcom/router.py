@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import FastAPI, Request, Security
@@ -23,8 +23,9 @@ from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
 from emulator.core.provider import ErrorRenderer
 from emulator.core.subapp import Responses, build_subapp
-from emulator.providers.telcom import schemas, service
+from emulator.providers.telcom import render, schemas, service
 from emulator.providers.telcom.errors import (
+    NAME,
     AccessDenied,
     InvalidJSON,
     NotFound,
@@ -33,13 +34,11 @@ from emulator.providers.telcom.errors import (
     failure,
     invalid_controller_or_action,
     invalid_json,
-    success,
 )
-from emulator.providers.telcom.models import Destination, Number
-from emulator.providers.telcom.params import Params, read_params
-from emulator.providers.telcom.service import Inventory, NumberChanges, Written
+from emulator.providers.telcom.service import Inventory, NumberChanges
+from emulator.providers.telcom.validation import Params, read_params
 
-PREFIX = "/telcom"
+PREFIX = f"/{NAME}"
 # Every method moonrope routes alike; others never reach it.
 ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -93,69 +92,17 @@ class Call:
     inventory: Inventory
 
 
-# --- rendering ----------------------------------------------------------------------------------
-
-
-def render_timestamp(value: datetime | None) -> str | None:
-    """``2015-05-05T14:43:36.000Z``: UTC, milliseconds, ``Z``."""
-    if value is None:
-        return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
-
-
-def _destination(destination: Destination | None) -> dict | None:
-    if destination is None:
-        return None
-    return {"type": destination.kind, "object": {"id": destination.object_id, "name": destination.name}}
-
-
-def _number(
-    number: Number, destination: Destination | None, fresh: dict | None = None, *, with_destination: bool = True
-) -> dict:
-    fresh = fresh or {}
-
-    def stamp(name: str) -> str | None:
-        return render_timestamp(fresh.get(name) or getattr(number, name))
-
-    body = {
-        "id": number.number_id,
-        "number": number.number,
-        "context": number.context,
-        "created_at": stamp("created_at"),
-        "updated_at": stamp("updated_at"),
-        "recording_enabled": number.recording_enabled,
-        "caller_id_prefix": number.caller_id_prefix,
-        "callerid_passthrough": number.callerid_passthrough,
-        "forward_sip_to": number.forward_sip_to,
-        "aquisition": {
-            "acquired_at": stamp("acquired_at"),
-            "subscriber": {
-                **{name: getattr(number, name) for name in service.SUBSCRIBER_FIELDS},
-                "pushed_at": stamp("pushed_at"),
-                "status": number.subscriber_status,
-            },
-        },
-    }
-    if with_destination:
-        body["destination"] = _destination(destination)
-    return body
-
-
-def _written(written: Written, *, with_destination: bool = True) -> dict:
-    return _number(written.number, written.destination, written.fresh, with_destination=with_destination)
-
-
 # --- actions ------------------------------------------------------------------------------------
 
 
 def list_numbers(call: Call) -> object:
-    return [_number(n, d) for n, d in service.list_numbers(call.session, call.tenant)]
+    return [render.incoming_number(n, d) for n, d in service.list_numbers(call.session, call.tenant)]
 
 
 def number_info(call: Call) -> object:
-    return _number(*service.get_number(call.session, call.tenant, call.params.integer("id", required=True)))
+    return render.incoming_number(
+        *service.get_number(call.session, call.tenant, call.params.integer("id", required=True))
+    )
 
 
 def save_number(call: Call) -> object:
@@ -171,7 +118,7 @@ def save_number(call: Call) -> object:
         context=p.string("context"),
         number=p.string("number"),
     )
-    return _written(service.save_number(call.session, call.tenant, changes, call.now))
+    return render.written(service.save_number(call.session, call.tenant, changes, call.now))
 
 
 def available_prefixes(_call: Call) -> object:
@@ -186,13 +133,13 @@ def acquirable_numbers(call: Call) -> object:
 def acquire_number(call: Call) -> object:
     number = call.params.string("number", required=True)
     written = service.acquire(call.session, call.tenant, number, call.inventory, call.now)
-    return _written(written, with_destination=False)
+    return render.written(written, with_destination=False)
 
 
 def update_subscriber(call: Call) -> object:
     number_id = call.params.integer("id", required=True)
     details = {name: call.params.string(name) for name in service.SUBSCRIBER_FIELDS}
-    return _written(service.update_subscriber(call.session, call.tenant, number_id, details, call.now))
+    return render.written(service.update_subscriber(call.session, call.tenant, number_id, details, call.now))
 
 
 def delete_number(call: Call) -> object:
@@ -330,17 +277,17 @@ def _route(path: str) -> Action | None:
 
 
 def _inventory(runtime: ProviderContext) -> Inventory:
-    stock = runtime.fixture("telcom")["inventory"]
+    stock = runtime.fixture(NAME)["inventory"]
     return Inventory(seed=stock["seed"], listed={prefix: tuple(numbers) for prefix, numbers in stock["listed"].items()})
 
 
 def _run(runtime: ProviderContext, action: Action, tenant: str, values: dict) -> Response:
     with runtime.db.session() as session:
-        call = Call(session, tenant, Params(values), runtime.clock.now("telcom", tenant), _inventory(runtime))
+        call = Call(session, tenant, Params(values), runtime.clock.now(NAME, tenant), _inventory(runtime))
         # moonrope times the action itself, not routing, authentication or body reading.
         started = time.perf_counter()
         try:
-            return success(action.handler(call), started)
+            return render.success(action.handler(call), started)
         except TelcomError as error:
             session.rollback()
             return failure(error)
@@ -359,9 +306,9 @@ async def dispatch(
     if action is None:
         return invalid_controller_or_action()
     runtime: ProviderContext = request.app.state.runtime
-    if token is None or not runtime.credentials.accepts("telcom", token, secret):
+    if token is None or not runtime.credentials.accepts(NAME, token, secret):
         return failure(AccessDenied("Invalid API token or secret"))
-    await runtime.tenants.enter_async(request, "telcom", token)
+    await runtime.tenants.enter_async(request, NAME, token)
     try:
         values = await read_params(request)
     except InvalidJSON as error:
