@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
@@ -30,9 +30,10 @@ from emulator.core.http import (
 )
 from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import PHPJSONResponse
-from emulator.core.subapp import Responses, RuntimeDep, build_subapp
+from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
 from emulator.providers.cloudlx import render, service
 from emulator.providers.cloudlx.errors import (
+    NAME,
     NOT_ACCEPTABLE,
     UNKNOWN_VERSION,
     CloudlxError,
@@ -63,8 +64,7 @@ from emulator.providers.cloudlx.schemas import (
 )
 from emulator.providers.cloudlx.validation import PHP_INT_MAX, QueryRules, body_errors
 
-PROVIDER = "cloudlx"
-PREFIX = "/cloudlx"
+PREFIX = f"/{NAME}"
 # Dingo's Accept parser: application/vnd.<subtype>.<version>+<format>; anything else means the default.
 _ACCEPT = re.compile(r"application/vnd\.cloudlx\.([\w\d.\-]+)\+(\w+)")
 _VERSIONS = ("v1",)
@@ -110,17 +110,9 @@ async def _negotiate(request: Request) -> None:
         raise CloudlxError(406, NOT_ACCEPTABLE)
 
 
-async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
-    with runtime.db.session() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(_session)]
-
-
 def _tenant_now(runtime: ProviderContext) -> Callable[[str], datetime]:
     """A token expires on its tenant's clock, known only once the token is found."""
-    return lambda tenant: runtime.clock.now(PROVIDER, tenant)
+    return lambda tenant: runtime.clock.now(NAME, tenant)
 
 
 # Async: the token lookup is a short read (on the loop on a SQLite file), only a tenant's first
@@ -139,7 +131,7 @@ async def _tenant(
         )
     if tenant is None:
         raise CloudlxError(401)
-    await runtime.tenants.enter_async(request, PROVIDER, tenant)
+    await runtime.tenants.enter_async(request, NAME, tenant)
     return tenant
 
 
@@ -188,7 +180,7 @@ def _client(request: Request, params: dict[str, object], runtime: ProviderContex
         raise OAuthError.invalid_request("client_id")
     if not isinstance(client_secret, str):
         raise OAuthError.invalid_request("client_secret")
-    if "\x00" in client_id + client_secret or not runtime.credentials.accepts(PROVIDER, client_id, client_secret):
+    if "\x00" in client_id + client_secret or not runtime.credentials.accepts(NAME, client_id, client_secret):
         raise OAuthError.invalid_client()
     return client_id
 
@@ -271,11 +263,11 @@ async def _issue(
     request: Request, runtime: ProviderContext, tenant: str, refresh: str | None = None
 ) -> PHPJSONResponse:
     def issue() -> service.IssuedToken | None:
-        runtime.tenants.enter(request, PROVIDER, tenant)
+        runtime.tenants.enter(request, NAME, tenant)
         with runtime.db.session() as session:
             if refresh is None:
-                return service.issue_token(session, tenant, runtime.clock.now(PROVIDER, tenant))
-            return service.refresh_token(session, tenant, refresh, runtime.clock.now(PROVIDER, tenant))
+                return service.issue_token(session, tenant, runtime.clock.now(NAME, tenant))
+            return service.refresh_token(session, tenant, refresh, runtime.clock.now(NAME, tenant))
 
     token = await run_in_threadpool(issue)
     if token is None:
@@ -399,7 +391,7 @@ def reserve_number(
     runtime: RuntimeDep,
     data: Annotated[ReserveIn | None, Body()] = None,
 ):
-    service.reserve(session, tenant, uuid, data or ReserveIn(), runtime.clock.now(PROVIDER, tenant))
+    service.reserve(session, tenant, uuid, data or ReserveIn(), runtime.clock.now(NAME, tenant))
     return _json({"result": "Number allocated to account successfully"})
 
 
@@ -416,7 +408,7 @@ def reserve_number(
 def reserve_numbers(
     data: Annotated[BulkReserveIn, Body()], tenant: TenantDep, session: SessionDep, runtime: RuntimeDep
 ):
-    service.reserve_many(session, tenant, data, runtime.clock.now(PROVIDER, tenant))
+    service.reserve_many(session, tenant, data, runtime.clock.now(NAME, tenant))
     return _json({"result": "Numbers allocated to account successfully"})
 
 
@@ -427,7 +419,7 @@ def reserve_numbers(
     summary="Cancel a number in your account (emulator's choice of path)",
 )
 def cancel_number(uuid: str, tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):
-    service.cancel(session, tenant, uuid, runtime.clock.now(PROVIDER, tenant))
+    service.cancel(session, tenant, uuid, runtime.clock.now(NAME, tenant))
     return _json({"result": "Number cancelled successfully"})
 
 
@@ -529,7 +521,7 @@ def number_restrictions(request: Request, tenant: TenantDep, runtime: RuntimeDep
         code = rules.one_of("number_service_type_code", RESTRICTION_SERVICE_TYPES)
     rules.check()
     assert country is not None and code is not None  # check() refused a missing one
-    return _json(service.restrictions(runtime.fixture(PROVIDER), "GB" if country == "UK" else country, code))
+    return _json(service.restrictions(runtime.fixture(NAME), "GB" if country == "UK" else country, code))
 
 
 ERRORS = ErrorRenderer(
