@@ -307,34 +307,27 @@ def fake_numbers(seed: int, count: int) -> Iterator[dict]:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Request, Security
 from fastapi.security import APIKeyHeader
-from sqlmodel import Session
 from starlette.responses import Response
 
 from emulator.core.context import ProviderContext
 from emulator.core.http import GuardedRoute
 from emulator.core.provider import ErrorRenderer
-from emulator.core.subapp import RuntimeDep, build_subapp
+from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
 from emulator.providers.$name import render, service, validation
 from emulator.providers.$name.errors import NAME, ${Class}Error, error_response, render_error
 from emulator.providers.$name.schemas import ErrorBody, NumberIn, NumberList, NumberOut
 
 _api_key = APIKeyHeader(name="X-Api-Key", scheme_name="ApiKey", auto_error=False, description="It names the tenant")
-_ERRORS: dict[int | str, dict] = {
+_ERRORS: Responses = {
     400: {"model": ErrorBody, "description": "Unreadable body"},
     401: {"model": ErrorBody, "description": "Missing API key"},
     422: {"model": ErrorBody, "description": "Invalid input"},
 }
-_NOT_FOUND: dict[int | str, dict] = {404: {"model": ErrorBody, "description": "No such number"}}
-
-
-async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
-    with runtime.db.session() as session:
-        yield session
+_NOT_FOUND: Responses = {404: {"model": ErrorBody, "description": "No such number"}}
 
 
 async def _tenant(request: Request, runtime: RuntimeDep, api_key: Annotated[str | None, Security(_api_key)]) -> str:
@@ -344,7 +337,6 @@ async def _tenant(request: Request, runtime: RuntimeDep, api_key: Annotated[str 
     return api_key
 
 
-SessionDep = Annotated[Session, Depends(_session)]
 TenantDep = Annotated[str, Depends(_tenant)]
 
 router = APIRouter(prefix="/v1/numbers", tags=["Numbers"], route_class=GuardedRoute)
