@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         path = request.scope["path"]
         for provider in runtime.providers.values():
             if path == provider.prefix or path.startswith(provider.prefix + "/"):
-                return provider.error_response(error.status_code)
+                return provider.errors.status(error.status_code)
         return await http_exception_handler(request, error)
 
     app.mount("/_emulator", build_control_app(runtime))

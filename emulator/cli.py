@@ -1,4 +1,4 @@
-"""``python -m emulator serve|openapi|seed`` (installed as ``number-emulator``)."""
+"""``python -m emulator serve|openapi|seed|new-provider`` (installed as ``number-emulator``)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def _settings(args: argparse.Namespace, *names: str) -> Settings:
 
 def openapi_documents() -> dict[str, dict]:
     """Every sub-app's OpenAPI document, keyed by file stem (``yay``, …, ``control``)."""
+    from fastapi import FastAPI
     from starlette.routing import Mount
 
     from emulator.app import create_app
@@ -29,7 +30,7 @@ def openapi_documents() -> dict[str, dict]:
     return {
         "control" if mount.path == "/_emulator" else mount.path.strip("/"): mount.app.openapi()
         for mount in app.routes
-        if isinstance(mount, Mount)
+        if isinstance(mount, Mount) and isinstance(mount.app, FastAPI)
     }
 
 
@@ -146,6 +147,20 @@ def _seed(args: argparse.Namespace) -> int:
     return 0
 
 
+def _new_provider(args: argparse.Namespace) -> int:
+    from emulator.scaffold import new_provider
+
+    try:
+        written = new_provider(args.name, args.root)
+    except (ValueError, FileExistsError) as error:
+        print(error, file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"wrote {path}")
+    print(f'now register it: add "{args.name}" to PROVIDER_MODULES in emulator/providers/__init__.py')
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="number-emulator", description="Stateful emulator of telecom phone-number APIs"
@@ -186,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--fixtures", type=Path)
     seed.add_argument("--quiet", action="store_true", help="no progress bar")
     seed.set_defaults(handler=_seed)
+
+    scaffold = commands.add_parser(
+        "new-provider", help="write a new provider room and its tests (see docs/adding-a-provider.md)"
+    )
+    scaffold.add_argument("name", help="the provider's name: its mount prefix and package, e.g. acme")
+    scaffold.add_argument("--root", type=Path, default=Path("."), help="the checkout to write into (default: here)")
+    scaffold.set_defaults(handler=_new_provider)
     return parser
 
 

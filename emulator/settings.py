@@ -71,11 +71,8 @@ class Settings(BaseSettings):
     # Real seconds a process holds its claim on a delivery it is sending; if it dies meanwhile,
     # another process takes the delivery over after this long. Longer than the attempt timeout.
     callback_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
-    # CM.com number requests: orders of at most this many numbers in a known area are filled at
-    # once; larger ones are accepted, then completed, after these (virtual) delays.
-    cm_immediate_max_quantity: int = Field(default=10, ge=0, le=1000)
-    cm_accept_after_seconds: float = Field(default=60.0, ge=0)
-    cm_complete_after_seconds: float = Field(default=300.0, ge=0)
+    # A provider's own settings live in its package (``Provider.settings``), read from
+    # ``EMULATOR_<PROVIDER>_*`` variables in the same way.
 
     def resolved_database_url(self) -> str:
         """The configured URL, or a SQLite file in the data folder (created on first start)."""

@@ -27,12 +27,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers import load_providers
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 class EmulatorError(httpx.HTTPStatusError):
@@ -74,7 +77,7 @@ class EmulatorServer:
             settings["control_token"] = self.control_token
         self._database_url = database_url
         self._settings = settings
-        self._server = None
+        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._folder: tempfile.TemporaryDirectory | None = None
         self.providers: dict[str, Provider] = {provider.name: provider for provider in load_providers()}
@@ -133,7 +136,7 @@ class EmulatorServer:
         """Stop an emulator started here (its temporary database goes with it); close the client."""
         if self.control is not None:
             self.control.close()
-        if self._server is not None:
+        if self._server is not None and self._thread is not None:
             self._server.should_exit = True
             self._thread.join(timeout=10)
             self._server = None
@@ -156,6 +159,8 @@ class EmulatorServer:
         return EmulatorTenant(self, name or f"test-{secrets.token_hex(6)}")
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self.control is None:
+            raise RuntimeError("start the server first")
         response = self.control.request(method, path, **kwargs)
         if response.is_error:
             raise EmulatorError(response)
@@ -241,10 +246,7 @@ class EmulatorTenant:
         """The unique name each provider's credentials are derived from."""
 
     def _credentials(self, provider: str) -> TenantCredentials:
-        spec = self.server.providers[provider]
-        if spec.credentials_for is None:
-            raise LookupError(f"provider {provider!r} does not say how to make credentials for a tenant")
-        return spec.credentials_for(self.name)
+        return self.server.providers[provider].credentials_for(self.name)
 
     def tenant(self, provider: str) -> str:
         """The tenant name the emulator files this provider's requests under: the ``tenant`` of
@@ -302,7 +304,7 @@ class EmulatorTenant:
         return self._on_clock(self.server.reset_clock, provider)
 
     def _providers(self) -> list[str]:
-        return [name for name, spec in self.server.providers.items() if spec.credentials_for is not None]
+        return list(self.server.providers)
 
     def _on_clock(self, action: Callable[[str, str], dict], provider: str | None) -> dict:
         names = [provider] if provider else self._providers()
@@ -312,9 +314,8 @@ class EmulatorTenant:
     def reset(self) -> None:
         """Every provider's state for this tenant back to the fixtures; its rules and journal
         entries go, and its own clock (it follows the shared clock again)."""
-        for provider, spec in self.server.providers.items():
-            if spec.credentials_for is not None:
-                self.server.reset(tenant=self.tenant(provider), provider=provider)
+        for provider in self.server.providers:
+            self.server.reset(tenant=self.tenant(provider), provider=provider)
 
 
 @contextlib.asynccontextmanager

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,10 +33,35 @@ def postgres_server() -> Iterator[PostgresServer]:
     server.stop()
 
 
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module marked ``each_backend`` runs every test that reaches a database twice: on SQLite
+    and on the real PostgreSQL server (which refuses NUL characters and overlong values that SQLite
+    lets through, and takes row locks SQLite has not)."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("each_backend"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store the test's emulator runs on: ``sqlite`` unless the module runs ``each_backend`` (then ``postgresql`` too)."""
+    return getattr(request, "param", "sqlite")
+
+
+def fresh_database(request: pytest.FixtureRequest, backend: str, folder: Path) -> str:
+    """A private database on the backend: a SQLite file in ``folder``, or a fresh PostgreSQL schema."""
+    if backend == "postgresql":
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        return server.create_schema(f"test_{uuid.uuid4().hex[:12]}")
+    return f"sqlite:///{folder / 'emulator.sqlite3'}"
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A real SQLite file, private to the test."""
-    return f"sqlite:///{tmp_path / 'emulator.sqlite3'}"
+def database_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> str:
+    """A real database, private to the test."""
+    return fresh_database(request, backend, tmp_path)
 
 
 @pytest.fixture
@@ -64,12 +90,12 @@ def live_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator
 
 @pytest.fixture(scope="module")
 def strict_emulator(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[EmulatorProcess]:
     """A real emulator accepting only the test module's ``CREDENTIALS``, so schemathesis's
     ignored-auth check can prove that others are refused."""
-    database = tmp_path_factory.mktemp("contract") / "emulator.sqlite3"
-    with emulator_accepting(f"sqlite:///{database}", request.module.CREDENTIALS) as emulator:
+    database = fresh_database(request, backend, tmp_path_factory.mktemp("contract"))
+    with emulator_accepting(database, request.module.CREDENTIALS) as emulator:
         yield emulator
 
 

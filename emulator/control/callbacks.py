@@ -70,7 +70,7 @@ router = APIRouter(prefix="/callbacks", tags=["Callbacks"], route_class=GuardedR
 def list_deliveries(
     runtime: RuntimeDep,
     provider: Annotated[str | None, Query(max_length=32, description="Only this provider's")] = None,
-    tenant: tenant_filter("Only this tenant's") = None,
+    tenant: Annotated[str | None, tenant_filter("Only this tenant's")] = None,
     status: Annotated[Literal["pending", "delivered", "failed"] | None, Query(description="Only these")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,

@@ -1,7 +1,7 @@
 """``/_emulator/faults``: rules that make provider requests slow, fail or lose their connection."""
 
 # No ``from __future__ import annotations``: FastAPI must see the models built inside ``router``.
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias
 
 from fastapi import APIRouter, HTTPException, Path
 from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
@@ -15,6 +15,15 @@ from emulator.core.problem import NOT_FOUND
 from emulator.core.runtime import Runtime
 
 Text = Annotated[JSONStr, StringConstraints(max_length=255)]
+if TYPE_CHECKING:  # the bounds are run-time metadata (they make the schema's minimum and maximum)
+    HTTPStatus = int
+    Seconds = int
+    Milliseconds = int
+    Count = int
+    Seed = int
+else:
+    HTTPStatus, Seconds, Milliseconds = json_int(400, 599), json_int(0, 86400), json_int(0, 300_000)
+    Count, Seed = json_int(1, 1_000_000), json_int(0, 2**53 - 1)
 Method = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Z]{1,16}$")]
 PathGlob = Annotated[JSONStr, StringConstraints(min_length=1, max_length=1000)]
 
@@ -34,24 +43,25 @@ class _RuleFields(BaseModel):
         description="`latency`: answer normally, late; `error`: the provider's own error body for `status`; "
         "`drop`: close the connection without an answer. `latency_ms`/`jitter_ms` delay every kind."
     )
-    status: json_int(400, 599) = Field(default=500, description="The error's HTTP status (kind `error`)")
-    retry_after: json_int(0, 86400) | None = Field(
+    status: HTTPStatus = Field(default=500, description="The error's HTTP status (kind `error`)")
+    retry_after: Seconds | None = Field(
         default=None, description="`Retry-After` seconds; a 429 gets 1 unless the provider's body sets one"
     )
-    latency_ms: json_int(0, 300_000) = Field(default=0, description="Fixed delay before answering")
-    jitter_ms: json_int(0, 300_000) = Field(default=0, description="Plus a uniformly random delay up to this")
+    latency_ms: Milliseconds = Field(default=0, description="Fixed delay before answering")
+    jitter_ms: Milliseconds = Field(default=0, description="Plus a uniformly random delay up to this")
     probability: JSONFloat = Field(default=1.0, ge=0, le=1, description="Chance that a matching request is hit")
-    count: json_int(1, 1_000_000) | None = Field(
+    count: Count | None = Field(
         default=None, description='Hit at most this many requests ("fail the next 2, then succeed")'
     )
-    seed: json_int(0, 2**53 - 1) | None = Field(
-        default=None, description="Seed of this rule's random choices (default: EMULATOR_SEED)"
-    )
+    seed: Seed | None = Field(default=None, description="Seed of this rule's random choices (default: EMULATOR_SEED)")
 
 
 def router(runtime: Runtime) -> APIRouter:
     """Built per app: the provider field names exactly the providers mounted."""
-    ProviderName = Literal[tuple(runtime.providers)]  # type: ignore[valid-type]
+    if TYPE_CHECKING:  # the providers mounted, known at run time; statically a string
+        ProviderName: TypeAlias = str
+    else:
+        ProviderName = Literal[tuple(runtime.providers)]
 
     class FaultRuleIn(_RuleFields):
         provider: ProviderName | None = Field(default=None, description="Only this provider (default: every provider)")

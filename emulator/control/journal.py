@@ -49,7 +49,7 @@ class Cleared(BaseModel):
 def _filter(
     runtime: RuntimeDep,
     provider: Annotated[str | None, Query(max_length=64, description="Only this provider's requests")] = None,
-    tenant: tenant_filter("Only this tenant's requests") = None,
+    tenant: Annotated[str | None, tenant_filter("Only this tenant's requests")] = None,
     method: Annotated[str | None, Query(max_length=16, description="Only this method")] = None,
     path: Annotated[
         str | None,
@@ -95,7 +95,7 @@ def _recorded(runtime: Runtime, entry: JournalEntry) -> RecordedRequest:
     """An entry as the journal shows it: a secret tenant name masked, in the headers too."""
     recorded = RecordedRequest.model_validate(entry, from_attributes=True)
     shown = tenant_names.shown(runtime, entry.provider, entry.tenant)
-    if shown != entry.tenant:
+    if shown is not None and entry.tenant is not None and shown != entry.tenant:
         recorded.tenant = shown
         recorded.request_headers = {
             name: shown if value.lower() == entry.tenant.lower() else value

@@ -36,8 +36,8 @@ def _families(runtime: Runtime) -> list:
     )
     for (provider, route), counts in sorted(latency.items()):
         cumulative, buckets = 0.0, []
-        for bound, count in zip((*map(str, LATENCY_BUCKETS), "+Inf"), counts[:-1], strict=False):
-            cumulative += count
+        for bound, observed in zip((*map(str, LATENCY_BUCKETS), "+Inf"), counts[:-1], strict=False):
+            cumulative += observed
             buckets.append((bound, cumulative))
         histogram.add_metric([provider, route], buckets, counts[-1])
 

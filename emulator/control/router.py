@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
@@ -22,7 +22,7 @@ from emulator.core.journal import JournalFilter
 from emulator.core.jsontypes import JSONFloat, UTCDateTime
 from emulator.core.problem import BAD_BODY, INPUT_ERRORS, Problem, tenant_filter
 from emulator.core.runtime import Runtime
-from emulator.core.subapp import build_subapp
+from emulator.core.subapp import Responses, build_subapp
 
 
 class ProviderInfo(BaseModel):
@@ -75,7 +75,7 @@ class ClockSet(BaseModel):
     now: UTCDateTime = Field(description="The instant to jump to, ISO 8601 (UTC when no offset is given)")
 
 
-_LOCKED = {401: {"model": Problem, "description": "A control token is set and was not sent"}}
+_LOCKED: Responses = {401: {"model": Problem, "description": "A control token is set and was not sent"}}
 
 # Every route may refuse its input; bodies go through the shared guard (size, content type, JSON).
 # Routes here need the control token when one is set; health stays open (for load balancers and
@@ -105,7 +105,7 @@ def health(runtime: RuntimeDep) -> Health:
 )
 def reset(
     runtime: RuntimeDep,
-    tenant: tenant_filter("Only this tenant") = None,
+    tenant: Annotated[str | None, tenant_filter("Only this tenant")] = None,
     provider: Annotated[str | None, Query(description="Only this provider")] = None,
 ) -> ResetResult:
     """Put every tenant (or one) back to the default fixtures, and forget the fault rules and
@@ -156,7 +156,7 @@ def _clock_scope(
     provider: Annotated[
         str | None, Query(max_length=32, description="With `tenant`: that tenant's own clock, not the shared one")
     ] = None,
-    tenant: tenant_filter("With `provider`: this tenant's own clock, not the shared one") = None,
+    tenant: Annotated[str | None, tenant_filter("With `provider`: this tenant's own clock, not the shared one")] = None,
 ) -> ClockScope:
     if (provider is None) != (tenant is None):
         # Not a shape the document can state, so not a 422: no clock is named by half a key.
@@ -180,10 +180,10 @@ def _clock_info(runtime: Runtime, scope: ClockScope) -> ClockInfo:
     )
 
 
-_UNKNOWN_PROVIDER = {
+_UNKNOWN_PROVIDER: Responses = {
     404: {"model": Problem, "description": "Unknown provider, or only one of provider and tenant given"}
 }
-_OUT_OF_RANGE = _UNKNOWN_PROVIDER | {
+_OUT_OF_RANGE: Responses = _UNKNOWN_PROVIDER | {
     409: {"model": Problem, "description": "The clock would leave the years 1 to 9000"}
 }
 
@@ -286,7 +286,7 @@ def build_app(runtime: Runtime) -> FastAPI:
 
     app.include_router(open_router)
     app.include_router(router)
-    locked = {"dependencies": [ControlToken], "responses": _LOCKED}
+    locked: dict[str, Any] = {"dependencies": [ControlToken], "responses": _LOCKED}
     for routes in (journal.router, faults.router(runtime), state.router(runtime)):
         app.include_router(routes, dependencies=[ControlToken], responses=BAD_BODY | _LOCKED)
     app.include_router(callbacks_router, **locked)

@@ -1,6 +1,7 @@
 """``/_emulator/state``: export every tenant's state (or one's) as versioned JSON; restore it exactly."""
 
 # No ``from __future__ import annotations``: FastAPI must see the models built inside ``router``.
+from types import GenericAlias
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException
@@ -11,6 +12,7 @@ from emulator.control import tenant_names
 from emulator.control.deps import RuntimeDep
 from emulator.core import snapshot
 from emulator.core.clock import MAX_OFFSET
+from emulator.core.db import table_of
 from emulator.core.http import GuardedRoute
 from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
 from emulator.core.problem import Problem, tenant_filter
@@ -32,15 +34,13 @@ class RestoreResult(BaseModel):
 def router(runtime: Runtime) -> APIRouter:
     """Built per app: the document names exactly the tables of the providers mounted."""
     ProviderName = Literal[tuple(runtime.providers)]  # type: ignore[valid-type]
-    TenantRow = create_model("TenantRow", __base__=snapshot.row_model(TenantRecord), provider=(ProviderName, ...))
-    Tables = create_model(
-        "StateTables",
-        __config__=ConfigDict(extra="forbid"),
-        **{
-            model.__tablename__: (list[snapshot.row_model(model)], Field(default_factory=list))
-            for model in snapshot.state_tables(runtime)
-        },
-    )
+    provider: dict[str, Any] = {"provider": (ProviderName, ...)}
+    TenantRow = create_model("TenantRow", __base__=snapshot.row_model(TenantRecord), **provider)
+    tables: dict[str, Any] = {
+        table_of(model).name: (GenericAlias(list, (snapshot.row_model(model),)), Field(default_factory=list))
+        for model in snapshot.state_tables(runtime)
+    }
+    Tables = create_model("StateTables", __config__=ConfigDict(extra="forbid"), **tables)
 
     class StateDocument(BaseModel):
         """Everything the emulator holds for its tenants (or one tenant)."""
@@ -81,7 +81,7 @@ def router(runtime: Runtime) -> APIRouter:
     @state.get("", response_model=StateDocument)
     def export_state(
         runtime: RuntimeDep,
-        tenant: tenant_filter("Only this tenant (without the clock)") = None,
+        tenant: Annotated[str | None, tenant_filter("Only this tenant (without the clock)")] = None,
     ) -> Any:
         """The state as versioned JSON: tenant records, every table's rows, the clock."""
         return snapshot.export_state(runtime, tenant_names.resolved(runtime, tenant))

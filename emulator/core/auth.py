@@ -12,7 +12,8 @@ class Credentials:
         self._accepted = {provider: {tuple(entry) for entry in entries} for provider, entries in accepted.items()}
 
     def accepts(self, provider: str, *parts: str | None) -> bool:
-        if not all(parts) or any(len(part) > MAX_CREDENTIAL_LENGTH for part in parts):
+        present = tuple(part for part in parts if part)
+        if len(present) != len(parts) or any(len(part) > MAX_CREDENTIAL_LENGTH for part in present):
             return False
         allowed = self._accepted.get(provider)
-        return allowed is None or tuple(parts) in allowed
+        return allowed is None or present in allowed

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import JSON, Column, Index, LargeBinary, func, or_, update
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 import emulator
 from emulator.core.clock import Clock
@@ -156,8 +156,8 @@ class CallbackDispatcher:
         )
         statement = (
             select(CallbackDelivery)
-            .where(CallbackDelivery.id.in_(oldest_pending), CallbackDelivery.next_attempt_at <= now)
-            .order_by(CallbackDelivery.id)
+            .where(col(CallbackDelivery.id).in_(oldest_pending), col(CallbackDelivery.next_attempt_at) <= now)
+            .order_by(col(CallbackDelivery.id))
             .limit(limit)
         )
         with self._db.session() as session:
@@ -173,7 +173,7 @@ class CallbackDispatcher:
             head = session.exec(
                 select(CallbackDelivery)
                 .where(CallbackDelivery.status == PENDING, CallbackDelivery.ordering_key == ordering_key)
-                .order_by(CallbackDelivery.id)
+                .order_by(col(CallbackDelivery.id))
                 .limit(1)
             ).first()
         return head if head is not None and self._is_due(head) else None
@@ -185,9 +185,9 @@ class CallbackDispatcher:
         statement = (
             update(CallbackDelivery)
             .where(
-                CallbackDelivery.id == delivery.id,
-                CallbackDelivery.status == PENDING,
-                or_(CallbackDelivery.lease_expires_at.is_(None), CallbackDelivery.lease_expires_at < wall),
+                col(CallbackDelivery.id) == delivery.id,
+                col(CallbackDelivery.status) == PENDING,
+                or_(col(CallbackDelivery.lease_expires_at).is_(None), col(CallbackDelivery.lease_expires_at) < wall),
             )
             .values(lease_owner=self.owner, lease_expires_at=wall + timedelta(seconds=self._lease_seconds()))
         )
@@ -315,7 +315,7 @@ class CallbackDispatcher:
         if status is not None:
             statement = statement.where(CallbackDelivery.status == status)
         with self._db.session() as session:
-            return session.exec(statement.order_by(CallbackDelivery.id).offset(offset).limit(limit)).all()
+            return session.exec(statement.order_by(col(CallbackDelivery.id)).offset(offset).limit(limit)).all()
 
     def redeliver(self, delivery_id: int) -> CallbackDelivery | None:
         """Schedule a failed (or delivered) delivery again, due now, with a fresh attempt budget."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 
 from emulator.core.db import Database
 
@@ -211,9 +211,9 @@ class Clock:
         """Drop own clocks with a tenant's reset (all of them when neither is given)."""
         statement = delete(TenantClockState)
         if provider is not None:
-            statement = statement.where(TenantClockState.provider == provider)
+            statement = statement.where(col(TenantClockState.provider) == provider)
         if tenant is not None:
-            statement = statement.where(TenantClockState.tenant == tenant)
+            statement = statement.where(col(TenantClockState.tenant) == tenant)
         with self._lock:
             with self._db.session() as session:
                 removed = session.exec(statement).rowcount  # type: ignore[call-overload]
@@ -259,7 +259,9 @@ class Clock:
     def _forget_tenant(self, provider: str, tenant: str) -> None:
         with self._db.session() as session:
             session.exec(
-                delete(TenantClockState).where(TenantClockState.provider == provider, TenantClockState.tenant == tenant)
+                delete(TenantClockState).where(
+                    col(TenantClockState.provider) == provider, col(TenantClockState.tenant) == tenant
+                )
             )
             session.commit()
         self._tenants = {key: clock for key, clock in self._tenants.items() if key != (provider, tenant)}

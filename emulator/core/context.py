@@ -3,7 +3,9 @@ jobs may use. The ``Runtime`` satisfies it; providers never import the runtime i
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
+
+from pydantic_settings import BaseSettings
 
 from emulator.core.auth import Credentials
 from emulator.core.clock import Clock
@@ -11,6 +13,8 @@ from emulator.core.db import Database
 from emulator.core.targets import CallbackTargets
 from emulator.core.tenancy import Tenants
 from emulator.settings import Settings
+
+ProviderSettings = TypeVar("ProviderSettings", bound=BaseSettings)
 
 
 class ProviderContext(Protocol):
@@ -34,4 +38,8 @@ class ProviderContext(Protocol):
 
     def fixture(self, name: str) -> Any:
         """A provider's fixture file (``<fixtures>/<name>.json``), parsed once."""
+        ...
+
+    def settings_of(self, model: type[ProviderSettings]) -> ProviderSettings:
+        """A provider's own settings (its ``Provider.settings``), read once when the runtime is built."""
         ...

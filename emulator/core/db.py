@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
-from sqlalchemy import event
+from sqlalchemy import Table, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The table a model class maps (SQLModel sets ``__table__`` but does not declare it)."""
+    return cast(Table, inspect(model).local_table)
+
 
 # Starlette runs sync handlers on a pool of 40 threads; each may hold one connection.
 POOL_SIZE = 40

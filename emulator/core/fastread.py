@@ -48,6 +48,8 @@ class FastReader:
     def _connection(self) -> sqlite3.Connection:
         connection = getattr(self._local, "connection", None)
         if connection is None:
+            if self._path is None:
+                raise RuntimeError("direct reads need a SQLite file")
             connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
             connection.execute("PRAGMA busy_timeout=5000")
             self._local.connection = connection

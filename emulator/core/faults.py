@@ -12,6 +12,7 @@ applies exactly to requests that authenticate as that tenant.
 
 from __future__ import annotations
 
+import builtins
 import itertools
 import logging
 import random
@@ -140,11 +141,11 @@ class Faults:
             self._rules = kept
             return removed
 
-    def candidates(self, provider: str, method: str, path: str) -> list[FaultRule]:
+    def candidates(self, provider: str, method: str, path: str) -> builtins.list[FaultRule]:
         with self._lock:
             return [rule for rule in self._rules if rule.matches(provider, method, path)]
 
-    def decide(self, rules: list[FaultRule]) -> Fault | None:
+    def decide(self, rules: builtins.list[FaultRule]) -> Fault | None:
         """The first of the rules (in creation order) that fires."""
         with self._lock:
             for rule in rules:
@@ -178,7 +179,7 @@ class FaultInjection:
     async def __call__(self, scope, receive, send) -> None:
         target = self._traffic.classify(scope) if scope["type"] == "http" and self._faults.active else None
         rules = self._faults.candidates(target.provider.name, scope["method"], target.path) if target else []
-        if not rules:
+        if target is None or not rules:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
@@ -235,7 +236,7 @@ class FaultInjection:
             except Exception:
                 pass
             raise ConnectionDropped(f"fault rule {fault.rule_id} dropped the connection")
-        response = provider.error_response(fault.status)
+        response = provider.errors.status(fault.status)
         if fault.retry_after is not None:
             response.headers["Retry-After"] = str(fault.retry_after)
         elif fault.status == 429 and "retry-after" not in response.headers:

@@ -132,7 +132,7 @@ class HttpGuard:
         drain_bytes: int = 256 * 1_048_576,
     ) -> None:
         self.app = app
-        self.error_responses = {provider.name: provider.error_response for provider in providers}
+        self.error_responses = {provider.name: provider.errors.status for provider in providers}
         self.max_header_bytes = max_header_bytes
         self.max_header_count = max_header_count
         self.max_body_bytes = max_body_bytes

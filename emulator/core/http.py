@@ -43,7 +43,7 @@ def parse_json(raw: bytes) -> Any:
         value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite)
         # "\ud800" escapes decode to lone surrogates, which no database or UTF-8 response can hold.
         json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeError as error:
+    except (UnicodeDecodeError, UnicodeEncodeError) as error:
         raise BodyError(f"body is not valid UTF-8 text: {error.reason}") from None
     except json.JSONDecodeError as error:
         raise BodyError(f"{error.msg} at line {error.lineno} column {error.colno}") from None

@@ -111,11 +111,26 @@ def _metadata(region: str) -> pn.PhoneMetadata:
     return md
 
 
+def _possible_lengths(region: str) -> list[int]:
+    general = _metadata(region).general_desc
+    return list(general.possible_length) if general is not None else []
+
+
+def _region_of(num: pn.PhoneNumber) -> str:
+    """The region of a valid number (every valid number has one)."""
+    region = pn.region_code_for_number(num)
+    if region is None:
+        raise ValueError(f"no region for {num}")
+    return region
+
+
 @cache
 def _trunk_prefix(region: str) -> str:
     """Digits the national format puts before the NSN ("0" for GB/NL, "" for US), read off the
     formatted example number: metadata.national_prefix won't do (the US has "1" but doesn't show it)."""
     example = pn.example_number(region)
+    if example is None:
+        return ""
     nsn = pn.national_significant_number(example)
     national = re.sub(r"\D", "", pn.format_number(example, pn.PhoneNumberFormat.NATIONAL))
     return national[: -len(nsn)] if national.endswith(nsn) else ""
@@ -223,7 +238,7 @@ def _geo_index(country_code: int) -> dict[str, dict[str, dict[str, str]]]:
     Built per country code because +1 (NANPA) and +44 (GB, GG, JE, IM) span several regions."""
     cc = str(country_code)
     names = _place_names(country_code)
-    lengths = _metadata(pn.region_code_for_country_code(country_code)).general_desc.possible_length
+    lengths = _possible_lengths(pn.region_code_for_country_code(country_code))
     rng = random.Random(f"geo|{cc}")
     index: dict[str, dict[str, dict[str, str]]] = defaultdict(lambda: defaultdict(dict))
     inside: dict[str, tuple[str, str]] = {}  # prefix lying wholly inside one area code -> (region, code)
@@ -249,15 +264,15 @@ def _geo_index(country_code: int) -> dict[str, dict[str, dict[str, str]]]:
             return
         # Few tries for probed sub-ranges: most hold no numbers at all (NANPA 2010..., 2011...).
         num = example(p, 40 if p == key else 10)
-        length = pn.length_of_geographical_area_code(num) if num else 0
-        if not length:
+        length = pn.length_of_geographical_area_code(num) if num is not None else 0
+        if num is None or not length:
             return
         if length > len(p):  # a short prefix can span several longer codes
             for d in "0123456789":
                 if p + d not in names:
                     resolve(key, p + d)
             return
-        region, code = pn.region_code_for_number(num), p[:length]
+        region, code = _region_of(num), p[:length]
         index[region][code][key] = names[key]
         if length < len(p):
             inside[p] = (region, code)
@@ -420,7 +435,7 @@ def candidate_numbers(
     the smaller list. Optionally keep only one service type. Fewer are returned only if the
     prefix holds too few valid numbers to find."""
     region = region.upper()
-    possible_lengths = _metadata(region).general_desc.possible_length
+    possible_lengths = _possible_lengths(region)
     cc = pn.country_code_for_region(region)
     nsn_prefix = _nsn_prefix(prefix, region)
     lengths = [n for n in possible_lengths if n > len(nsn_prefix)]
@@ -470,19 +485,21 @@ def describe(number: str, region: str = "GB") -> NumberInfo:
         raise ValueError(f"cannot parse {number!r}: {exc}") from exc
     if not pn.is_valid_number(num):
         raise ValueError(f"not a valid number: {number!r}")
-    num_region = pn.region_code_for_number(num)
+    num_region, country_code = _region_of(num), num.country_code
+    if country_code is None:
+        raise ValueError(f"not a valid number: {number!r}")
     nsn = pn.national_significant_number(num)
     service_type = _service_type(num)
     length = pn.length_of_geographical_area_code(num) or pn.length_of_national_destination_code(num)
     area = area_code_for_prefix(nsn, num_region) if service_type == GEOGRAPHIC else None
     range_code = area.code if area else nsn[:length]
     if service_type == GEOGRAPHIC:
-        range_name = area.name if area else _place_name(num.country_code, nsn)
+        range_name = area.name if area else _place_name(country_code, nsn)
     else:
         range_name = _TYPE_RANGE_NAMES[service_type]
     return NumberInfo(
         e164=pn.format_number(num, pn.PhoneNumberFormat.E164),
-        country_code=num.country_code,
+        country_code=country_code,
         region=num_region,
         national_number=nsn,
         range_code=range_code,

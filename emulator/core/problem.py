@@ -3,7 +3,7 @@ routers declare with it, and the parameters they share."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Query
 from pydantic import BaseModel, Field
@@ -13,14 +13,15 @@ class Problem(BaseModel):
     detail: str | list[dict] = Field(description="What was wrong with the request")
 
 
-NOT_FOUND: dict[int | str, dict] = {404: {"model": Problem, "description": "Not found"}}
-BAD_BODY: dict[int | str, dict] = {400: {"model": Problem, "description": "Unreadable body"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem, "description": "Not found"}}
+BAD_BODY: dict[int | str, dict[str, Any]] = {400: {"model": Problem, "description": "Unreadable body"}}
 # Every control route may refuse its input: an unreadable body, or values out of range.
-INPUT_ERRORS: dict[int | str, dict] = BAD_BODY | {422: {"model": Problem, "description": "Invalid input"}}
+INPUT_ERRORS: dict[int | str, dict[str, Any]] = BAD_BODY | {422: {"model": Problem, "description": "Invalid input"}}
 
 
 def tenant_filter(description: str) -> Any:
-    """The ``tenant`` query parameter of control routes: a tenant name can hold no NUL (no database
-    column can), so such a filter is refused as invalid input instead of reaching storage; nor
-    U+FFFD, which stands in for bytes of a query that were not UTF-8."""
-    return Annotated[str | None, Query(max_length=255, pattern=r"^[^\x00\ufffd]*$", description=description)]
+    """The ``tenant`` query parameter of control routes, as ``Annotated[str | None, tenant_filter(…)]``:
+    a tenant name can hold no NUL (no database column can), so such a filter is refused as invalid
+    input instead of reaching storage; nor U+FFFD, which stands in for bytes of a query that were
+    not UTF-8."""
+    return Query(max_length=255, pattern=r"^[^\x00\ufffd]*$", description=description)

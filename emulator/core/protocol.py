@@ -12,10 +12,12 @@ answers in the format of the provider the path names, where uvicorn would send p
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
 import urllib.parse
+from typing import Any, cast
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -80,7 +82,8 @@ class BoundedHeadProtocol(HttpToolsProtocol):
         self._refused = True
         try:
             self.url = self._request_path()
-            self.scope[REFUSED_HEAD] = status
+            # uvicorn types the scope as the ASGI keys alone; this one is ours, for the app to read.
+            cast(dict[str, Any], self.scope)[REFUSED_HEAD] = status
             self.on_headers_complete()
             self.cycle.keep_alive = False
             self.on_message_complete()
@@ -97,7 +100,9 @@ class BoundedHeadProtocol(HttpToolsProtocol):
 REQUEST_LINE_BYTES = 16_384
 
 
-def bounded_head_protocol(max_header_bytes: int) -> functools.partial:
+def bounded_head_protocol(max_header_bytes: int) -> type[asyncio.Protocol]:
     """What uvicorn's ``http`` option takes: a factory of protocols whose request heads are bounded
-    by the header limit plus room for the request line."""
-    return functools.partial(BoundedHeadProtocol, max_head_bytes=max_header_bytes + REQUEST_LINE_BYTES)
+    by the header limit plus room for the request line (uvicorn only calls it, so a partial will do
+    where its types name a class)."""
+    factory = functools.partial(BoundedHeadProtocol, max_head_bytes=max_header_bytes + REQUEST_LINE_BYTES)
+    return cast(type[asyncio.Protocol], factory)

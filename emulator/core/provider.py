@@ -1,16 +1,21 @@
-"""What a provider package hands the emulator: its app, its tables, its fixtures, its error body."""
+"""The whole contract a provider package signs: what the emulator needs of it, and nothing it must
+remember to do by hand (tenancy, reset, snapshots, journal, faults and error pages follow from it)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
+from pydantic_settings import BaseSettings
 from sqlmodel import Field, Session, SQLModel
 from starlette.responses import Response
 
 from emulator.core.background import Job
 from emulator.core.context import ProviderContext
+from emulator.core.http import BodyError
 
 
 class TenantScoped(SQLModel):
@@ -30,6 +35,22 @@ class TenantCredentials:
 
 
 @dataclass(frozen=True)
+class ErrorRenderer:
+    """A provider's own error bodies for every way a request fails outside its handlers' answers.
+    ``build_subapp`` installs them all, so no provider can answer FastAPI's generic 422 or 500."""
+
+    status: Callable[[int], Response]
+    """The body for a bare HTTP status: unknown paths (404), wrong methods (405), injected faults,
+    and an unexpected failure (500)."""
+    unreadable_body: Callable[[BodyError], Response]
+    """A body too large, not JSON, or not declared as JSON."""
+    invalid_input: Callable[[RequestValidationError], Response]
+    """Parameters or a body that the route's schema refuses."""
+    raised: Mapping[type[Exception], Callable[[Any], Response]] = field(default_factory=dict)
+    """The provider's own exceptions, each with its renderer."""
+
+
+@dataclass(frozen=True)
 class Provider:
     name: str
     """Mount prefix and key, e.g. ``yay`` → ``/yay``."""
@@ -37,10 +58,20 @@ class Provider:
     build_app: Callable[[ProviderContext], FastAPI]
     seed_tenant: Callable[[Session, str, ProviderContext], None]
     """Load the default fixtures for a tenant seen for the first time (same transaction)."""
-    tables: tuple[type[TenantScoped], ...]
-    """Tenant-scoped tables, children before parents (the order rows are deleted in)."""
-    error_response: Callable[[int], Response]
-    """The provider's own error body for an HTTP status (used for 404/405 and injected faults)."""
+    errors: ErrorRenderer
+    reset_tables: tuple[type[TenantScoped], ...]
+    """The tables a reset clears for a tenant, children before parents (the order rows are deleted in)."""
+    snapshot_tables: tuple[type[TenantScoped], ...]
+    """The tables a state snapshot carries, children before parents."""
+    credentials_for: Callable[[str], TenantCredentials]
+    """Accepted credentials for a tenant derived from a unique name; the pytest plugin's
+    ``emulator_tenant`` fixture gives each test its own."""
+    fixture: str | None = None
+    """The fixture file it seeds from (``<fixtures>/<fixture>.json``), loaded when the runtime starts
+    so that a missing or broken file fails at start, not at a tenant's first request."""
+    settings: type[BaseSettings] | None = None
+    """Its own settings, read from ``EMULATOR_<NAME>_*`` variables; ``ProviderContext.settings_of``
+    gives the instance."""
     hosts: tuple[str, ...] = field(default=())
     """The real API hosts, for routing by ``Host`` header."""
     control_router: Callable[[], APIRouter] | None = None
@@ -53,9 +84,6 @@ class Provider:
     tenant_is_secret: bool = False
     """The tenant's name is itself the credential (CM.com's product token): the control plane
     shows it masked."""
-    credentials_for: Callable[[str], TenantCredentials] | None = None
-    """Accepted credentials for a tenant derived from a unique name; the pytest plugin's
-    ``emulator_tenant`` fixture gives each test its own."""
 
     @property
     def prefix(self) -> str:

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from emulator.core.db import Database
 
@@ -43,9 +43,9 @@ class SharedRevision:
     def publish(self) -> None:
         """Tell the other processes that shared state changed under their caches."""
         with self._db.session() as session:
-            session.exec(update(Revision).where(Revision.id == 1).values(value=Revision.value + 1))
+            session.exec(update(Revision).where(col(Revision.id) == 1).values(value=col(Revision.value) + 1))
             session.commit()
-            self._seen = session.get(Revision, 1, populate_existing=True).value
+            self._seen = self._value(session)
 
     def check(self, _now: datetime | None = None) -> None:
         current = self._current()
@@ -56,4 +56,8 @@ class SharedRevision:
 
     def _current(self) -> int:
         with self._db.session() as session:
-            return session.get(Revision, 1).value
+            return self._value(session)
+
+    @staticmethod
+    def _value(session: Session) -> int:
+        return session.exec(select(Revision.value).where(Revision.id == 1)).one()

@@ -8,10 +8,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pydantic_settings import BaseSettings
+
 from emulator.core.auth import Credentials
 from emulator.core.background import DISPATCH_ORDER, BackgroundWork
 from emulator.core.callbacks import CallbackDispatcher
 from emulator.core.clock import Clock
+from emulator.core.context import ProviderSettings
 from emulator.core.db import Database
 from emulator.core.faults import Faults
 from emulator.core.journal import Journal
@@ -27,6 +30,10 @@ class Runtime:
     def __init__(self, settings: Settings, providers: list[Provider]) -> None:
         self.settings = settings
         self.providers = {provider.name: provider for provider in providers}
+        # Each provider's own settings, read from the environment once, like ``settings``.
+        self._provider_settings: dict[type[BaseSettings], BaseSettings] = {
+            provider.settings: provider.settings() for provider in providers if provider.settings is not None
+        }
         self.credentials = Credentials(settings.credentials)
         self.callback_targets = CallbackTargets(settings.callback_hosts, settings.host, settings.port)
         self.db = Database(settings.resolved_database_url())
@@ -36,7 +43,7 @@ class Runtime:
             self.db,
             self.clock,
             seeders={name: self._seeder(provider) for name, provider in self.providers.items()},
-            tables={name: provider.tables for name, provider in self.providers.items()},
+            tables={name: provider.reset_tables for name, provider in self.providers.items()},
             on_reset=self.revision.publish,
         )
         # Jobs get the latest now of any clock and hold each row to its own tenant's clock.
@@ -61,6 +68,14 @@ class Runtime:
         self.revision.on_change(self.clock.load)
         self.revision.on_change(self.tenants.forget)
         self.background.register("shared state", self.revision.check)
+        for provider in self.providers.values():
+            if provider.fixture is not None:
+                self.fixture(provider.fixture)
+
+    def settings_of(self, model: type[ProviderSettings]) -> ProviderSettings:
+        settings = self._provider_settings[model]
+        assert isinstance(settings, model)
+        return settings
 
     def fixture(self, name: str) -> Any:
         """A provider's fixture file (``<fixtures>/<name>.json``), parsed once."""

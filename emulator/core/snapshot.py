@@ -1,7 +1,7 @@
 """State snapshots: every tenant's rows (or one tenant's), the tenant registry and the clock, as
 versioned JSON, and their exact restoration.
 
-The tables come from the providers' ``tables`` plus ``CORE_TABLES``, so a new provider or a new
+The tables come from the providers' ``snapshot_tables`` plus ``CORE_TABLES``, so a new provider or a new
 tenant-keyed core table is exported without a special case. Rows are written column by column as
 JSON-safe values (dates and datetimes as ISO text, datetimes in UTC) and read back through a
 pydantic model derived from the same columns, so a restore accepts exactly what an export holds.
@@ -12,10 +12,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from enum import Enum
 from types import NoneType, UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Protocol, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -32,6 +33,7 @@ from sqlmodel import Session, SQLModel
 
 from emulator.core.callbacks import CallbackDelivery
 from emulator.core.clock import ClockState, TenantClockState
+from emulator.core.db import table_of
 from emulator.core.jsontypes import (
     BigInt,
     JSONBool,
@@ -48,8 +50,25 @@ VERSION = 1
 
 CORE_TABLES: tuple[type[SQLModel], ...] = (CallbackDelivery, TenantClockState)
 """Tenant-keyed tables of the core (not of one provider) whose rows are tenant state, in the same
-order as a provider's ``tables`` (children before parents): callbacks still owed and a tenant's own
+order as a provider's ``snapshot_tables`` (children before parents): callbacks still owed and a tenant's own
 clock are state too."""
+
+
+class StateDocument(Protocol):
+    """What a restore reads of a validated state document (its model is built per app, from the
+    tables of the providers mounted)."""
+
+    @property
+    def tenant(self) -> str | None: ...
+
+    @property
+    def clock(self) -> Any: ...
+
+    @property
+    def tenants(self) -> Sequence[BaseModel]: ...
+
+    @property
+    def tables(self) -> Any: ...
 
 
 class SnapshotConflict(Exception):
@@ -58,7 +77,7 @@ class SnapshotConflict(Exception):
 
 def state_tables(runtime: Runtime) -> list[type[SQLModel]]:
     """Every table a snapshot holds, children before parents."""
-    return [table for provider in runtime.providers.values() for table in provider.tables] + list(CORE_TABLES)
+    return [table for provider in runtime.providers.values() for table in provider.snapshot_tables] + list(CORE_TABLES)
 
 
 def _json_value(value: Any) -> Any:
@@ -74,7 +93,7 @@ def _json_value(value: Any) -> Any:
 
 
 def _rows(session: Session, model: type[SQLModel], tenant: str | None) -> list[dict[str, Any]]:
-    table = model.__table__
+    table = table_of(model)
     statement = select(table).order_by(*table.primary_key.columns)
     if tenant is not None:
         statement = statement.where(table.c.tenant == tenant)
@@ -100,17 +119,17 @@ def export_state(runtime: Runtime, tenant: str | None = None) -> dict[str, Any]:
             "tenant": tenant,
             "clock": clock,
             "tenants": _rows(session, TenantRecord, tenant),
-            "tables": {model.__tablename__: _rows(session, model, tenant) for model in state_tables(runtime)},
+            "tables": {table_of(model).name: _rows(session, model, tenant) for model in state_tables(runtime)},
         }
 
 
-def restore_state(runtime: Runtime, snapshot: BaseModel) -> int:
+def restore_state(runtime: Runtime, snapshot: StateDocument) -> int:
     """Replace the snapshot's scope (everything, or its one tenant) with its rows, in one
     transaction. Returns how many rows were written."""
     tenant: str | None = snapshot.tenant
     tables = state_tables(runtime)
     rows_by_table = {
-        model: [row.model_dump() for row in getattr(snapshot.tables, model.__tablename__)] for model in tables
+        model: [row.model_dump() for row in getattr(snapshot.tables, table_of(model).name)] for model in tables
     }
     records = [record.model_dump() for record in snapshot.tenants]
     if tenant is not None:
@@ -121,15 +140,16 @@ def restore_state(runtime: Runtime, snapshot: BaseModel) -> int:
             )
     written = 0
     with runtime.db.session() as session:
-        for model in [*tables, TenantRecord]:
-            statement = delete(model.__table__)
+        models: list[type[SQLModel]] = [*tables, TenantRecord]
+        for model in models:
+            statement = delete(table_of(model))
             if tenant is not None:
-                statement = statement.where(model.__table__.c.tenant == tenant)
+                statement = statement.where(table_of(model).c.tenant == tenant)
             session.execute(statement)
         try:
             for model, rows in [(TenantRecord, records), *reversed(list(rows_by_table.items()))]:
                 if rows:
-                    session.execute(insert(model.__table__), rows)
+                    session.execute(insert(table_of(model)), rows)
                     written += len(rows)
         except IntegrityError as error:
             session.rollback()
@@ -152,9 +172,9 @@ def _catch_up_sequences(session: Session, tables: list[type[SQLModel]]) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     for model in tables:
-        keys = list(model.__table__.primary_key.columns)
+        keys = list(table_of(model).primary_key.columns)
         if len(keys) == 1 and isinstance(keys[0].type, Integer):
-            name, key = model.__tablename__, keys[0].name
+            name, key = table_of(model).name, keys[0].name
             session.execute(
                 text(
                     f"SELECT setval(pg_get_serial_sequence('{name}', '{key}'), "
@@ -212,7 +232,7 @@ def _column_type(annotation: Any, column) -> Any:
 def row_model(model: type[SQLModel]) -> type[BaseModel]:
     """A pydantic model of one row as exported: every column, typed as strictly as the column."""
     fields: dict[str, Any] = {}
-    for column in model.__table__.columns:
+    for column in table_of(model).columns:
         annotation = model.model_fields[column.key].annotation
         if get_origin(annotation) in (Union, UnionType):
             annotation = next(arg for arg in get_args(annotation) if arg is not NoneType)
@@ -220,5 +240,5 @@ def row_model(model: type[SQLModel]) -> type[BaseModel]:
         fields[column.key] = (typed | None, None) if column.nullable else (typed, ...)
     # Named after the table, not the class: two providers may both have a ``Number`` class, and a
     # document's schema names must be unique (client generators make one class of each).
-    name = "".join(part.capitalize() for part in model.__tablename__.split("_")) + "Row"
+    name = "".join(part.capitalize() for part in table_of(model).name.split("_")) + "Row"
     return create_model(name, __config__=ConfigDict(extra="forbid"), **fields)

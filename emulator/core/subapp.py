@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import fastapi_offline
 from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.staticfiles import StaticFiles
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import emulator
 from emulator.core.context import ProviderContext
-from emulator.core.http import allowed_methods
+from emulator.core.http import BodyError, allowed_methods
+
+if TYPE_CHECKING:
+    from emulator.core.provider import ErrorRenderer
 
 
 def build_subapp(
@@ -26,14 +31,16 @@ def build_subapp(
     *,
     title: str,
     description: str,
-    error_response: Callable[[int], Response] | None = None,
+    errors: ErrorRenderer | None = None,
     document_hook: Callable[[dict], None] | None = None,
     cross_origin: bool = True,
 ) -> FastAPI:
     """A FastAPI app to mount at ``prefix``, serving its own OpenAPI document and Swagger UI.
 
-    With ``error_response`` (a provider's own error body for a status), unknown paths and wrong
-    methods get that body too, a 405 with a complete ``Allow``. ``document_hook`` adjusts the
+    With ``errors`` (a provider's error renderer), every failure outside the provider's handlers
+    gets the provider's own body: unknown paths, wrong methods (a 405 with a complete ``Allow``),
+    unreadable bodies, input its schemas refuse, its own exceptions, and anything unexpected.
+    ``document_hook`` adjusts the
     generated OpenAPI document in place (once, before it is first served). With ``cross_origin``,
     browsers on the origins of ``EMULATOR_CORS_ORIGINS`` may call it."""
     app = FastAPI(
@@ -46,6 +53,7 @@ def build_subapp(
         generate_unique_id_function=lambda route: route.name,
         docs_url=None,
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url=OAUTH2_REDIRECT_PATH,
         servers=[{"url": prefix}],
         # A trailing slash is a different path, answered with the provider's own 404 (a redirect
         # built from the Host header would send clients elsewhere).
@@ -57,16 +65,42 @@ def build_subapp(
     origins = [origin.strip() for origin in runtime.settings.cors_origins.split(",") if origin.strip()]
     if cross_origin and origins:
         app.add_middleware(CrossOrigin, origins=origins)
-    if error_response is not None:
-
-        @app.exception_handler(StarletteHTTPException)
-        async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
-            response = error_response(error.status_code)
-            if error.status_code == 405:
-                response.headers["Allow"] = allowed_methods(request)
-            return response
-
+    if errors is not None:
+        _install_error_bodies(app, errors)
     return app
+
+
+def _install_error_bodies(app: FastAPI, errors: ErrorRenderer) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> Response:
+        response = errors.status(error.status_code)
+        if error.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
+        return response
+
+    @app.exception_handler(BodyError)
+    async def _unreadable_body(_request: Request, error: BodyError) -> Response:
+        return errors.unreadable_body(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_input(_request: Request, error: RequestValidationError) -> Response:
+        return errors.invalid_input(error)
+
+    for exception, render in errors.raised.items():
+        app.add_exception_handler(exception, _handler(render))
+
+    # Must never happen; if it does, the client still gets the provider's body for it.
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, _error: Exception) -> Response:
+        return errors.status(500)
+
+
+def _handler(render: Callable[[Any], Response]) -> Callable[[Request, Any], Awaitable[Response]]:
+    # Async, so an error costs no thread hop either.
+    async def handle(_request: Request, error: Any) -> Response:
+        return render(error)
+
+    return handle
 
 
 class CrossOrigin:
@@ -95,16 +129,17 @@ LICENSE = {"name": "MIT", "identifier": "MIT"}
 def _complete_document(app: FastAPI, document_hook: Callable[[dict], None] | None) -> None:
     generate = app.openapi
 
-    def openapi() -> dict:
-        if app.openapi_schema is None:
-            document = generate()
-            for operations in document.get("paths", {}).values():
-                for operation in operations.values():
-                    if isinstance(operation, dict) and "responses" in operation:
-                        operation["security"] = _one_requirement(operation.get("security", []))
-            if document_hook is not None:
-                document_hook(document)
-        return app.openapi_schema
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = generate()  # kept by FastAPI as app.openapi_schema
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["security"] = _one_requirement(operation.get("security", []))
+        if document_hook is not None:
+            document_hook(document)
+        return document
 
     app.openapi = openapi  # type: ignore[method-assign]
 
@@ -118,6 +153,7 @@ def _one_requirement(requirements: list[dict]) -> list[dict]:
 
 
 DOCS_PATH = "/docs"
+OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
 DOCS_ASSETS = "/docs-assets"
 """Swagger UI's script, styles and icons, served from the installed ``fastapi-offline`` package (Swagger UI 5,
 which renders OpenAPI 3.1),
@@ -130,7 +166,7 @@ _ASSET_DIR = Path(fastapi_offline.__file__).parent / "static"
 def _serve_offline_docs(app: FastAPI, prefix: str) -> None:
     app.mount(DOCS_ASSETS, StaticFiles(directory=str(_ASSET_DIR)), name="docs-assets")
     assets = f"{prefix}{DOCS_ASSETS}"
-    oauth2_redirect = f"{prefix}{app.swagger_ui_oauth2_redirect_url}"
+    oauth2_redirect = f"{prefix}{OAUTH2_REDIRECT_PATH}"
 
     @app.get(DOCS_PATH, include_in_schema=False)
     async def _docs() -> Response:
@@ -143,7 +179,7 @@ def _serve_offline_docs(app: FastAPI, prefix: str) -> None:
             oauth2_redirect_url=oauth2_redirect,
         )
 
-    @app.get(app.swagger_ui_oauth2_redirect_url, include_in_schema=False)
+    @app.get(OAUTH2_REDIRECT_PATH, include_in_schema=False)
     async def _oauth2_redirect() -> Response:
         return get_swagger_ui_oauth2_redirect_html()
 
@@ -153,6 +189,19 @@ async def runtime_of(request: Request) -> ProviderContext:
     return request.app.state.runtime
 
 
+Responses = dict[int | str, dict[str, Any]]
+"""The documented answers of a route besides its success (FastAPI's ``responses``)."""
+
 ContextDep = Annotated[ProviderContext, Depends(runtime_of)]
 """What a provider's route sees of the emulator."""
+
+
+# Async, so a request costs one thread hop (its handler's), not one for this too.
+async def session_of(runtime: ContextDep) -> AsyncIterator[Session]:
+    with runtime.db.session() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(session_of)]
+"""One database session for the request, closed when it is answered."""
 RuntimeDep = ContextDep

@@ -33,7 +33,7 @@ Resolver = Callable[[str, int], list[str]]
 def resolve(host: str, port: int) -> list[str]:
     """Every address ``host`` resolves to now (empty when it does not resolve)."""
     try:
-        return sorted({info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)})
+        return sorted({str(info[4][0]) for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)})
     except (OSError, UnicodeError):
         return []
 

@@ -7,19 +7,29 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.callbacks import CallbackDelivery
 from emulator.core.clock import Clock
-from emulator.core.db import Database
+from emulator.core.db import Database, table_of
 from emulator.core.scope import TENANT_GATE_KEY, TENANT_KEY
+
+
+@dataclass(frozen=True)
+class TenantScope:
+    """Whose state a request reaches: the tenant its credentials name, and the account inside it
+    that the request acts for (a reseller's sub-customer, a logical account; "" for its own)."""
+
+    tenant: str
+    account: str = ""
 
 
 class TenantRecord(SQLModel, table=True):
@@ -129,16 +139,16 @@ class Tenants:
                 for table in self._tables[name]:
                     statement = delete(table)
                     if tenant is not None:
-                        statement = statement.where(table.tenant == tenant)  # type: ignore[attr-defined]
+                        statement = statement.where(table_of(table).c.tenant == tenant)
                     session.exec(statement)
             # Callbacks the dropped state still owed are dropped with it.
-            deliveries = delete(CallbackDelivery).where(CallbackDelivery.provider.in_(names))
+            deliveries = delete(CallbackDelivery).where(col(CallbackDelivery.provider).in_(names))
             if tenant is not None:
-                deliveries = deliveries.where(CallbackDelivery.tenant == tenant)
+                deliveries = deliveries.where(col(CallbackDelivery.tenant) == tenant)
             session.exec(deliveries)
-            records = delete(TenantRecord).where(TenantRecord.provider.in_(names))
+            records = delete(TenantRecord).where(col(TenantRecord.provider).in_(names))
             if tenant is not None:
-                records = records.where(TenantRecord.tenant == tenant)
+                records = records.where(col(TenantRecord.tenant) == tenant)
             dropped = session.exec(records).rowcount
             session.commit()
             self._known = {(p, t) for p, t in self._known if p not in names or (tenant is not None and t != tenant)}

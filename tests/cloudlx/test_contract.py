@@ -1,8 +1,11 @@
 """schemathesis, every check and phase, against the CloudLX document, with a real token."""
 
 import httpx
+import pytest
 
 from tests.support import run_schemathesis
+
+pytestmark = pytest.mark.each_backend
 
 CREDENTIALS = {"cloudlx": [["contract", "secret"]]}
 

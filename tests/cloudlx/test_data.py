@@ -6,10 +6,14 @@ from __future__ import annotations
 import json
 import random
 
+import pytest
+
 from emulator.core import numbering
 from emulator.providers.cloudlx import fake
 from tests.cloudlx.helpers import BASE, auth, generate
 from tests.support import ROOT
+
+pytestmark = pytest.mark.each_backend
 
 POOL_SEED = 2016
 POOL_RANGES = {

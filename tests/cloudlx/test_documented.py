@@ -14,6 +14,8 @@ from tests.cloudlx.helpers import (
     freeze,
 )
 
+pytestmark = pytest.mark.each_backend
+
 # The seed's example, verbatim (including the docs' own `"details" : {` spacing).
 DOCUMENTED_LIST = """{
 "numbers": [

@@ -7,6 +7,8 @@ import pytest
 
 from tests.cloudlx.helpers import BASE, DOCUMENTED_UUID, auth, freeze, generate
 
+pytestmark = pytest.mark.each_backend
+
 TENANT = "big"
 
 

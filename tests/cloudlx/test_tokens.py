@@ -7,9 +7,12 @@ import base64
 import json
 
 import httpx
+import pytest
 
 from tests.cloudlx.helpers import ACCEPT, BAD_CREDENTIALS, BASE, advance, freeze
 from tests.support import EmulatorProcess
+
+pytestmark = pytest.mark.each_backend
 
 
 def _issue(client, tenant="tenant-1", secret="secret", **extra) -> dict:
@@ -133,11 +136,14 @@ def test_tenants_are_isolated(client):
     assert client.put(f"{BASE}/number/{uuid}/reserve", headers=two).status_code == 200
 
 
-def test_reset_keeps_tokens_but_restores_numbers(client):
+def test_reset_restores_numbers_and_revokes_tokens(client):
     headers = {**ACCEPT, "Authorization": f"Bearer {_issue(client)['access_token']}"}
     assert client.delete(f"{BASE}/number/7c327e0f-6bce-4b2f-9d5d-9c86e7fa065f", headers=headers).status_code == 200
     assert client.get(f"{BASE}/numbers", headers=headers).json()["num_results"] == 0
     assert client.post("/_emulator/reset", params={"provider": "cloudlx"}).status_code == 200
+    # The issued tokens were the tenant's state too: the client authenticates again.
+    assert client.get(f"{BASE}/numbers", headers=headers).status_code == 401
+    headers = {**ACCEPT, "Authorization": f"Bearer {_issue(client)['access_token']}"}
     assert client.get(f"{BASE}/numbers", headers=headers).json()["num_results"] == 1
 
 

@@ -1,7 +1,11 @@
 """schemathesis, every check and phase, against the CM.com document."""
 
+import pytest
+
 from tests.cm.conftest import TOKEN
 from tests.support import run_schemathesis
+
+pytestmark = pytest.mark.each_backend
 
 CREDENTIALS = {"cm": [[TOKEN]]}
 

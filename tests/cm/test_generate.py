@@ -5,7 +5,7 @@ from __future__ import annotations
 import phonenumbers
 from sqlmodel import select
 
-from emulator.providers.cm import PROVIDER, service
+from emulator.providers.cm import PROVIDER, render
 from emulator.providers.cm.models import NumberRequest
 
 
@@ -16,7 +16,7 @@ def generated(runtime, tenant: str, count: int, seed: int) -> list[dict]:
         rows = session.exec(
             select(NumberRequest).where(NumberRequest.tenant == tenant).order_by(NumberRequest.id)
         ).all()
-        return [service.render(row) for row in rows]
+        return [render.number_request(row) for row in rows]
 
 
 def test_generation_is_deterministic_and_realistic(app):

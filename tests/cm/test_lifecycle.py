@@ -3,7 +3,11 @@ status change sends to a real local HTTP receiver."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.cm.conftest import AUTH, REQUESTS, TOKEN, advance, create, get
+
+pytestmark = pytest.mark.each_backend
 
 ACCEPT_AFTER = 60  # the default settings
 COMPLETE_AFTER = 300

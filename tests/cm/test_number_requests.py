@@ -20,6 +20,8 @@ from tests.cm.conftest import (
     create,
 )
 
+pytestmark = pytest.mark.each_backend
+
 GUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
 
@@ -66,14 +68,14 @@ def test_an_order_that_must_wait_has_id_start_validfrom_and_validto_null(cm):
     assert response.text == expected
 
 
-def test_the_threshold_for_immediate_assignment_is_a_setting(database_url, tmp_path):
+def test_the_threshold_for_immediate_assignment_is_a_setting(database_url, tmp_path, monkeypatch):
     from fastapi.testclient import TestClient
 
     from emulator.app import create_app
     from emulator.settings import Settings
 
-    settings = Settings(database_url=database_url, data_dir=tmp_path, cm_immediate_max_quantity=0)
-    with TestClient(create_app(settings)) as client:
+    monkeypatch.setenv("EMULATOR_CM_IMMEDIATE_MAX_QUANTITY", "0")
+    with TestClient(create_app(Settings(database_url=database_url, data_dir=tmp_path))) as client:
         assert create(client, quantity=1, areaCode="020")["status"] == "Pending"
 
 

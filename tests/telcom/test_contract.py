@@ -2,7 +2,11 @@
 
 from pathlib import Path
 
+import pytest
+
 from tests.support import run_schemathesis
+
+pytestmark = pytest.mark.each_backend
 
 CREDENTIALS = {"telcom": [["contract-token", "contract-secret"]]}
 AUTH = ["-H", "X-Auth-Token: contract-token", "-H", "X-Auth-Secret: contract-secret"]

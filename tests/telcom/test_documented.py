@@ -3,7 +3,11 @@ literal text it is (only the measured ``time`` differs, and is set to the docume
 
 from __future__ import annotations
 
+import pytest
+
 from tests.telcom.support import call, freeze_clock, with_time
+
+pytestmark = pytest.mark.each_backend
 
 SUBSCRIBER_UNKNOWN = (
     '"subscriber":{"first_name":null,"name":null,"address1":null,"address2":null,"address3":null,'

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import phonenumbers
+import pytest
 
 from emulator.providers.telcom import PROVIDER
 from tests.telcom.support import call
+
+pytestmark = pytest.mark.each_backend
 
 
 def _generate(client, tenant: str, count: int, seed: int) -> int:

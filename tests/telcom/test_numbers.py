@@ -14,6 +14,8 @@ from emulator.core import numbering
 from emulator.settings import Settings
 from tests.telcom.support import API, AUTH, call, freeze_clock, with_time
 
+pytestmark = pytest.mark.each_backend
+
 INFO_HEAD = '{"status":"success","time":0.0,"flags":{},"data":{"id":3466,"number":"03301222970",'
 
 

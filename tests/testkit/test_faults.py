@@ -51,7 +51,7 @@ def test_every_provider_answers_a_fault_with_its_own_error_body(make_client, pro
     client = make_client()
     add_fault(client, provider=provider.name, kind="error", status=status)
     response = client.post(f"{provider.prefix}/any/path", content=b"{}")
-    expected = provider.error_response(status)
+    expected = provider.errors.status(status)
     assert response.status_code == status
     assert _without_trace_id(response.content) == _without_trace_id(expected.body)
     assert response.headers["content-type"] == expected.headers["content-type"]

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from emulator.core.snapshot import state_tables
 from tests.support import free_port
 from tests.testkit.conftest import ADDRESS, DOCUMENTED_UUID, YAY, yay_auth
+
+pytestmark = pytest.mark.each_backend
 
 
 def _populate(client):

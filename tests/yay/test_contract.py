@@ -1,6 +1,10 @@
 """schemathesis, every check and phase, against the Yay.com document."""
 
+import pytest
+
 from tests.support import run_schemathesis
+
+pytestmark = pytest.mark.each_backend
 
 CREDENTIALS = {"yay": [["contract", "user", "secret"]]}
 AUTH = ["-H", "X-Auth-Reseller: contract", "-H", "X-Auth-User: user", "-H", "X-Auth-Password: secret"]

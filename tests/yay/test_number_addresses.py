@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+pytestmark = pytest.mark.each_backend
+
 DOCUMENTED_UUID = "31347d42-00bd-44a5-9b5c-20dc4197a2f6"
 AUTH = {"X-Auth-Reseller": "reseller-1", "X-Auth-User": "user", "X-Auth-Password": "secret"}
 JSON = {**AUTH, "Content-Type": "application/json"}

@@ -15,7 +15,7 @@ from fastapi import APIRouter, HTTPException
 from fastapi.responses import HTMLResponse, Response
 
 import emulator
-from emulator.core.subapp import RuntimeDep
+from emulator.control.deps import RuntimeDep
 
 router = APIRouter(include_in_schema=False)
 

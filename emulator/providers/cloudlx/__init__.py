@@ -7,20 +7,20 @@ from sqlmodel import Session
 from emulator.core.context import ProviderContext
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.cloudlx import service
-from emulator.providers.cloudlx.errors import error_response
-from emulator.providers.cloudlx.models import Number, NumberAddress
-from emulator.providers.cloudlx.router import build_app
+from emulator.providers.cloudlx.errors import NAME
+from emulator.providers.cloudlx.models import AccessToken, Number, NumberAddress
+from emulator.providers.cloudlx.router import ERRORS, build_app
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
-    service.seed_tenant(session, tenant, runtime.fixture("cloudlx"))
+    service.seed_tenant(session, tenant, runtime.fixture(NAME))
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
     """``count`` numbers reserved to the tenant's account, realistic and deterministic under ``seed``."""
     from emulator.providers.cloudlx import fake  # loads the phonenumbers range data
 
-    fixture_numbers = {record["number_e164"] for record in runtime.fixture("cloudlx")["numbers"]}
+    fixture_numbers = {record["number_e164"] for record in runtime.fixture(NAME)["numbers"]}
     records = list(fake.account_numbers(seed, count, exclude=fixture_numbers))
     taken = service.existing_numbers(session, tenant, [record["number_e164"] for record in records])
     added = service.insert_numbers(session, tenant, (r for r in records if r["number_e164"] not in taken))
@@ -36,13 +36,15 @@ def _credentials_for(name: str) -> TenantCredentials:
 
 
 PROVIDER = Provider(
-    name="cloudlx",
+    name=NAME,
     title="CloudLX API",
     build_app=build_app,
     seed_tenant=_seed_tenant,
-    # Issued tokens are not listed: a reset puts the numbers back, not the clients' credentials.
-    tables=(Number, NumberAddress),
-    error_response=error_response,
+    errors=ERRORS,
+    # Issued tokens are the tenant's state like its numbers: a reset revokes them, a snapshot keeps them.
+    reset_tables=(AccessToken, Number, NumberAddress),
+    snapshot_tables=(AccessToken, Number, NumberAddress),
+    fixture=NAME,
     hosts=("cloudlx.epsilontel.com",),
     generate=_generate,
     credentials_for=_credentials_for,

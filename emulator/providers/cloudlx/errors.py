@@ -7,6 +7,8 @@ from http import HTTPStatus
 
 from emulator.core.rendering import PHPJSONResponse
 
+NAME = "cloudlx"
+
 BAD_CREDENTIALS = "Failed to authenticate because of bad credentials or an invalid authorization header."
 RATE_LIMITED = "You have exceeded your rate limit."
 UNKNOWN_VERSION = "The version given was unknown or has no registered routes."

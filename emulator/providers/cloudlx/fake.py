@@ -62,6 +62,8 @@ def _ranges(service_type: str) -> list[str]:
 def _type_pattern(service_type: str) -> tuple[re.Pattern[str], frozenset[int]]:
     """The metadata's number pattern and lengths for one service type in the region."""
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(REGION)
+    if metadata is None or metadata.general_desc is None:
+        raise LookupError(f"phonenumbers has no metadata for {REGION}")
     desc = getattr(metadata, _TYPE_DESCRIPTIONS[service_type])
     return re.compile(desc.national_number_pattern), frozenset(
         desc.possible_length or metadata.general_desc.possible_length

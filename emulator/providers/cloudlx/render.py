@@ -58,6 +58,10 @@ def _common(number: Number) -> dict:
     }
 
 
+def _address_of(addresses: dict[int, NumberAddress], address_id: int | None) -> dict | None:
+    return address(addresses.get(address_id) if address_id is not None else None)
+
+
 def account_number(number: Number, addresses: dict[int, NumberAddress]) -> dict:
     return {
         **_common(number),
@@ -66,8 +70,8 @@ def account_number(number: Number, addresses: dict[int, NumberAddress]) -> dict:
             "status": number.status,
             "provisioned": timestamp(number.service_provisioned),
             "cancelled": timestamp(number.cancelled),
-            "number_address": address(addresses.get(number.number_address_id)),
-            "emergency_number_address": address(addresses.get(number.emergency_number_address_id)),
+            "number_address": _address_of(addresses, number.number_address_id),
+            "emergency_number_address": _address_of(addresses, number.emergency_number_address_id),
         },
         "provisioned": timestamp(number.provisioned),
     }

@@ -6,14 +6,13 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import phonenumbers
 from fastapi import APIRouter, Body, Depends, FastAPI, Request, Security
-from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from pydantic import BaseModel
@@ -29,10 +28,12 @@ from emulator.core.http import (
     is_json_content_type,
     parse_json,
 )
+from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import PHPJSONResponse
-from emulator.core.subapp import RuntimeDep, build_subapp
+from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
 from emulator.providers.cloudlx import render, service
 from emulator.providers.cloudlx.errors import (
+    NAME,
     NOT_ACCEPTABLE,
     UNKNOWN_VERSION,
     CloudlxError,
@@ -63,8 +64,7 @@ from emulator.providers.cloudlx.schemas import (
 )
 from emulator.providers.cloudlx.validation import PHP_INT_MAX, QueryRules, body_errors
 
-PROVIDER = "cloudlx"
-PREFIX = "/cloudlx"
+PREFIX = f"/{NAME}"
 # Dingo's Accept parser: application/vnd.<subtype>.<version>+<format>; anything else means the default.
 _ACCEPT = re.compile(r"application/vnd\.cloudlx\.([\w\d.\-]+)\+(\w+)")
 _VERSIONS = ("v1",)
@@ -84,18 +84,18 @@ _oauth2 = OAuth2(
 )
 
 
-def _error(description: str, model: type = ErrorBody) -> dict:
+def _error(description: str, model: type = ErrorBody) -> dict[str, Any]:
     return {"model": model, "description": description}
 
 
-_NEGOTIATION = {
+_NEGOTIATION: Responses = {
     400: _error("Unknown API version in the Accept header, or a body that is not JSON"),
     406: _error("Unsupported response format in the Accept header"),
 }
-_AUTH = {401: _error("Missing, unknown or expired access token")}
-_INVALID = {422: _error("Validation failed", ValidationErrorBody)}
-_NOT_FOUND = {404: _error("No such number")}
-_CONFLICT = {409: _error("The number is not in a state that allows this")}
+_AUTH: Responses = {401: _error("Missing, unknown or expired access token")}
+_INVALID: Responses = {422: _error("Validation failed", ValidationErrorBody)}
+_NOT_FOUND: Responses = {404: _error("No such number")}
+_CONFLICT: Responses = {409: _error("The number is not in a state that allows this")}
 
 
 async def _negotiate(request: Request) -> None:
@@ -110,17 +110,9 @@ async def _negotiate(request: Request) -> None:
         raise CloudlxError(406, NOT_ACCEPTABLE)
 
 
-async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
-    with runtime.db.session() as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(_session)]
-
-
 def _tenant_now(runtime: ProviderContext) -> Callable[[str], datetime]:
     """A token expires on its tenant's clock, known only once the token is found."""
-    return lambda tenant: runtime.clock.now(PROVIDER, tenant)
+    return lambda tenant: runtime.clock.now(NAME, tenant)
 
 
 # Async: the token lookup is a short read (on the loop on a SQLite file), only a tenant's first
@@ -140,9 +132,9 @@ async def _tenant(
     if tenant is None:
         if scheme.lower() == "bearer" and token.strip():
             client = await read_call(runtime.db, service.client_of_access_token, session, token.strip())
-            await runtime.tenants.attribute_refused(request, PROVIDER, client)
+            await runtime.tenants.attribute_refused(request, NAME, client)
         raise CloudlxError(401)
-    await runtime.tenants.enter_async(request, PROVIDER, tenant)
+    await runtime.tenants.enter_async(request, NAME, tenant)
     return tenant
 
 
@@ -191,8 +183,8 @@ async def _client(request: Request, params: dict[str, object], runtime: Provider
         raise OAuthError.invalid_request("client_id")
     if not isinstance(client_secret, str):
         raise OAuthError.invalid_request("client_secret")
-    if "\x00" in client_id + client_secret or not runtime.credentials.accepts(PROVIDER, client_id, client_secret):
-        await runtime.tenants.attribute_refused(request, PROVIDER, client_id)
+    if "\x00" in client_id + client_secret or not runtime.credentials.accepts(NAME, client_id, client_secret):
+        await runtime.tenants.attribute_refused(request, NAME, client_id)
         raise OAuthError.invalid_client()
     return client_id
 
@@ -275,11 +267,11 @@ async def _issue(
     request: Request, runtime: ProviderContext, tenant: str, refresh: str | None = None
 ) -> PHPJSONResponse:
     def issue() -> service.IssuedToken | None:
-        runtime.tenants.enter(request, PROVIDER, tenant)
+        runtime.tenants.enter(request, NAME, tenant)
         with runtime.db.session() as session:
             if refresh is None:
-                return service.issue_token(session, tenant, runtime.clock.now(PROVIDER, tenant))
-            return service.refresh_token(session, tenant, refresh, runtime.clock.now(PROVIDER, tenant))
+                return service.issue_token(session, tenant, runtime.clock.now(NAME, tenant))
+            return service.refresh_token(session, tenant, refresh, runtime.clock.now(NAME, tenant))
 
     token = await run_in_threadpool(issue)
     if token is None:
@@ -403,7 +395,7 @@ def reserve_number(
     runtime: RuntimeDep,
     data: Annotated[ReserveIn | None, Body()] = None,
 ):
-    service.reserve(session, tenant, uuid, data or ReserveIn(), runtime.clock.now(PROVIDER, tenant))
+    service.reserve(session, tenant, uuid, data or ReserveIn(), runtime.clock.now(NAME, tenant))
     return _json({"result": "Number allocated to account successfully"})
 
 
@@ -420,7 +412,7 @@ def reserve_number(
 def reserve_numbers(
     data: Annotated[BulkReserveIn, Body()], tenant: TenantDep, session: SessionDep, runtime: RuntimeDep
 ):
-    service.reserve_many(session, tenant, data, runtime.clock.now(PROVIDER, tenant))
+    service.reserve_many(session, tenant, data, runtime.clock.now(NAME, tenant))
     return _json({"result": "Numbers allocated to account successfully"})
 
 
@@ -431,7 +423,7 @@ def reserve_numbers(
     summary="Cancel a number in your account (emulator's choice of path)",
 )
 def cancel_number(uuid: str, tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):
-    service.cancel(session, tenant, uuid, runtime.clock.now(PROVIDER, tenant))
+    service.cancel(session, tenant, uuid, runtime.clock.now(NAME, tenant))
     return _json({"result": "Number cancelled successfully"})
 
 
@@ -532,7 +524,18 @@ def number_restrictions(request: Request, tenant: TenantDep, runtime: RuntimeDep
     if code is not None:
         code = rules.one_of("number_service_type_code", RESTRICTION_SERVICE_TYPES)
     rules.check()
-    return _json(service.restrictions(runtime.fixture(PROVIDER), "GB" if country == "UK" else country, code))
+    assert country is not None and code is not None  # check() refused a missing one
+    return _json(service.restrictions(runtime.fixture(NAME), "GB" if country == "UK" else country, code))
+
+
+ERRORS = ErrorRenderer(
+    status=error_response,
+    unreadable_body=lambda error: render_error(
+        CloudlxError(400, f"The request body could not be read: {error.reason}.")
+    ),
+    invalid_input=lambda error: render_error(ValidationFailed(body_errors(error.errors()))),
+    raised={CloudlxError: render_error},
+)
 
 
 def build_app(runtime: ProviderContext) -> FastAPI:
@@ -546,22 +549,9 @@ def build_app(runtime: ProviderContext) -> FastAPI:
             "then send `Authorization: Bearer <access_token>`. `Accept: application/vnd.cloudlx.v1+json` "
             "selects the API version (the default); an unknown version gets 400, a format other than json 406."
         ),
-        error_response=error_response,
+        errors=ERRORS,
         document_hook=_token_request_schemas,
     )
     app.include_router(oauth)
     app.include_router(router)
-
-    @app.exception_handler(CloudlxError)
-    async def _cloudlx_error(_request, error: CloudlxError):
-        return render_error(error)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request, error: RequestValidationError):
-        return render_error(ValidationFailed(body_errors(error.errors())))
-
-    @app.exception_handler(BodyError)
-    async def _unreadable(_request, error: BodyError):
-        return render_error(CloudlxError(400, f"The request body could not be read: {error.reason}."))
-
     return app

@@ -4,7 +4,7 @@ the OpenAPI document; the bodies themselves are rendered in render.py, in the do
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import phonenumbers
 from pydantic import (
@@ -28,7 +28,10 @@ def _whole_float_as_int(value: object) -> object:
 
 
 Id = Annotated[int, Field(ge=1, le=2**31 - 1), BeforeValidator(_whole_float_as_int)]
-CountryCode = Literal[tuple(sorted(phonenumbers.SUPPORTED_REGIONS))]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # the regions phonenumbers knows, listed at run time; statically a string
+    CountryCode = str
+else:
+    CountryCode = Literal[tuple(sorted(phonenumbers.SUPPORTED_REGIONS))]
 
 SERVICE_TYPES = ("GEOGRAPHIC", "TOLL FREE", "PREMIUM", "MOBILE")
 RESTRICTION_SERVICE_TYPES = (*SERVICE_TYPES, "NATIONAL")

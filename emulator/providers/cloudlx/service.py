@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from emulator.core import numbering
+from emulator.core.db import table_of
 from emulator.core.identifiers import is_uuid
 from emulator.providers.cloudlx.errors import CloudlxError, ValidationFailed
 from emulator.providers.cloudlx.models import (
@@ -78,7 +79,9 @@ def refresh_token(session: Session, tenant: str, refresh: str, now: datetime) ->
     if old is None or old.revoked or old.tenant != tenant or old.refresh_expires_at <= now:
         return None
     revoked = session.exec(
-        update(AccessToken).where(AccessToken.id == old.id, AccessToken.revoked.is_(False)).values(revoked=True)
+        update(AccessToken)
+        .where(col(AccessToken.id) == old.id, col(AccessToken.revoked).is_(False))
+        .values(revoked=True)
     ).rowcount
     if revoked != 1:  # refreshed concurrently: only one of the two requests wins
         session.rollback()
@@ -139,13 +142,13 @@ def list_numbers(
     service_type: str | None = None,
 ) -> Page:
     """One page, ordered by number; ``total`` counts every match. Both queries walk one index."""
-    conditions = [Number.tenant == tenant, Number.status == status]
+    conditions = [col(Number.tenant) == tenant, col(Number.status) == status]
     if region is not None:
-        conditions.append(Number.region == region)
+        conditions.append(col(Number.region) == region)
     if service_type is not None:
-        conditions.append(Number.service_type == service_type)
+        conditions.append(col(Number.service_type) == service_type)
     if listing.search:
-        conditions.append(Number.number_e164.like(f"%{listing.search}%"))
+        conditions.append(col(Number.number_e164).like(f"%{listing.search}%"))
     offset = (listing.page - 1) * listing.max_per_page
     rows: list[Number] = []
     if offset < _MAX_OFFSET:
@@ -171,7 +174,9 @@ def addresses_for(session: Session, tenant: str, numbers: Iterable[Number]) -> d
     ids = {i for n in numbers for i in (n.number_address_id, n.emergency_number_address_id) if i is not None}
     if not ids:
         return {}
-    rows = session.exec(select(NumberAddress).where(NumberAddress.tenant == tenant, NumberAddress.address_id.in_(ids)))
+    rows = session.exec(
+        select(NumberAddress).where(NumberAddress.tenant == tenant, col(NumberAddress.address_id).in_(ids))
+    )
     return {row.address_id: row for row in rows}
 
 
@@ -244,15 +249,15 @@ def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: dateti
     }
     if duplicates:
         raise ValidationFailed(duplicates)
-    strays = [
-        item.number_uuid
-        for item in [*(data.number_translations or []), *(data.number_addresses or [])]
-        if item.number_uuid not in uuids
-    ]
+    named = [item.number_uuid for item in data.number_translations or []]
+    named += [item.number_uuid for item in data.number_addresses or []]
+    strays = [uuid for uuid in named if uuid not in uuids]
     if strays:
         raise CloudlxError(404, "Numbers not in number_uuids: " + ", ".join(dict.fromkeys(strays)))
     lookups = [uuid for uuid in uuids if is_uuid(uuid)]
-    numbers = {n.uuid: n for n in session.exec(select(Number).where(Number.tenant == tenant, Number.uuid.in_(lookups)))}
+    numbers = {
+        n.uuid: n for n in session.exec(select(Number).where(Number.tenant == tenant, col(Number.uuid).in_(lookups)))
+    }
     missing = [uuid for uuid in uuids if uuid not in numbers]
     if missing:
         raise CloudlxError(404, "Numbers not found: " + ", ".join(missing))
@@ -264,9 +269,9 @@ def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: dateti
         given = TranslationIn.model_validate(item.model_dump(include=item.model_fields_set - {"number_uuid"}))
         translations[item.number_uuid] = _translations(given)
     addresses: dict[str, tuple[int | None, int | None]] = {}
-    for item in data.number_addresses or []:
-        _check_address(session, tenant, item.address_id)
-        addresses[item.number_uuid] = (item.address_id, None)
+    for address in data.number_addresses or []:
+        _check_address(session, tenant, address.address_id)
+        addresses[address.number_uuid] = (address.address_id, None)
     activation = datetime.combine(data.activate_on, datetime.min.time(), UTC) if data.activate_on else now
     _allocate(session, tenant, uuids, now, max(activation, now), translations, addresses)
 
@@ -284,7 +289,7 @@ def _allocate(
         number_address_id, emergency_number_address_id = addresses.get(uuid, (None, None))
         moved = session.exec(
             update(Number)
-            .where(Number.tenant == tenant, Number.uuid == uuid, Number.status == AVAILABLE)
+            .where(col(Number.tenant) == tenant, col(Number.uuid) == uuid, col(Number.status) == AVAILABLE)
             .values(
                 status=RESERVED,
                 provisioned=now,
@@ -306,7 +311,7 @@ def cancel(session: Session, tenant: str, uuid: str, now: datetime) -> None:
         is_uuid(uuid)
         and session.exec(
             update(Number)
-            .where(Number.tenant == tenant, Number.uuid == uuid, Number.status == RESERVED)
+            .where(col(Number.tenant) == tenant, col(Number.uuid) == uuid, col(Number.status) == RESERVED)
             .values(status=CANCELLED, cancelled=now)
         ).rowcount
     )
@@ -407,7 +412,7 @@ def insert_numbers(session: Session, tenant: str, records: Iterable[dict], batch
         if record is not None:
             chunk.append(_number_row(tenant, record))
         if chunk and (record is None or len(chunk) == batch):
-            session.connection().execute(Number.__table__.insert(), chunk)
+            session.connection().execute(table_of(Number).insert(), chunk)
             added += len(chunk)
             chunk = []
     return added
@@ -419,6 +424,6 @@ def existing_numbers(session: Session, tenant: str, candidates: Sequence[str], b
     for start in range(0, len(candidates), batch):
         chunk = candidates[start : start + batch]
         found.update(
-            session.exec(select(Number.number_e164).where(Number.tenant == tenant, Number.number_e164.in_(chunk)))
+            session.exec(select(Number.number_e164).where(Number.tenant == tenant, col(Number.number_e164).in_(chunk)))
         )
     return found

@@ -10,23 +10,24 @@ from emulator.core.context import ProviderContext
 from emulator.core.provider import Job, Provider, TenantCredentials
 from emulator.providers.cm import service
 from emulator.providers.cm.control import control_router
-from emulator.providers.cm.errors import error_response
+from emulator.providers.cm.errors import NAME
 from emulator.providers.cm.fake import fake_number_requests
 from emulator.providers.cm.models import CompanyProfile, NumberRequest
-from emulator.providers.cm.router import build_app
+from emulator.providers.cm.router import ERRORS, build_app
+from emulator.providers.cm.settings import CMSettings
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
-    service.seed_tenant(session, tenant, runtime.fixture("cm"))
+    service.seed_tenant(session, tenant, runtime.fixture(NAME))
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
-    fixture = runtime.fixture("cm")
+    fixture = runtime.fixture(NAME)
     records = fake_number_requests(seed, count, fixture["default_account"], fixture["company_profiles"])
-    now = runtime.clock.now(service.PROVIDER, tenant)
+    now = runtime.clock.now(NAME, tenant)
     requests = [service.request_from_record(tenant, record) for record in records]
     for request in requests:  # generated orders still waiting move on with the clock from now
-        service.schedule_waiting(request, now, runtime.settings)
+        service.schedule_waiting(request, now, runtime.settings_of(CMSettings))
     session.add_all(requests)
     return count
 
@@ -43,13 +44,16 @@ def _credentials_for(name: str) -> TenantCredentials:
 
 
 PROVIDER = Provider(
-    name="cm",
+    name=NAME,
     title="CM.com Voice: Phone Number Request API",
     build_app=build_app,
     background_jobs=_background_jobs,
     seed_tenant=_seed_tenant,
-    tables=(NumberRequest, CompanyProfile),
-    error_response=error_response,
+    errors=ERRORS,
+    reset_tables=(NumberRequest, CompanyProfile),
+    snapshot_tables=(NumberRequest, CompanyProfile),
+    fixture=NAME,
+    settings=CMSettings,
     hosts=("api.cm.com",),
     control_router=control_router,
     generate=_generate,

@@ -12,7 +12,7 @@ from sqlmodel import select
 from emulator.core.http import GuardedRoute
 from emulator.core.problem import INPUT_ERRORS, Problem
 from emulator.core.subapp import RuntimeDep
-from emulator.providers.cm import service
+from emulator.providers.cm import render, service
 from emulator.providers.cm.models import NumberRequest
 from emulator.providers.cm.schemas import NumberRequestOut
 
@@ -46,7 +46,7 @@ def _transition(runtime, tenant: str, guid: str, status: str, reason: str | None
             service.force_transition(session, runtime, request, status, reason)
         except service.TransitionRefused as refusal:
             raise HTTPException(409, str(refusal)) from None
-        return service.render(request)
+        return render.number_request(request)
 
 
 def control_router() -> APIRouter:

@@ -7,6 +7,8 @@ from http import HTTPStatus
 
 from emulator.core.rendering import ProblemJSONResponse
 
+NAME = "cm"
+
 # The ``type`` ASP.NET Core (.NET 8) gives each status: the RFC 9110 section defining it.
 _TYPES = {
     400: "https://tools.ietf.org/html/rfc9110#section-15.5.1",

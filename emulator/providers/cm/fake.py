@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from faker import Faker
 
-from emulator.providers.cm import service
+from emulator.providers.cm import render, service
 
 _COMMENTS = (
     None,
@@ -66,11 +66,11 @@ def fake_number_requests(seed: int, count: int, account: str, profiles: list[dic
             "region": area.region,
             "comment": faker.random_element(_COMMENTS),
             "callbackUrl": None,
-            "createdOn": service.dotnet_datetime(created),
-            "updatedOn": service.dotnet_datetime(updated),
+            "createdOn": render.dotnet_datetime(created),
+            "updatedOn": render.dotnet_datetime(updated),
             "id": faker.uuid4() if completed else None,
             "start": numbers[0] if numbers else None,
-            "validFrom": service.dotnet_datetime(updated) if completed else None,
+            "validFrom": render.dotnet_datetime(updated) if completed else None,
             "validTo": None,
             "numbers": numbers,
             "account": account,

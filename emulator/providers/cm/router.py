@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
-from sqlmodel import Session
 
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import read_call
 from emulator.core.http import BodyError, is_json_content_type, parse_json
 from emulator.core.identifiers import is_uuid
+from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import DotNetJSONResponse
-from emulator.core.subapp import RuntimeDep, build_subapp
-from emulator.providers.cm import service
+from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
+from emulator.core.tenancy import TenantScope
+from emulator.providers.cm import render, service, validation
 from emulator.providers.cm.errors import (
+    NAME,
     CMError,
     error_response,
     problem,
@@ -34,6 +35,7 @@ from emulator.providers.cm.schemas import (
     RequestStatus,
     ValidationProblem,
 )
+from emulator.providers.cm.settings import CMSettings
 
 _product_token = APIKeyHeader(
     name="X-CM-PRODUCTTOKEN", auto_error=False, description="Your product token (a GUID); it names the tenant"
@@ -45,27 +47,14 @@ MAX_TAKE = 1000
 BASE = "/voice-phonenumberrequestapi/v1/{accountGuid}"
 
 
-class Scope:
-    """The tenant (the product token) and the account the path names inside it."""
-
-    def __init__(self, tenant: str, account: str) -> None:
-        self.tenant = tenant
-        self.account = account
-
-
-async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
-    with runtime.db.session() as session:
-        yield session
-
-
 async def _tenant(request: Request, runtime: RuntimeDep, token: Annotated[str | None, Security(_product_token)]) -> str:
     if not is_uuid(token):
         raise CMError(401)
     tenant = token.lower()
-    if not runtime.credentials.accepts("cm", tenant):
-        await runtime.tenants.attribute_refused(request, "cm", tenant)
+    if not runtime.credentials.accepts(NAME, tenant):
+        await runtime.tenants.attribute_refused(request, NAME, tenant)
         raise CMError(401)
-    await runtime.tenants.enter_async(request, "cm", tenant)
+    await runtime.tenants.enter_async(request, NAME, tenant)
     return tenant
 
 
@@ -75,8 +64,9 @@ async def _scope(
         str,
         Path(pattern=service.GUID_PATTERN, description="Unique identifier of the Logical Account or Voice Account."),
     ],
-) -> Scope:
-    return Scope(tenant, accountGuid.lower())
+) -> TenantScope:
+    """The tenant (the product token) and the account the path names inside it."""
+    return TenantScope(tenant, accountGuid.lower())
 
 
 async def _order_body(request: Request, runtime: RuntimeDep) -> Any:
@@ -92,18 +82,17 @@ async def _order_body(request: Request, runtime: RuntimeDep) -> Any:
         raise CMError(400, errors={"$": [f"The JSON value is invalid: {error.reason}."]}) from None
 
 
-SessionDep = Annotated[Session, Depends(_session)]
-ScopeDep = Annotated[Scope, Depends(_scope)]
+ScopeDep = Annotated[TenantScope, Depends(_scope)]
 RequestGuid = Annotated[str, Path(pattern=service.GUID_PATTERN, description="The number request's requestId")]
 
 
-def _problem_doc(model: type, description: str) -> dict:
+def _problem_doc(model: type, description: str) -> dict[str, Any]:
     return {"model": model, "description": description}
 
 
-_AUTH = {401: _problem_doc(Problem, "Missing or unknown product token")}
-_INVALID = {400: _problem_doc(ValidationProblem, "Invalid input; nothing was stored")}
-_NOT_FOUND = {404: _problem_doc(Problem, "No such number request in this account")}
+_AUTH: Responses = {401: _problem_doc(Problem, "Missing or unknown product token")}
+_INVALID: Responses = {400: _problem_doc(ValidationProblem, "Invalid input; nothing was stored")}
+_NOT_FOUND: Responses = {404: _problem_doc(Problem, "No such number request in this account")}
 _PAGING_HEADERS = {
     name: {"description": description, "schema": {"type": "integer"}}
     for name, description in (
@@ -190,8 +179,8 @@ def create_number_request(
     account at once; if not, the order takes some time to complete and every status change is
     POSTed to the callback URL."""
     try:
-        order = service.parse_order(body, lambda profile: service.profile_country(session, scope.tenant, profile))
-    except service.ValidationFailed as failure:
+        order = validation.parse_order(body, lambda profile: service.profile_country(session, scope.tenant, profile))
+    except validation.ValidationFailed as failure:
         raise CMError(400, errors=failure.errors) from None
     if order.callback_url is not None:
         runtime.callback_targets.listening_on([request.scope.get("server")])
@@ -201,7 +190,7 @@ def create_number_request(
                 400, errors={"CallbackUrl": [f"The CallbackUrl field is not an allowed callback target: {refusal}."]}
             )
     created = service.create_request(session, runtime, scope.tenant, scope.account, order)
-    return _json(service.render(created))
+    return _json(render.number_request(created))
 
 
 @router.get(
@@ -232,7 +221,7 @@ async def list_number_requests(
         "x-cm-pagination-take": str(take),
         "x-cm-pagination-total": str(total),
     }
-    return _json([service.render(row) for row in rows], headers=headers)
+    return _json([render.number_request(row) for row in rows], headers=headers)
 
 
 @router.get(
@@ -256,7 +245,7 @@ async def get_number_request(requestId: RequestGuid, scope: ScopeDep, session: S
     request = await read_call(runtime.db, service.get_request, session, scope.tenant, scope.account, requestId)
     if request is None:
         raise CMError(404)
-    return _json(service.render(request))
+    return _json(render.number_request(request))
 
 
 @router.post(
@@ -279,7 +268,7 @@ def cancel_number_request(requestId: RequestGuid, scope: ScopeDep, session: Sess
         service.cancel_request(session, runtime, request)
     except service.TransitionRefused as refusal:
         raise CMError(409, detail=str(refusal)) from None
-    return _json(service.render(request))
+    return _json(render.number_request(request))
 
 
 CountryQuery = Annotated[service.Country, Query(description="ISO 3166-1 alpha-2 country (default GB)")]
@@ -305,7 +294,7 @@ def order_restrictions(
                 "numberType": number_type,
                 "minimumQuantity": service.MIN_QUANTITY,
                 "maximumQuantity": service.MAX_QUANTITY,
-                "immediateMaximumQuantity": runtime.settings.cm_immediate_max_quantity,
+                "immediateMaximumQuantity": runtime.settings_of(CMSettings).immediate_max_quantity,
                 "rangesAllowed": bool(service.RANGE_SIZES[number_type]),
                 "rangeSizes": list(service.RANGE_SIZES[number_type]),
                 "regionRequired": each_country in service.NANPA,
@@ -359,7 +348,7 @@ def availability(
 ):
     """Whether numbers can be had in an area, and whether an order would be filled at once."""
     area = service.find_area(country, numberType, areaCode, city, region) if (areaCode or city) else None
-    immediate_max = runtime.settings.cm_immediate_max_quantity
+    immediate_max = runtime.settings_of(CMSettings).immediate_max_quantity
     return _json(
         {
             "country": country,
@@ -397,29 +386,24 @@ def _problem_content_type(document: dict) -> None:
                     response["content"] = {"application/problem+json": content.pop("application/json")}
 
 
+ERRORS = ErrorRenderer(
+    status=error_response,
+    unreadable_body=lambda error: validation_problem({"$": [f"The JSON value is invalid: {error.reason}."]}),
+    invalid_input=lambda error: validation_problem(_validation_errors(error)),
+    raised={CMError: lambda error: problem(error.status_code, detail=error.detail, errors=error.errors)},
+)
+
+
 def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime,
-        "/cm",
+        f"/{NAME}",
         title="CM.com Voice: Phone Number Request API (emulated)",
         description="Replays CM.com's number requests (`api.cm.com/voice-phonenumberrequestapi`): asynchronous "
         "orders that move on with the emulator's clock and report every status change to their callback URL. "
         "Base URL: this server's `/cm`.",
-        error_response=error_response,
+        errors=ERRORS,
         document_hook=_problem_content_type,
     )
     app.include_router(router)
-
-    @app.exception_handler(CMError)
-    async def _cm_error(_request, error: CMError):
-        return problem(error.status_code, detail=error.detail, errors=error.errors)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request, error: RequestValidationError):
-        return validation_problem(_validation_errors(error))
-
-    @app.exception_handler(BodyError)
-    async def _unreadable(_request, error: BodyError):
-        return validation_problem({"$": [f"The JSON value is invalid: {error.reason}."]})
-
     return app

@@ -10,23 +10,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 import phonenumbers
 from sqlalchemy import func, tuple_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from emulator.core import numbering
 from emulator.core.callbacks import enqueue
 from emulator.core.identifiers import UUID_PATTERN, is_uuid
 from emulator.core.rendering import dotnet_json
+from emulator.providers.cm import render
+from emulator.providers.cm.errors import NAME
 from emulator.providers.cm.models import CompanyProfile, NumberRequest
-from emulator.settings import Settings
+from emulator.providers.cm.settings import CMSettings
 
 if TYPE_CHECKING:
     from emulator.core.context import ProviderContext
-
-PROVIDER = "cm"
 
 PENDING = "Pending"
 ACCEPTED = "Accepted"
@@ -48,7 +48,7 @@ NUMBER_TYPES: dict[str, str] = {
     "NATIONAL": numbering.NATIONAL,
     "TOLLFREE": numbering.TOLL_FREE,
 }
-DEFAULT_NUMBER_TYPE = "LOCAL"
+DEFAULT_NUMBER_TYPE: Final = "LOCAL"
 # Range sizes each number type may be ordered in; none means single numbers only.
 RANGE_SIZES: dict[str, tuple[int, ...]] = {"LOCAL": (10, 100), "NATIONAL": (10, 100), "TOLLFREE": ()}
 MIN_QUANTITY = 1
@@ -69,7 +69,6 @@ _PORT = r"(?:6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4
 CALLBACK_URL_PATTERN = (
     r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})(?::" + _PORT + r")?(?:[/?#][!-~]*)?$"
 )
-_CALLBACK_URL = re.compile(CALLBACK_URL_PATTERN)
 GUID_PATTERN = UUID_PATTERN
 
 
@@ -78,12 +77,6 @@ CONTENT_TYPE = "application/json; charset=utf-8"
 # State changes are read-modify-write: one at a time in this process, whether a request or the
 # background job makes them, so a cancel cannot cross an acceptance.
 _changes = threading.RLock()
-
-
-class ValidationFailed(Exception):
-    def __init__(self, errors: dict[str, list[str]]) -> None:
-        super().__init__(errors)
-        self.errors = errors
 
 
 class TransitionRefused(Exception):
@@ -101,107 +94,6 @@ class OrderData:
     region: str | None
     comment: str | None
     callback_url: str | None
-
-
-# --- validation ---------------------------------------------------------------------------------
-
-
-def _int32(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, int) and -(2**31) <= value < 2**31:
-        return value
-    return None
-
-
-def _conversion_error(path: str, target: str) -> list[str]:
-    return [f"The JSON value could not be converted to {target}. Path: {path}."]
-
-
-def parse_order(body: Any, country_of: Any) -> OrderData:
-    """The create body checked as the documentation states it; ``country_of(profile id)`` names
-    the country the numbers are ordered in. Raises ``ValidationFailed`` keyed like ASP.NET Core:
-    ``$.field`` for values of the wrong JSON type, ``Field`` for rule violations."""
-    if not isinstance(body, dict):
-        raise ValidationFailed({"$": _conversion_error("$", "NumberRequest")})
-    fields = {key.lower(): value for key, value in body.items()}  # System.Text.Json web defaults
-    errors: dict[str, list[str]] = {}
-
-    def text(name: str, limit: int) -> str | None:
-        value = fields.get(name.lower())
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            errors[f"$.{name}"] = _conversion_error(f"$.{name}", "System.String")
-            return None
-        pascal = name[0].upper() + name[1:]
-        if "\x00" in value:
-            errors[pascal] = [f"The field {pascal} must not contain NUL characters."]
-        elif len(value) > limit:
-            errors[pascal] = [f"The field {pascal} must be a string or array type with a maximum length of '{limit}'."]
-        return value
-
-    profile = fields.get("companyprofileid")
-    if profile is not None and not (isinstance(profile, str) and is_uuid(profile)):
-        errors["$.companyProfileId"] = _conversion_error("$.companyProfileId", "System.Nullable`1[System.Guid]")
-    quantity = 0
-    if "quantity" in fields and fields["quantity"] is not None:
-        quantity = _int32(fields["quantity"])
-        if quantity is None:
-            errors["$.quantity"] = _conversion_error("$.quantity", "System.Int32")
-    elif "quantity" in fields:
-        errors["$.quantity"] = _conversion_error("$.quantity", "System.Int32")
-    range_size = None
-    if fields.get("rangesize") is not None:
-        range_size = _int32(fields["rangesize"])
-        if range_size is None:
-            errors["$.rangeSize"] = _conversion_error("$.rangeSize", "System.Nullable`1[System.Int32]")
-    number_type = DEFAULT_NUMBER_TYPE
-    if "numbertype" in fields:
-        raw_type = fields["numbertype"]
-        if not isinstance(raw_type, str) or raw_type not in NUMBER_TYPES:
-            errors["$.numberType"] = _conversion_error("$.numberType", "NumberType")
-        else:
-            number_type = raw_type
-    area_code = text("areaCode", MAX_TEXT)
-    city = text("city", MAX_TEXT)
-    region = text("region", MAX_TEXT)
-    comment = text("comment", MAX_COMMENT)
-    callback_url = text("callbackUrl", MAX_URL)
-    if errors:
-        raise ValidationFailed(errors)
-
-    if quantity is not None and not MIN_QUANTITY <= quantity <= MAX_QUANTITY:
-        errors["Quantity"] = [f"The field Quantity must be between {MIN_QUANTITY} and {MAX_QUANTITY}."]
-    if range_size is not None:
-        allowed = RANGE_SIZES[number_type]
-        if not allowed:
-            errors["RangeSize"] = [f"Number ranges cannot be requested for number type {number_type}."]
-        elif range_size not in allowed:
-            sizes = ", ".join(str(size) for size in allowed)
-            errors["RangeSize"] = [f"The range size must be one of {sizes} for number type {number_type}."]
-    if not area_code and not city:
-        errors["AreaCode"] = ["The AreaCode field is required when City is not provided."]
-        errors["City"] = ["The City field is required when AreaCode is not provided."]
-    if not region and country_of(profile) in NANPA:
-        errors["Region"] = ["The Region field is required for NANPA countries."]
-    if callback_url is not None and not _CALLBACK_URL.match(callback_url):
-        errors["CallbackUrl"] = ["The CallbackUrl field is not a valid fully-qualified http or https URL."]
-    if errors:
-        raise ValidationFailed(errors)
-    return OrderData(
-        company_profile_id=profile.lower() if profile else None,
-        quantity=quantity,
-        range_size=range_size,
-        number_type=number_type,
-        area_code=area_code,
-        city=city,
-        region=region,
-        comment=comment,
-        callback_url=callback_url,
-    )
 
 
 # --- locale data ----------------------------------------------------------------------------------
@@ -293,45 +185,6 @@ def draw_numbers(
     return [numbering.e164(number, country) for number in national]
 
 
-# --- rendering ------------------------------------------------------------------------------------
-
-
-def dotnet_datetime(instant: datetime | None) -> str | None:
-    """A UTC DateTime as System.Text.Json writes it: fractional seconds only when non-zero."""
-    if instant is None:
-        return None
-    text = instant.strftime("%Y-%m-%dT%H:%M:%S")
-    if instant.microsecond:
-        text += "." + f"{instant.microsecond:06d}".rstrip("0")
-    return text + "Z"
-
-
-def render(request: NumberRequest) -> dict:
-    """The number request as "get number request" returns it (and every callback carries it)."""
-    return {
-        "requestId": request.guid,
-        "companyProfileId": request.company_profile_id,
-        "status": request.status,
-        "statusReason": request.reason,
-        "numberType": request.number_type,
-        "country": request.country,
-        "quantity": request.quantity,
-        "rangeSize": request.range_size,
-        "areaCode": request.area_code,
-        "city": request.city,
-        "region": request.region,
-        "comment": request.comment,
-        "callbackUrl": request.callback_url,
-        "createdOn": dotnet_datetime(request.created_at),
-        "updatedOn": dotnet_datetime(request.updated_at),
-        "id": request.range_id,
-        "start": request.numbers[0] if request.numbers else None,
-        "validFrom": dotnet_datetime(request.valid_from),
-        "validTo": dotnet_datetime(request.valid_to),
-        "numbers": list(request.numbers),
-    }
-
-
 # --- queries --------------------------------------------------------------------------------------
 
 
@@ -358,7 +211,9 @@ def list_requests(
 ) -> tuple[Sequence[NumberRequest], int]:
     scope = (NumberRequest.tenant == tenant) & (NumberRequest.account == account)
     total = session.exec(select(func.count()).select_from(NumberRequest).where(scope)).one()
-    rows = session.exec(select(NumberRequest).where(scope).order_by(NumberRequest.id).offset(skip).limit(take)).all()
+    rows = session.exec(
+        select(NumberRequest).where(scope).order_by(col(NumberRequest.id)).offset(skip).limit(take)
+    ).all()
     return rows, total
 
 
@@ -369,8 +224,8 @@ def create_request(
     session: Session, runtime: ProviderContext, tenant: str, account: str, order: OrderData
 ) -> NumberRequest:
     """Assigned at once when the inventory can fill it, otherwise pending until it moves on."""
-    settings = runtime.settings
-    now = runtime.clock.now(PROVIDER, tenant)
+    settings = runtime.settings_of(CMSettings)
+    now = runtime.clock.now(NAME, tenant)
     country = profile_country(session, tenant, order.company_profile_id)
     area = find_area(country, order.number_type, order.area_code, order.city, order.region)
     request = NumberRequest(
@@ -392,10 +247,10 @@ def create_request(
         created_at=now,
         updated_at=now,
     )
-    if area is not None and order.quantity <= settings.cm_immediate_max_quantity:
+    if area is not None and order.quantity <= settings.immediate_max_quantity:
         _assign(request, now)
     else:
-        request.next_transition_at = now + timedelta(seconds=settings.cm_accept_after_seconds)
+        request.next_transition_at = now + timedelta(seconds=settings.accept_after_seconds)
     with _changes:
         session.add(request)
         session.commit()
@@ -420,11 +275,11 @@ def _claim(session: Session, request: NumberRequest) -> bool:
     statement = (
         update(NumberRequest)
         .where(
-            NumberRequest.id == request.id,
-            NumberRequest.status == request.status,
-            NumberRequest.next_transition_at.is_(None)
+            col(NumberRequest.id) == request.id,
+            col(NumberRequest.status) == request.status,
+            col(NumberRequest.next_transition_at).is_(None)
             if request.next_transition_at is None
-            else NumberRequest.next_transition_at == request.next_transition_at,
+            else col(NumberRequest.next_transition_at) == request.next_transition_at,
         )
         .values(status=request.status)
         # The row is changed through ``request`` next; matching the session's other objects
@@ -449,18 +304,20 @@ def _change(
         request.status = status
         request.reason = reason
         request.next_transition_at = (
-            at + timedelta(seconds=runtime.settings.cm_complete_after_seconds) if status == ACCEPTED else None
+            at + timedelta(seconds=runtime.settings_of(CMSettings).complete_after_seconds)
+            if status == ACCEPTED
+            else None
         )
     request.updated_at = at
     session.add(request)
     if request.callback_url:
         enqueue(
             session,
-            provider=PROVIDER,
+            provider=NAME,
             tenant=request.tenant,
             event=status,
             url=request.callback_url,
-            payload=dotnet_json(render(request)).encode("ascii"),
+            payload=dotnet_json(render.number_request(request)).encode("ascii"),
             content_type=CONTENT_TYPE,
             now=at,
         )
@@ -480,7 +337,7 @@ def cancel_request(session: Session, runtime: ProviderContext, request: NumberRe
             session.rollback()
             session.refresh(request)
             raise TransitionRefused(f"The number request is {request.status.lower()} and can no longer be cancelled.")
-        _change(session, runtime, request, CANCELLED, runtime.clock.now(PROVIDER, request.tenant))
+        _change(session, runtime, request, CANCELLED, runtime.clock.now(NAME, request.tenant))
         session.commit()
 
 
@@ -500,7 +357,7 @@ def force_transition(
             session.rollback()
             session.refresh(request)
             raise TransitionRefused(f"A {request.status.lower()} number request cannot become {status.lower()}.")
-        _change(session, runtime, request, status, runtime.clock.now(PROVIDER, request.tenant), reason)
+        _change(session, runtime, request, status, runtime.clock.now(NAME, request.tenant), reason)
         session.commit()
 
 
@@ -527,15 +384,15 @@ def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 20
     """Every change that has come due, in time order across requests, each at its own due time
     (so its callback and its ``updatedOn`` say when it happened, however far the clock jumped).
     ``now`` is the latest of every clock; each request moves only as far as its tenant's clock."""
-    complete_after = timedelta(seconds=runtime.settings.cm_complete_after_seconds)
+    complete_after = timedelta(seconds=runtime.settings_of(CMSettings).complete_after_seconds)
     after: tuple[datetime, int] | None = None
     while True:
         with _changes, runtime.db.session() as session:
-            statement = select(NumberRequest).where(NumberRequest.next_transition_at <= now)
+            statement = select(NumberRequest).where(col(NumberRequest.next_transition_at) <= now)
             if after is not None:  # past the rows a tenant's own clock left waiting
                 statement = statement.where(tuple_(NumberRequest.next_transition_at, NumberRequest.id) > after)
             due = session.exec(
-                statement.order_by(NumberRequest.next_transition_at, NumberRequest.id)
+                statement.order_by(col(NumberRequest.next_transition_at), col(NumberRequest.id))
                 .limit(batch)
                 # On PostgreSQL, rows another process is transitioning now are left to it.
                 .with_for_update(skip_locked=True)
@@ -548,7 +405,7 @@ def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 20
                     (at, request.id, step, request, status)
                     for request in due
                     for step, (at, status) in enumerate(
-                        _scheduled(request, runtime.clock.now(PROVIDER, request.tenant), complete_after)
+                        _scheduled(request, runtime.clock.now(NAME, request.tenant), complete_after)
                     )
                 ),
                 key=lambda change: change[:3],
@@ -581,13 +438,13 @@ def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
         session.add(request_from_record(tenant, record))
 
 
-def schedule_waiting(request: NumberRequest, now: datetime, settings: Settings) -> None:
+def schedule_waiting(request: NumberRequest, now: datetime, settings: CMSettings) -> None:
     """A pending or accepted request moves on with the clock from ``now``, as one just created or
     just accepted through the API would."""
     if request.status == PENDING:
-        request.next_transition_at = now + timedelta(seconds=settings.cm_accept_after_seconds)
+        request.next_transition_at = now + timedelta(seconds=settings.accept_after_seconds)
     elif request.status == ACCEPTED:
-        request.next_transition_at = now + timedelta(seconds=settings.cm_complete_after_seconds)
+        request.next_transition_at = now + timedelta(seconds=settings.complete_after_seconds)
 
 
 def request_from_record(tenant: str, record: dict) -> NumberRequest:
@@ -595,8 +452,8 @@ def request_from_record(tenant: str, record: dict) -> NumberRequest:
     fixtures' requests that are not final wait for a control-plane action (they are documented
     examples, so they stay as documented)."""
 
-    def instant(value: str | None) -> datetime | None:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    def instant(value: str) -> datetime:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
     return NumberRequest(
         tenant=tenant,
@@ -618,7 +475,7 @@ def request_from_record(tenant: str, record: dict) -> NumberRequest:
         created_at=instant(record["createdOn"]),
         updated_at=instant(record["updatedOn"]),
         range_id=record["id"],
-        valid_from=instant(record["validFrom"]),
-        valid_to=instant(record["validTo"]),
+        valid_from=instant(record["validFrom"]) if record["validFrom"] else None,
+        valid_to=instant(record["validTo"]) if record["validTo"] else None,
         numbers=record["numbers"],
     )

@@ -8,18 +8,18 @@ from emulator.core.context import ProviderContext
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.telcom import fake, service
 from emulator.providers.telcom.control import control_router
-from emulator.providers.telcom.errors import error_response
+from emulator.providers.telcom.errors import NAME
 from emulator.providers.telcom.models import Destination, Number, Sequence
-from emulator.providers.telcom.router import build_app
+from emulator.providers.telcom.router import ERRORS, build_app
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
-    service.seed_tenant(session, tenant, runtime.fixture("telcom"))
+    service.seed_tenant(session, tenant, runtime.fixture(NAME))
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
     destinations = [
-        (kind, item["id"]) for kind, items in runtime.fixture("telcom")["destinations"].items() for item in items
+        (kind, item["id"]) for kind, items in runtime.fixture(NAME)["destinations"].items() for item in items
     ]
     return service.insert_numbers(session, tenant, fake.fake_numbers(seed, count, destinations))
 
@@ -30,12 +30,14 @@ def _credentials_for(name: str) -> TenantCredentials:
 
 
 PROVIDER = Provider(
-    name="telcom",
+    name=NAME,
     title="Telcom Voice API",
     build_app=build_app,
     seed_tenant=_seed_tenant,
-    tables=(Number, Destination, Sequence),
-    error_response=error_response,
+    errors=ERRORS,
+    reset_tables=(Number, Destination, Sequence),
+    snapshot_tables=(Number, Destination, Sequence),
+    fixture=NAME,
     control_router=control_router,
     generate=_generate,
     credentials_for=_credentials_for,

@@ -10,9 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from emulator.core.http import GuardedRoute
 from emulator.core.problem import INPUT_ERRORS, Problem
 from emulator.core.subapp import RuntimeDep
-from emulator.providers.telcom import service
-from emulator.providers.telcom.errors import NotFound
-from emulator.providers.telcom.router import render_timestamp
+from emulator.providers.telcom import render, service
+from emulator.providers.telcom.errors import NAME, NotFound
 
 
 class SubscriberDecision(BaseModel):
@@ -50,14 +49,14 @@ def control_router() -> APIRouter:
         with runtime.db.session() as session:
             try:
                 number = service.decide_subscriber(
-                    session, body.tenant, number_id, body.status, runtime.clock.now("telcom", body.tenant)
+                    session, body.tenant, number_id, body.status, runtime.clock.now(NAME, body.tenant)
                 )
             except NotFound as error:
                 raise HTTPException(404, error.data["message"]) from None
             except service.SubscriberNotPending as error:
                 raise HTTPException(409, f"The subscriber record is {error}, not validation_pending") from None
         return SubscriberState(
-            tenant=body.tenant, id=number_id, status=body.status, pushed_at=render_timestamp(number.pushed_at)
+            tenant=body.tenant, id=number_id, status=body.status, pushed_at=render.timestamp(number.pushed_at)
         )
 
     return router

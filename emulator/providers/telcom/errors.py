@@ -6,10 +6,11 @@ path it cannot route or a body it cannot parse gets HTTP 400, and without the en
 
 from __future__ import annotations
 
-import time
 from http import HTTPStatus
 
 from emulator.core.rendering import CompactJSONResponse
+
+NAME = "telcom"
 
 
 class TelcomError(Exception):
@@ -54,12 +55,6 @@ class InvalidJSON(Exception):
     def __init__(self, details: str) -> None:
         super().__init__(details)
         self.details = details
-
-
-def success(data: object, started: float) -> CompactJSONResponse:
-    """``time`` is the handling time in seconds, rounded to 2 decimals as moonrope does."""
-    elapsed = round(time.perf_counter() - started, 2)
-    return CompactJSONResponse({"status": "success", "time": elapsed, "flags": {}, "data": data})
 
 
 def failure(error: TelcomError) -> CompactJSONResponse:

@@ -9,11 +9,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import FastAPI, Request, Security
-from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 from sqlmodel import Session
@@ -22,10 +21,11 @@ from starlette.responses import PlainTextResponse, Response
 
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
-from emulator.core.http import BodyError
-from emulator.core.subapp import build_subapp
-from emulator.providers.telcom import schemas, service
+from emulator.core.provider import ErrorRenderer
+from emulator.core.subapp import Responses, build_subapp
+from emulator.providers.telcom import render, schemas, service
 from emulator.providers.telcom.errors import (
+    NAME,
     AccessDenied,
     InvalidJSON,
     NotFound,
@@ -34,13 +34,11 @@ from emulator.providers.telcom.errors import (
     failure,
     invalid_controller_or_action,
     invalid_json,
-    success,
 )
-from emulator.providers.telcom.models import Destination, Number
-from emulator.providers.telcom.params import Params, read_params
-from emulator.providers.telcom.service import Inventory, NumberChanges, Written
+from emulator.providers.telcom.service import Inventory, NumberChanges
+from emulator.providers.telcom.validation import Params, read_params
 
-PREFIX = "/telcom"
+PREFIX = f"/{NAME}"
 # Every method moonrope routes alike; others never reach it.
 ROUTED_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -94,69 +92,17 @@ class Call:
     inventory: Inventory
 
 
-# --- rendering ----------------------------------------------------------------------------------
-
-
-def render_timestamp(value: datetime | None) -> str | None:
-    """``2015-05-05T14:43:36.000Z``: UTC, milliseconds, ``Z``."""
-    if value is None:
-        return None
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
-
-
-def _destination(destination: Destination | None) -> dict | None:
-    if destination is None:
-        return None
-    return {"type": destination.kind, "object": {"id": destination.object_id, "name": destination.name}}
-
-
-def _number(
-    number: Number, destination: Destination | None, fresh: dict | None = None, *, with_destination: bool = True
-) -> dict:
-    fresh = fresh or {}
-
-    def stamp(name: str) -> str | None:
-        return render_timestamp(fresh.get(name) or getattr(number, name))
-
-    body = {
-        "id": number.number_id,
-        "number": number.number,
-        "context": number.context,
-        "created_at": stamp("created_at"),
-        "updated_at": stamp("updated_at"),
-        "recording_enabled": number.recording_enabled,
-        "caller_id_prefix": number.caller_id_prefix,
-        "callerid_passthrough": number.callerid_passthrough,
-        "forward_sip_to": number.forward_sip_to,
-        "aquisition": {
-            "acquired_at": stamp("acquired_at"),
-            "subscriber": {
-                **{name: getattr(number, name) for name in service.SUBSCRIBER_FIELDS},
-                "pushed_at": stamp("pushed_at"),
-                "status": number.subscriber_status,
-            },
-        },
-    }
-    if with_destination:
-        body["destination"] = _destination(destination)
-    return body
-
-
-def _written(written: Written, *, with_destination: bool = True) -> dict:
-    return _number(written.number, written.destination, written.fresh, with_destination=with_destination)
-
-
 # --- actions ------------------------------------------------------------------------------------
 
 
 def list_numbers(call: Call) -> object:
-    return [_number(n, d) for n, d in service.list_numbers(call.session, call.tenant)]
+    return [render.incoming_number(n, d) for n, d in service.list_numbers(call.session, call.tenant)]
 
 
 def number_info(call: Call) -> object:
-    return _number(*service.get_number(call.session, call.tenant, call.params.integer("id", required=True)))
+    return render.incoming_number(
+        *service.get_number(call.session, call.tenant, call.params.integer("id", required=True))
+    )
 
 
 def save_number(call: Call) -> object:
@@ -172,7 +118,7 @@ def save_number(call: Call) -> object:
         context=p.string("context"),
         number=p.string("number"),
     )
-    return _written(service.save_number(call.session, call.tenant, changes, call.now))
+    return render.written(service.save_number(call.session, call.tenant, changes, call.now))
 
 
 def available_prefixes(_call: Call) -> object:
@@ -187,13 +133,13 @@ def acquirable_numbers(call: Call) -> object:
 def acquire_number(call: Call) -> object:
     number = call.params.string("number", required=True)
     written = service.acquire(call.session, call.tenant, number, call.inventory, call.now)
-    return _written(written, with_destination=False)
+    return render.written(written, with_destination=False)
 
 
 def update_subscriber(call: Call) -> object:
     number_id = call.params.integer("id", required=True)
     details = {name: call.params.string(name) for name in service.SUBSCRIBER_FIELDS}
-    return _written(service.update_subscriber(call.session, call.tenant, number_id, details, call.now))
+    return render.written(service.update_subscriber(call.session, call.tenant, number_id, details, call.now))
 
 
 def delete_number(call: Call) -> object:
@@ -331,17 +277,17 @@ def _route(path: str) -> Action | None:
 
 
 def _inventory(runtime: ProviderContext) -> Inventory:
-    stock = runtime.fixture("telcom")["inventory"]
+    stock = runtime.fixture(NAME)["inventory"]
     return Inventory(seed=stock["seed"], listed={prefix: tuple(numbers) for prefix, numbers in stock["listed"].items()})
 
 
 def _run(runtime: ProviderContext, action: Action, tenant: str, values: dict) -> Response:
     with runtime.db.session() as session:
-        call = Call(session, tenant, Params(values), runtime.clock.now("telcom", tenant), _inventory(runtime))
+        call = Call(session, tenant, Params(values), runtime.clock.now(NAME, tenant), _inventory(runtime))
         # moonrope times the action itself, not routing, authentication or body reading.
         started = time.perf_counter()
         try:
-            return success(action.handler(call), started)
+            return render.success(action.handler(call), started)
         except TelcomError as error:
             session.rollback()
             return failure(error)
@@ -360,10 +306,10 @@ async def dispatch(
     if action is None:
         return invalid_controller_or_action()
     runtime: ProviderContext = request.app.state.runtime
-    if not runtime.credentials.accepts("telcom", token, secret):
-        await runtime.tenants.attribute_refused(request, "telcom", token)
+    if token is None or not runtime.credentials.accepts(NAME, token, secret):
+        await runtime.tenants.attribute_refused(request, NAME, token)
         return failure(AccessDenied("Invalid API token or secret"))
-    await runtime.tenants.enter_async(request, "telcom", token)
+    await runtime.tenants.enter_async(request, NAME, token)
     try:
         values = await read_params(request)
     except InvalidJSON as error:
@@ -374,7 +320,7 @@ async def dispatch(
     return await run_in_threadpool(_run, runtime, action, token, values)
 
 
-_BAD_REQUEST = {
+_BAD_REQUEST: Responses = {
     400: {
         "model": schemas.InvalidControllerOrAction | schemas.InvalidJSONBody,
         "description": "The body (or the `params` field) is not a JSON object",
@@ -391,10 +337,16 @@ and `"status":"error"` with a `code`. Only an unroutable path (`invalid-controll
 unreadable body (`invalid-json`) get HTTP 400."""
 
 
+ERRORS = ErrorRenderer(
+    status=error_response,
+    unreadable_body=lambda error: invalid_json(error.reason),
+    # A parameter moonrope cannot route on (a malformed path segment, say) is a path it cannot route.
+    invalid_input=lambda _error: invalid_controller_or_action(),
+)
+
+
 def build_app(runtime: ProviderContext) -> FastAPI:
-    app = build_subapp(
-        runtime, PREFIX, title="Telcom Voice API (emulated)", description=_DESCRIPTION, error_response=error_response
-    )
+    app = build_subapp(runtime, PREFIX, title="Telcom Voice API (emulated)", description=_DESCRIPTION, errors=ERRORS)
     for (controller, name), action in ACTIONS.items():
         extra: dict = {}
         if action.params is not None:
@@ -409,23 +361,11 @@ def build_app(runtime: ProviderContext) -> FastAPI:
             tags=[controller],
             operation_id=f"{controller}_{name}",
             response_class=Response,
-            responses={200: {"model": schemas.answers(action.envelope), "description": "Success, or an error envelope"}}
-            | _BAD_REQUEST,
+            responses={
+                200: {"model": schemas.answers(action.envelope), "description": "Success, or an error envelope"},
+                **_BAD_REQUEST,
+            },
             openapi_extra=extra,
         )
     app.add_api_route("/api/{path:path}", dispatch, methods=ROUTED_METHODS, include_in_schema=False)
-
-    @app.exception_handler(BodyError)
-    async def _unreadable(_request, error: BodyError):
-        return invalid_json(error.reason)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(_request, _error):
-        return invalid_controller_or_action()
-
-    # Must never happen; if it does, the client still gets moonrope's body for it.
-    @app.exception_handler(Exception)
-    async def _internal(_request, _error):
-        return error_response(500)
-
     return app

@@ -4,7 +4,7 @@ The wire reads parameters itself (see ``params``), so the request models only de
 
 from __future__ import annotations
 
-from typing import Literal, Union
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -80,14 +80,14 @@ class AccessNumber(_Closed):
 
 
 def _success(name: str, data: object) -> type[BaseModel]:
-    return create_model(
-        name,
-        __base__=_Closed,
-        status=(Literal["success"], ...),
-        time=(float, Field(description="Handling time in seconds, 2 decimals")),
-        flags=(Flags, ...),
-        data=(data, ...),
-    )
+    # ``data`` is a type made at run time, so the fields are a plain map to the type checker.
+    fields: dict[str, Any] = {
+        "status": (Literal["success"], ...),
+        "time": (float, Field(description="Handling time in seconds, 2 decimals")),
+        "flags": (Flags, ...),
+        "data": (data, ...),
+    }
+    return create_model(name, __base__=_Closed, **fields)
 
 
 NumberListEnvelope = _success("NumberListEnvelope", list[IncomingNumber])

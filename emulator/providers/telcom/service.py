@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from sqlalchemy import and_, insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from emulator.core import numbering
 from emulator.providers.telcom.errors import NotFound, StructuredError, ValidationError
@@ -62,7 +62,7 @@ def stored_instant(now: datetime) -> datetime:
 
 def list_destinations(session: Session, tenant: str, kind: str) -> list[Destination]:
     query = select(Destination).where(Destination.tenant == tenant, Destination.kind == kind)
-    return list(session.exec(query.order_by(Destination.object_id)))
+    return list(session.exec(query.order_by(col(Destination.object_id))))
 
 
 def find_destination(session: Session, tenant: str, kind: str, object_id: int) -> Destination | None:
@@ -83,9 +83,9 @@ def _with_destinations(tenant: str):
         .outerjoin(
             Destination,
             and_(
-                Destination.tenant == tenant,
-                Destination.kind == Number.destination_type,
-                Destination.object_id == Number.destination_id,
+                col(Destination.tenant) == tenant,
+                col(Destination.kind) == col(Number.destination_type),
+                col(Destination.object_id) == col(Number.destination_id),
             ),
         )
         .where(Number.tenant == tenant)
@@ -108,8 +108,8 @@ def get_number(session: Session, tenant: str, number_id: int) -> tuple[Number, D
 def _next_ids(session: Session, tenant: str, count: int) -> int:
     """Reserve ``count`` consecutive number IDs; returns the first. The update comes first, so
     the row is write-locked before it is read and concurrent requests never share an ID."""
-    scope = (Sequence.tenant == tenant) & (Sequence.name == "number")
-    session.exec(update(Sequence).where(scope).values(next_value=Sequence.next_value + count))
+    scope = (col(Sequence.tenant) == tenant) & (col(Sequence.name) == "number")
+    session.exec(update(Sequence).where(scope).values(next_value=col(Sequence.next_value) + count))
     return session.exec(select(Sequence.next_value).where(scope)).one() - count
 
 
@@ -117,7 +117,7 @@ def _holds(session: Session, tenant: str, numbers: Iterable[str]) -> set[str]:
     numbers = list(numbers)
     if not numbers:
         return set()
-    query = select(Number.number).where(Number.tenant == tenant, Number.number.in_(numbers))
+    query = select(Number.number).where(Number.tenant == tenant, col(Number.number).in_(numbers))
     return set(session.exec(query))
 
 
@@ -196,6 +196,7 @@ def save_number(session: Session, tenant: str, changes: NumberChanges, now: date
 
     stored = stored_instant(now)
     if existing is None:
+        assert number is not None and changes.context is not None  # refused above otherwise
         existing = Number(
             tenant=tenant,
             number_id=_next_ids(session, tenant, 1),
@@ -330,9 +331,7 @@ def decide_subscriber(session: Session, tenant: str, number_id: int, status: str
 # --- fixtures and bulk generation ---------------------------------------------------------------
 
 
-def _parse_instant(text: str | None) -> datetime | None:
-    if text is None:
-        return None
+def _parse_instant(text: str) -> datetime:
     return stored_instant(datetime.fromisoformat(text))
 
 
@@ -343,6 +342,7 @@ def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
             session.add(Destination(tenant=tenant, kind=kind, object_id=item["id"], name=item["name"]))
     for record in fixture["numbers"]:
         acquisition = record["aquisition"]
+        pushed_at = acquisition["subscriber"]["pushed_at"]
         destination = record.get("destination") or {}
         session.add(
             Number(
@@ -357,7 +357,7 @@ def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
                 callerid_passthrough=record["callerid_passthrough"],
                 forward_sip_to=record["forward_sip_to"],
                 acquired_at=_parse_instant(acquisition["acquired_at"]),
-                pushed_at=_parse_instant(acquisition["subscriber"]["pushed_at"]),
+                pushed_at=_parse_instant(pushed_at) if pushed_at is not None else None,
                 subscriber_status=acquisition["subscriber"]["status"],
                 destination_type=destination.get("type"),
                 destination_id=(destination.get("object") or {}).get("id"),

@@ -6,22 +6,23 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from emulator.core.context import ProviderContext
+from emulator.core.db import table_of
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.yay import fake, service
-from emulator.providers.yay.errors import error_response
+from emulator.providers.yay.errors import NAME
 from emulator.providers.yay.models import NumberAddress
-from emulator.providers.yay.router import build_app
+from emulator.providers.yay.router import ERRORS, build_app
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
-    service.seed_tenant(session, tenant, runtime.fixture("yay")["number_addresses"])
+    service.seed_tenant(session, tenant, runtime.fixture(NAME)["number_addresses"])
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, _runtime: ProviderContext) -> int:
     """Generated addresses on the reseller's own account, in one bulk insert."""
     rows = [{"tenant": tenant, "account": "", **address} for address in fake.bulk_addresses(seed, count)]
     if rows:
-        session.execute(insert(NumberAddress.__table__), rows)
+        session.execute(insert(table_of(NumberAddress)), rows)
     return len(rows)
 
 
@@ -33,12 +34,14 @@ def _credentials_for(name: str) -> TenantCredentials:
 
 
 PROVIDER = Provider(
-    name="yay",
+    name=NAME,
     title="Yay.com VoIP reseller API",
     build_app=build_app,
     seed_tenant=_seed_tenant,
-    tables=(NumberAddress,),
-    error_response=error_response,
+    errors=ERRORS,
+    reset_tables=(NumberAddress,),
+    snapshot_tables=(NumberAddress,),
+    fixture=NAME,
     hosts=("api.yay.com",),
     generate=_generate,
     credentials_for=_credentials_for,

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request, Security
-from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
-from sqlmodel import Session
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
-from emulator.core.http import BodyError, GuardedRoute
-from emulator.core.subapp import RuntimeDep, build_subapp
-from emulator.providers.yay import service
-from emulator.providers.yay.errors import YayError, envelope, error_response
-from emulator.providers.yay.models import NumberAddress
+from emulator.core.http import GuardedRoute
+from emulator.core.provider import ErrorRenderer
+from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
+from emulator.core.tenancy import TenantScope
+from emulator.providers.yay import render, service
+from emulator.providers.yay.errors import NAME, YayError, error_response
+from emulator.providers.yay.render import envelope
 from emulator.providers.yay.schemas import (
     AddressEnvelope,
     AddressIn,
@@ -25,7 +24,6 @@ from emulator.providers.yay.schemas import (
     CreatedAddressEnvelope,
     EmptyEnvelope,
 )
-from emulator.providers.yay.service import Scope
 
 _reseller = APIKeyHeader(
     name="X-Auth-Reseller", scheme_name="XAuthReseller", auto_error=False, description="Reseller account (the tenant)"
@@ -33,19 +31,14 @@ _reseller = APIKeyHeader(
 _user = APIKeyHeader(name="X-Auth-User", scheme_name="XAuthUser", auto_error=False)
 _password = APIKeyHeader(name="X-Auth-Password", scheme_name="XAuthPassword", auto_error=False)
 
-_ERRORS = {
+_ERRORS: Responses = {
     401: {"model": EmptyEnvelope, "description": "Missing credentials"},
     400: {"model": EmptyEnvelope, "description": "Bad request"},
 }
-_NOT_FOUND = {404: {"model": EmptyEnvelope, "description": "No such number address"}}
+_NOT_FOUND: Responses = {404: {"model": EmptyEnvelope, "description": "No such number address"}}
 
 
-# Dependencies are async so that a request costs one thread hop (the handler's), not one each.
-async def _session(runtime: RuntimeDep) -> AsyncIterator[Session]:
-    with runtime.db.session() as session:
-        yield session
-
-
+# Async, so that a request costs one thread hop (the handler's), not one more for this.
 async def _scope(
     request: Request,
     runtime: RuntimeDep,
@@ -55,29 +48,20 @@ async def _scope(
     on_behalf_of: Annotated[
         str | None, Header(alias="X-Auth-For", description="Act for this sub-customer of the reseller")
     ] = None,
-) -> Scope:
-    if not runtime.credentials.accepts("yay", reseller, user, password) or (
-        on_behalf_of is not None and len(on_behalf_of) > MAX_CREDENTIAL_LENGTH
+) -> TenantScope:
+    if (
+        reseller is None
+        or not runtime.credentials.accepts(NAME, reseller, user, password)
+        or (on_behalf_of is not None and len(on_behalf_of) > MAX_CREDENTIAL_LENGTH)
     ):
-        await runtime.tenants.attribute_refused(request, "yay", reseller)
+        await runtime.tenants.attribute_refused(request, NAME, reseller)
         raise YayError(401)
-    await runtime.tenants.enter_async(request, "yay", reseller)
-    return Scope(tenant=reseller, account=on_behalf_of or "")
+    await runtime.tenants.enter_async(request, NAME, reseller)
+    return TenantScope(tenant=reseller, account=on_behalf_of or "")
 
 
-SessionDep = Annotated[Session, Depends(_session)]
-ScopeDep = Annotated[Scope, Depends(_scope)]
+ScopeDep = Annotated[TenantScope, Depends(_scope)]
 AddressBody = Annotated[AddressIn, Body()]
-
-
-def _render(address: NumberAddress, *, created: bool = False) -> dict:
-    body = address.model_dump(exclude={"id", "tenant", "account"})
-    body["created_on"] = address.created_on.isoformat()
-    if created:
-        del body["updated_on"]
-    else:
-        body["updated_on"] = address.updated_on.isoformat()
-    return body
 
 
 router = APIRouter(prefix="/voip/number-address", tags=["Number addresses"], route_class=GuardedRoute)
@@ -112,8 +96,8 @@ async def get_address(uuid: str, scope: ScopeDep, runtime: RuntimeDep):
     summary="Creates a new Number Address",
 )
 def create_address(data: AddressBody, scope: ScopeDep, session: SessionDep, runtime: RuntimeDep):
-    address = service.create_address(session, scope, data, runtime.clock.now("yay", scope.tenant).date())
-    return envelope(_render(address, created=True), 201)
+    address = service.create_address(session, scope, data, runtime.clock.now(NAME, scope.tenant).date())
+    return envelope(render.address(address, created=True), 201)
 
 
 @router.put(
@@ -123,10 +107,10 @@ def create_address(data: AddressBody, scope: ScopeDep, session: SessionDep, runt
     summary="Updates the specified number address",
 )
 def replace_address(uuid: str, data: AddressBody, scope: ScopeDep, session: SessionDep, runtime: RuntimeDep):
-    address = service.replace_address(session, scope, uuid, data, runtime.clock.now("yay", scope.tenant).date())
+    address = service.replace_address(session, scope, uuid, data, runtime.clock.now(NAME, scope.tenant).date())
     if address is None:
         raise YayError(404)
-    return envelope(_render(address))
+    return envelope(render.address(address))
 
 
 @router.delete(
@@ -141,23 +125,23 @@ def delete_address(uuid: str, scope: ScopeDep, session: SessionDep):
     return envelope({})
 
 
+ERRORS = ErrorRenderer(
+    status=error_response,
+    # Yay.com says no more than "Bad Request" to a body it cannot use.
+    unreadable_body=lambda _error: error_response(400),
+    invalid_input=lambda _error: error_response(400),
+    raised={YayError: lambda error: error_response(error.status_code)},
+)
+
+
 def build_app(runtime: ProviderContext) -> FastAPI:
     app = build_subapp(
         runtime,
-        "/yay",
+        f"/{NAME}",
         title="Yay.com VoIP reseller API: number addresses (emulated)",
         description="Replays Yay.com's `/voip/number-address` API. Base URL: this server's `/yay`.",
-        error_response=error_response,
+        errors=ERRORS,
     )
     app.include_router(router)
-
-    @app.exception_handler(YayError)
-    async def _yay_error(_request, error: YayError):
-        return error_response(error.status_code)
-
-    @app.exception_handler(BodyError)
-    @app.exception_handler(RequestValidationError)
-    async def _bad_request(_request, _error):
-        return error_response(400)
 
     return app

@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import uuid as uuid_lib
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from emulator.core.fastread import FastReader, iso_date
 from emulator.core.identifiers import is_uuid
+from emulator.core.tenancy import TenantScope
 from emulator.providers.yay.models import NumberAddress
 from emulator.providers.yay.schemas import AddressIn as AddressData
 
 
-@dataclass(frozen=True)
-class Scope:
-    """A reseller (the tenant) and the sub-customer it acts for ("" for itself)."""
-
-    tenant: str
-    account: str = ""
-
-
-def _in_scope(scope: Scope):
+def _in_scope(scope: TenantScope):
     return (NumberAddress.tenant == scope.tenant) & (NumberAddress.account == scope.account)
 
 
-def list_addresses(session: Session, scope: Scope) -> list[NumberAddress]:
-    return list(session.exec(select(NumberAddress).where(_in_scope(scope)).order_by(NumberAddress.id)))
+def list_addresses(session: Session, scope: TenantScope) -> list[NumberAddress]:
+    return list(session.exec(select(NumberAddress).where(_in_scope(scope)).order_by(col(NumberAddress.id))))
 
 
-def get_address(session: Session, scope: Scope, uuid: str) -> NumberAddress | None:
+def get_address(session: Session, scope: TenantScope, uuid: str) -> NumberAddress | None:
     if not is_uuid(uuid):
         return None
     return session.exec(select(NumberAddress).where(_in_scope(scope), NumberAddress.uuid == uuid)).first()
@@ -69,13 +61,13 @@ def _rendered(row) -> dict:
     return body
 
 
-async def read_addresses(fast: FastReader, scope: Scope) -> list[dict]:
+async def read_addresses(fast: FastReader, scope: TenantScope) -> list[dict]:
     """``list_addresses``, rendered, through the fast reader."""
     rows = await fast.fetchall(_READ_ALL, {"tenant": scope.tenant, "account": scope.account})
     return [_rendered(row) for row in rows]
 
 
-async def read_address(fast: FastReader, scope: Scope, uuid: str) -> dict | None:
+async def read_address(fast: FastReader, scope: TenantScope, uuid: str) -> dict | None:
     """``get_address``, rendered, through the fast reader."""
     if not is_uuid(uuid):
         return None
@@ -83,16 +75,16 @@ async def read_address(fast: FastReader, scope: Scope, uuid: str) -> dict | None
     return None if row is None else _rendered(row)
 
 
-def _clear_other_defaults(session: Session, scope: Scope, keep_uuid: str) -> None:
+def _clear_other_defaults(session: Session, scope: TenantScope, keep_uuid: str) -> None:
     """One default address per account: a new default takes the place of the old."""
     session.exec(
         update(NumberAddress)
-        .where(_in_scope(scope), NumberAddress.uuid != keep_uuid, NumberAddress.is_default.is_(True))
+        .where(_in_scope(scope), col(NumberAddress.uuid) != keep_uuid, col(NumberAddress.is_default).is_(True))
         .values(is_default=False)
     )
 
 
-def create_address(session: Session, scope: Scope, data: AddressData, today: date) -> NumberAddress:
+def create_address(session: Session, scope: TenantScope, data: AddressData, today: date) -> NumberAddress:
     address = NumberAddress(
         tenant=scope.tenant,
         account=scope.account,
@@ -108,7 +100,9 @@ def create_address(session: Session, scope: Scope, data: AddressData, today: dat
     return address
 
 
-def replace_address(session: Session, scope: Scope, uuid: str, data: AddressData, today: date) -> NumberAddress | None:
+def replace_address(
+    session: Session, scope: TenantScope, uuid: str, data: AddressData, today: date
+) -> NumberAddress | None:
     """PUT replaces the whole object; only identity and creation date survive."""
     address = get_address(session, scope, uuid)
     if address is None:
@@ -123,7 +117,7 @@ def replace_address(session: Session, scope: Scope, uuid: str, data: AddressData
     return address
 
 
-def delete_address(session: Session, scope: Scope, uuid: str) -> bool:
+def delete_address(session: Session, scope: TenantScope, uuid: str) -> bool:
     address = get_address(session, scope, uuid)
     if address is None:
         return False

@@ -8,6 +8,7 @@ own messages, backquotes included.
 
 from __future__ import annotations
 
+from typing import Literal, overload
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -69,6 +70,10 @@ class Params:
             raise ParameterError(f"`{name}` parameter is required but is missing")
         return value
 
+    @overload
+    def integer(self, name: str, *, required: Literal[True]) -> int: ...
+    @overload
+    def integer(self, name: str, *, required: bool = False) -> int | None: ...
     def integer(self, name: str, *, required: bool = False) -> int | None:
         """An integer, or its decimal digits as text (what plain form and query fields carry)."""
         value = self._get(name, required)
@@ -93,6 +98,10 @@ class Params:
             return False
         raise ParameterError(f"`{name}` should be a boolean value")
 
+    @overload
+    def string(self, name: str, *, required: Literal[True]) -> str: ...
+    @overload
+    def string(self, name: str, *, required: bool = False) -> str | None: ...
     def string(self, name: str, *, required: bool = False) -> str | None:
         value = self._get(name, required)
         if value is None or isinstance(value, str):

@@ -1,0 +1,43 @@
+"""CM.com's bytes: a number request as System.Text.Json writes it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from emulator.providers.cm.models import NumberRequest
+
+
+def dotnet_datetime(instant: datetime | None) -> str | None:
+    """A UTC DateTime as System.Text.Json writes it: fractional seconds only when non-zero."""
+    if instant is None:
+        return None
+    text = instant.strftime("%Y-%m-%dT%H:%M:%S")
+    if instant.microsecond:
+        text += "." + f"{instant.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def number_request(request: NumberRequest) -> dict:
+    """The number request as "get number request" returns it (and every callback carries it)."""
+    return {
+        "requestId": request.guid,
+        "companyProfileId": request.company_profile_id,
+        "status": request.status,
+        "statusReason": request.reason,
+        "numberType": request.number_type,
+        "country": request.country,
+        "quantity": request.quantity,
+        "rangeSize": request.range_size,
+        "areaCode": request.area_code,
+        "city": request.city,
+        "region": request.region,
+        "comment": request.comment,
+        "callbackUrl": request.callback_url,
+        "createdOn": dotnet_datetime(request.created_at),
+        "updatedOn": dotnet_datetime(request.updated_at),
+        "id": request.range_id,
+        "start": request.numbers[0] if request.numbers else None,
+        "validFrom": dotnet_datetime(request.valid_from),
+        "validTo": dotnet_datetime(request.valid_to),
+        "numbers": list(request.numbers),
+    }
