@@ -23,8 +23,8 @@ def test_every_status_callback_is_the_documented_one(cm, callback_receiver):
     body_schema = Draft202012Validator({"components": document["components"], **content["schema"]})
     properties = document["components"]["schemas"]["NumberRequestOut"]["properties"]
 
-    pending = create(cm, quantity=50, areaCode="0113", callbackUrl=callback_receiver.url)
-    rejected = create(cm, quantity=1, areaCode="0999", callbackUrl=callback_receiver.url)
+    pending = create(cm, quantity=50, areaCode="0113", callbackUrl=callback_receiver.url + "/callbacks")
+    rejected = create(cm, quantity=1, areaCode="0999", callbackUrl=callback_receiver.url + "/callbacks")
     advance(cm, 86400)
     statuses = {(body["requestId"], body["status"]) for body in callback_receiver.received_json()}
     assert statuses == {
@@ -34,11 +34,11 @@ def test_every_status_callback_is_the_documented_one(cm, callback_receiver):
     }
 
     for request in callback_receiver.requests:
-        assert request["path"] == "/callbacks"  # the order's callbackUrl
-        assert request["headers"]["Content-Type"].split(";")[0] == media_type
+        assert request.path == "/callbacks"  # the order's callbackUrl
+        assert request.headers["Content-Type"].split(";")[0] == media_type
         for parameter in operation["parameters"]:
             assert parameter["in"] == "header" and parameter["required"]
-            assert request["headers"][parameter["name"]].isdigit()
-        body = json.loads(request["body"])
+            assert request.headers[parameter["name"]].isdigit()
+        body = json.loads(request.body)
         assert list(body) == list(properties)
         assert list(body_schema.iter_errors(body)) == []
