@@ -1,11 +1,8 @@
 """The inspector in a real browser (Debian's chromium, headless, driven by Playwright): it shows a
-tenant's requests, records and callback attempts, and its buttons change the emulator's state."""
+tenant's requests, records and callback attempts, and its buttons change the emulator's state.
+The ``browser`` fixture is the suite's (tests/conftest.py)."""
 
 from __future__ import annotations
-
-import os
-import shutil
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,40 +12,8 @@ from emulator.testing import CallbackReceiver, EmulatorServer
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ACCOUNT = "00000000-0000-0000-0000-000000000000"
 YAY_ADDRESS = "31347d42-00bd-44a5-9b5c-20dc4197a2f6"
-
-
-def _unavailable(reason: str):
-    if os.environ.get("CI"):
-        pytest.fail(f"the browser tests must run in CI: {reason}")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:
-        _unavailable("no chromium here (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        executable = str(CHROMIUM) if CHROMIUM.exists() else shutil.which("chromium")
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
