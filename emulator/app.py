@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
@@ -15,8 +15,10 @@ import emulator
 from emulator.control.router import build_app as build_control_app
 from emulator.core.faults import FaultInjection, quiet_dropped_connections
 from emulator.core.guard import HttpGuard
+from emulator.core.hotpath import HotRoutes, HotTable
 from emulator.core.journal import RequestJournal
 from emulator.core.metrics import MetricsMiddleware
+from emulator.core.provider import Provider
 from emulator.core.runtime import Runtime
 from emulator.core.traffic import (
     Traffic,
@@ -26,6 +28,11 @@ from emulator.core.traffic import (
 )
 from emulator.providers import load_providers
 from emulator.settings import Settings
+
+
+def _hot_table(providers: Iterable[Provider]) -> HotTable:
+    """Each provider's hot routes and bare-status error renderer: those that have any."""
+    return {p.name: (p.hot_routes, p.errors.status) for p in providers if p.hot_routes is not None}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -92,6 +99,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost first: the Host decides the provider, the journal records what the client saw
     # (faults included), the faults act before the provider does.
     traffic = Traffic(runtime.providers.values(), documentation)
+    # Innermost: the hot routes answer inside every middleware, ahead of the routing.
+    app.add_middleware(
+        HotRoutes, runtime=runtime, providers=_hot_table(runtime.providers.values()), enabled=settings.hot_routes
+    )
     app.add_middleware(FaultInjection, faults=runtime.faults, traffic=traffic, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, traffic=traffic)
     app.add_middleware(RequestJournal, journal=runtime.journal, traffic=traffic, now=runtime.clock.now)

@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     # Origins whose pages may call the providers' APIs from a browser (CORS): comma-separated, ``*``
     # for any, empty for none. The control plane allows no other origin.
     cors_origins: str = Field(default="*", max_length=8192)
+    # The documented GETs answered ahead of FastAPI's routing, with the same bytes (off: every
+    # request goes through the FastAPI routes; for comparing the two).
+    hot_routes: bool = True
     # Host header (without port) → provider name; unset means each provider's real API hosts.
     virtual_hosts: dict[str, str] | None = None
     # Callback deliveries: a failed attempt is retried after the backoff (doubling from the base,

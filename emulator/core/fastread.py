@@ -72,6 +72,13 @@ class FastReader:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
+    def data_version(self) -> int | None:
+        """A number that changes whenever another connection (of this process or another one)
+        commits to the SQLite file, as this thread's reader sees it; None where there is none."""
+        if self._path is None:
+            return None
+        return self._connection().execute("PRAGMA data_version").fetchone()[0]
+
     def close(self) -> None:
         connection = getattr(self._local, "connection", None)
         if connection is not None:

@@ -3,7 +3,7 @@ remember to do by hand (tenancy, reset, snapshots, journal, faults and error pag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from starlette.responses import Response
 
 from emulator.core.background import Job
 from emulator.core.context import ProviderContext
+from emulator.core.hotpath import HotRoute
 from emulator.core.http import BodyError
 
 
@@ -81,6 +82,9 @@ class Provider:
     count, seed, runtime); returns how many were added. Used by ``python -m emulator seed``."""
     background_jobs: Callable[[ProviderContext], dict[str, Job]] | None = None
     """Background jobs by name, registered by the runtime when it is built (not by ``build_app``)."""
+    hot_routes: Callable[[ProviderContext], Sequence[HotRoute]] | None = None
+    """Its documented GETs answered ahead of FastAPI's routing (``core/hotpath``): each answers
+    the plain case with the route's exact bytes and hands anything else on to the route."""
     tenant_is_secret: bool = False
     """The tenant's name is itself the credential (CM.com's product token): the control plane
     shows it masked."""

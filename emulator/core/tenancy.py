@@ -6,9 +6,10 @@ Isolation and reset are properties of storage (every row carries its tenant), no
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
@@ -45,7 +46,11 @@ Seeder = Callable[[Session, str], None]
 
 
 def _note_tenant(request: Request, tenant: str) -> None:
-    state = request.scope.setdefault("state", {})
+    _note_scope_tenant(request.scope, tenant)
+
+
+def _note_scope_tenant(scope: MutableMapping[str, Any], tenant: str) -> None:
+    state = scope.setdefault("state", {})
     state[TENANT_KEY] = tenant
     gate = state.pop(TENANT_GATE_KEY, None)
     if gate is not None:
@@ -82,6 +87,12 @@ class Tenants:
     async def enter_async(self, request: Request, provider: str, tenant: str) -> None:
         """``enter`` for async dependencies: only a tenant's first request waits on a thread."""
         _note_tenant(request, tenant)
+        if (provider, tenant) not in self._known:
+            await run_in_threadpool(self.ensure, provider, tenant)
+
+    async def enter_scope(self, scope: MutableMapping[str, Any], provider: str, tenant: str) -> None:
+        """``enter_async`` for a request known only by its ASGI scope (the hot routes)."""
+        _note_scope_tenant(scope, tenant)
         if (provider, tenant) not in self._known:
             await run_in_threadpool(self.ensure, provider, tenant)
 

@@ -11,7 +11,7 @@ from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.yay import fake, service
 from emulator.providers.yay.errors import NAME
 from emulator.providers.yay.models import NumberAddress
-from emulator.providers.yay.router import ERRORS, build_app
+from emulator.providers.yay.router import ERRORS, build_app, hot_routes
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
@@ -45,4 +45,5 @@ PROVIDER = Provider(
     hosts=("api.yay.com",),
     generate=_generate,
     credentials_for=_credentials_for,
+    hot_routes=hot_routes,
 )

@@ -1,0 +1,214 @@
+"""Hot routes: a provider's documented GETs answered by pure ASGI, ahead of FastAPI's routing and
+dependency solving (which cost a request more than its whole query and rendering).
+
+The dispatcher sits inside the emulator's middlewares (virtual hosts, guard, journal, metrics,
+faults), so every request it answers is journaled, counted and faulted like any other. A provider
+registers its hot routes through its ``Provider`` contract; each route's ``answer`` either
+returns the provider's own response or ``None``, and ``None`` hands the request on to the FastAPI
+route unchanged: a hot route answers only the plain, well-formed case (accepted credentials, the
+documented parameters) and leaves every refusal to the route, so error bodies stay the route's.
+It must decide that before it names the tenant (tenant fault rules act then, once).
+
+Answers may be kept in a render cache keyed by the store's version (SQLite's ``PRAGMA
+data_version`` as the event loop's reader connection sees it): any write, by this process or
+another one sharing the file, changes the version and so empties the cache before the next read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from emulator.core.fastread import reader
+
+if TYPE_CHECKING:
+    from emulator.core.context import ProviderContext
+
+
+Answer = Callable[["HotRequest"], Awaitable[Response | None]]
+
+
+@dataclass(frozen=True)
+class HotRoute:
+    """One documented GET: its path below the provider prefix, ``{name}`` for a segment."""
+
+    path: str
+    answer: Answer
+    method: str = "GET"
+
+
+_SEGMENT = re.compile(r"\{(\w+)\}")
+
+MAX_CACHED_BODY = 262_144
+"""Larger answers are rendered each time rather than kept."""
+MAX_CACHED_ANSWERS = 4096
+
+
+def _pattern(path: str) -> re.Pattern[str]:
+    """Starlette's own reading of a ``{name}`` segment: one or more characters but ``/``."""
+    parts = _SEGMENT.split(path)
+    text = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
+    return re.compile(text)
+
+
+class RenderCache:
+    """Rendered answers valid while the store's version stays the same."""
+
+    def __init__(self) -> None:
+        self._version: int | None = None
+        self._answers: dict[Hashable, Response] = {}
+
+    def lookup(self, version: int | None, key: Hashable) -> Response | None:
+        if version is None:
+            return None
+        if version != self._version:
+            self._version = version
+            self._answers = {}
+            return None
+        return self._answers.get(key)
+
+    def keep(self, version: int | None, key: Hashable, response: Response) -> None:
+        if version is None or version != self._version or len(response.body) > MAX_CACHED_BODY:
+            return
+        if len(self._answers) >= MAX_CACHED_ANSWERS:
+            self._answers = {}
+        self._answers[key] = response
+
+
+class HotRequest:
+    """What a hot route sees of a request: its path parameters, headers and query, the runtime,
+    and the render cache."""
+
+    __slots__ = ("scope", "params", "runtime", "_cache", "_version", "_query")
+
+    def __init__(self, scope: Scope, params: dict[str, str], runtime: ProviderContext, cache: RenderCache) -> None:
+        self.scope = scope
+        self.params = params
+        self.runtime = runtime
+        self._cache = cache
+        self._version: int | None = None
+        self._query: QueryParams | None = None
+
+    def header(self, name: bytes) -> str | None:
+        """The first value of a header (``name`` in lower case), as Starlette's ``Headers.get``."""
+        for key, value in self.scope["headers"]:
+            if key == name:
+                return value.decode("latin-1")
+        return None
+
+    @property
+    def query(self) -> QueryParams:
+        if self._query is None:
+            self._query = QueryParams(self.scope.get("query_string", b""))
+        return self._query
+
+    @property
+    def query_string(self) -> bytes:
+        return self.scope.get("query_string", b"")
+
+    async def enter(self, provider: str, tenant: str) -> None:
+        """Name the request's tenant (journal, tenant fault rules) and seed it if new."""
+        await self.runtime.tenants.enter_scope(self.scope, provider, tenant)
+
+    def cached(self, key: Hashable) -> Response | None:
+        """The answer kept for ``key`` since the store last changed, if any. Call after ``enter``:
+        a tenant's seeding is a write."""
+        self._version = reader(self.runtime.db).data_version()
+        return self._cache.lookup(self._version, key)
+
+    def keep(self, key: Hashable, response: Response) -> Response:
+        self._cache.keep(self._version, key, response)
+        return response
+
+
+@dataclass(frozen=True)
+class _Table:
+    routes: tuple[tuple[HotRoute, re.Pattern[str]], ...]
+    errors: Callable[[int], Response]
+    cache: RenderCache
+
+
+class HotRoutes:
+    """ASGI middleware: the hot routes of every provider, in front of the app's routing.
+
+    ``providers`` gives, per provider prefix name, a function building its hot routes and its
+    bare-status error renderer; the routes are built on the provider's first request."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        runtime: ProviderContext,
+        providers: HotTable,
+        enabled: bool = True,
+    ) -> None:
+        self.app = app
+        self._runtime = runtime
+        self._providers = providers if enabled else {}
+        self._tables: dict[str, _Table] = {}
+
+    def _table(self, name: str) -> _Table | None:
+        table = self._tables.get(name)
+        if table is None:
+            found = self._providers.get(name)
+            if found is None:
+                return None
+            build, errors = found
+            routes = tuple((route, _pattern(route.path)) for route in build(self._runtime))
+            table = self._tables[name] = _Table(routes, errors, RenderCache())
+        return table
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self._providers:
+            path: str = scope["path"]
+            name = path[1:].split("/", 1)[0] if path.startswith("/") else ""
+            table = self._table(name) if name in self._providers else None
+            if table is not None and _plain(scope["headers"]):
+                below = path[len(name) + 1 :]
+                method = scope["method"]
+                for route, pattern in table.routes:
+                    match = pattern.fullmatch(below) if route.method == method else None
+                    if match is None:
+                        continue
+                    request = HotRequest(scope, match.groupdict(), self._runtime, table.cache)
+                    if await _answer(table, route.answer, request, send):
+                        # What the route's metrics are filed under, as for the FastAPI route.
+                        scope["route"] = route
+                        return
+                    break
+        await self.app(scope, receive, send)
+
+
+def _plain(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    """No body (a GET with one is the route's to judge) and no ``Origin`` (CORS is the sub-app's)."""
+    for name, value in headers:
+        if name == b"origin" or name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+            return False
+    return True
+
+
+async def _answer(table: _Table, answer: Answer, request: HotRequest, send: Send) -> bool:
+    try:
+        response = await answer(request)
+    except Exception:
+        # As the provider's app does with an unexpected failure (and with a tenant fault rule's
+        # abort, which the fault middleware then answers): its own 500, and the error goes on up.
+        await send_response(table.errors(500), send)
+        raise
+    if response is None:
+        return False
+    await send_response(response, send)
+    return True
+
+
+async def send_response(response: Response, send: Send) -> None:
+    await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+HotTable = dict[str, tuple[Callable[["ProviderContext"], Sequence[HotRoute]], Callable[[int], Response]]]
