@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 
 from fastapi import FastAPI, Request
@@ -100,8 +101,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # (faults included), the faults act before the provider does.
     traffic = Traffic(runtime.providers.values(), documentation)
     # Innermost: the hot routes answer inside every middleware, ahead of the routing.
+    # How many requests each hot route answered (by method and full path template).
+    app.state.hot_answers = Counter()
     app.add_middleware(
-        HotRoutes, runtime=runtime, providers=_hot_table(runtime.providers.values()), enabled=settings.hot_routes
+        HotRoutes,
+        runtime=runtime,
+        providers=_hot_table(runtime.providers.values()),
+        enabled=settings.hot_routes,
+        answered=app.state.hot_answers,
     )
     app.add_middleware(FaultInjection, faults=runtime.faults, traffic=traffic, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=runtime.metrics, traffic=traffic)

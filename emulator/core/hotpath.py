@@ -17,13 +17,14 @@ another one sharing the file, changes the version and so empties the cache befor
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emulator.core.fastread import reader
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from emulator.core.context import ProviderContext
 
 
+T = TypeVar("T")
 Answer = Callable[["HotRequest"], Awaitable[Response | None]]
 
 
@@ -41,6 +43,22 @@ class HotRoute:
     path: str
     answer: Answer
     method: str = "GET"
+    body: bool = False
+    """Whether the request's body is read for it (``HotRequest.body``); otherwise a request
+    with a body is the FastAPI route's."""
+    template: str = ""
+    """The FastAPI route's path template, which the metrics file requests under, when not ``path``."""
+
+    @property
+    def filed_as(self) -> _Filed:
+        return _Filed(self.template or self.path)
+
+
+@dataclass(frozen=True)
+class _Filed:
+    """Stands for the FastAPI route in the scope (``scope["route"].path``), for the metrics."""
+
+    path: str
 
 
 _SEGMENT = re.compile(r"\{(\w+)\}")
@@ -58,13 +76,14 @@ def _pattern(path: str) -> re.Pattern[str]:
 
 
 class RenderCache:
-    """Rendered answers valid while the store's version stays the same."""
+    """Rendered answers (or what a route needs to answer, e.g. a credential's row) valid while
+    the store's version stays the same."""
 
     def __init__(self) -> None:
         self._version: int | None = None
-        self._answers: dict[Hashable, Response] = {}
+        self._answers: dict[Hashable, Any] = {}
 
-    def lookup(self, version: int | None, key: Hashable) -> Response | None:
+    def lookup(self, version: int | None, key: Hashable) -> Any:
         if version is None:
             return None
         if version != self._version:
@@ -73,23 +92,28 @@ class RenderCache:
             return None
         return self._answers.get(key)
 
-    def keep(self, version: int | None, key: Hashable, response: Response) -> None:
-        if version is None or version != self._version or len(response.body) > MAX_CACHED_BODY:
+    def keep(self, version: int | None, key: Hashable, value: Any) -> None:
+        if version is None or version != self._version:
+            return
+        if isinstance(value, Response) and len(value.body) > MAX_CACHED_BODY:
             return
         if len(self._answers) >= MAX_CACHED_ANSWERS:
             self._answers = {}
-        self._answers[key] = response
+        self._answers[key] = value
 
 
 class HotRequest:
     """What a hot route sees of a request: its path parameters, headers and query, the runtime,
     and the render cache."""
 
-    __slots__ = ("scope", "params", "runtime", "_cache", "_version", "_query")
+    __slots__ = ("scope", "params", "body", "runtime", "_cache", "_version", "_query")
 
-    def __init__(self, scope: Scope, params: dict[str, str], runtime: ProviderContext, cache: RenderCache) -> None:
+    def __init__(
+        self, scope: Scope, params: dict[str, str], runtime: ProviderContext, cache: RenderCache, body: bytes = b""
+    ) -> None:
         self.scope = scope
         self.params = params
+        self.body = body
         self.runtime = runtime
         self._cache = cache
         self._version: int | None = None
@@ -116,15 +140,15 @@ class HotRequest:
         """Name the request's tenant (journal, tenant fault rules) and seed it if new."""
         await self.runtime.tenants.enter_scope(self.scope, provider, tenant)
 
-    def cached(self, key: Hashable) -> Response | None:
-        """The answer kept for ``key`` since the store last changed, if any. Call after ``enter``:
-        a tenant's seeding is a write."""
+    def cached(self, key: Hashable) -> Any:
+        """What was kept for ``key`` since the store last changed, or None. An answer is looked
+        up after ``enter`` (a tenant's seeding is a write)."""
         self._version = reader(self.runtime.db).data_version()
         return self._cache.lookup(self._version, key)
 
-    def keep(self, key: Hashable, response: Response) -> Response:
-        self._cache.keep(self._version, key, response)
-        return response
+    def keep(self, key: Hashable, value: T) -> T:
+        self._cache.keep(self._version, key, value)
+        return value
 
 
 @dataclass(frozen=True)
@@ -146,8 +170,10 @@ class HotRoutes:
         runtime: ProviderContext,
         providers: HotTable,
         enabled: bool = True,
+        answered: Counter[str] | None = None,
     ) -> None:
         self.app = app
+        self._answered = Counter[str]() if answered is None else answered
         self._runtime = runtime
         self._providers = providers if enabled else {}
         self._tables: dict[str, _Table] = {}
@@ -168,26 +194,59 @@ class HotRoutes:
             path: str = scope["path"]
             name = path[1:].split("/", 1)[0] if path.startswith("/") else ""
             table = self._table(name) if name in self._providers else None
-            if table is not None and _plain(scope["headers"]):
+            if table is not None:
                 below = path[len(name) + 1 :]
                 method = scope["method"]
                 for route, pattern in table.routes:
                     match = pattern.fullmatch(below) if route.method == method else None
                     if match is None:
                         continue
-                    request = HotRequest(scope, match.groupdict(), self._runtime, table.cache)
+                    if not _plain(scope["headers"], route.body):
+                        break
+                    body = b""
+                    if route.body:
+                        body, receive = await _buffered(receive)
+                    request = HotRequest(scope, match.groupdict(), self._runtime, table.cache, body)
                     if await _answer(table, route.answer, request, send):
                         # What the route's metrics are filed under, as for the FastAPI route.
-                        scope["route"] = route
+                        scope["route"] = route.filed_as
+                        self._answered[f"{method} /{name}{route.path}"] += 1
                         return
                     break
         await self.app(scope, receive, send)
 
 
-def _plain(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    """No body (a GET with one is the route's to judge) and no ``Origin`` (CORS is the sub-app's)."""
+async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole body (the guard outside has bounded it), and a ``receive`` that hands it out
+    again to the FastAPI route if the hot route passes."""
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise RuntimeError("client disconnected")  # nothing left to answer
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+def _plain(headers: Iterable[tuple[bytes, bytes]], body: bool) -> bool:
+    """No ``Origin`` (CORS is the sub-app's), and no body unless the route reads one (a GET with
+    one is the route's to judge)."""
     for name, value in headers:
-        if name == b"origin" or name == b"transfer-encoding" or (name == b"content-length" and value != b"0"):
+        if name == b"origin":
+            return False
+        if not body and (name == b"transfer-encoding" or (name == b"content-length" and value != b"0")):
             return False
     return True
 

@@ -9,7 +9,7 @@ from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.cloudlx import service
 from emulator.providers.cloudlx.errors import NAME
 from emulator.providers.cloudlx.models import AccessToken, Number, NumberAddress
-from emulator.providers.cloudlx.router import ERRORS, build_app
+from emulator.providers.cloudlx.router import ERRORS, build_app, hot_routes
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
@@ -48,4 +48,5 @@ PROVIDER = Provider(
     hosts=("cloudlx.epsilontel.com",),
     generate=_generate,
     credentials_for=_credentials_for,
+    hot_routes=hot_routes,
 )

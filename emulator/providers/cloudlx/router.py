@@ -18,10 +18,13 @@ from fastapi.security import OAuth2
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import read_call
+from emulator.core.hotpath import HotRequest, HotRoute
 from emulator.core.http import (
     BodyError,
     GuardedRoute,
@@ -313,7 +316,11 @@ def _listing(rules: QueryRules) -> service.Listing:
 
 
 def _list_query(request: Request) -> service.Listing:
-    rules = QueryRules(request.query_params)
+    return _list_query_of(request.query_params)
+
+
+def _list_query_of(query: QueryParams) -> service.Listing:
+    rules = QueryRules(query)
     listing = _listing(rules)
     rules.check()
     return listing
@@ -526,6 +533,74 @@ def number_restrictions(request: Request, tenant: TenantDep, runtime: RuntimeDep
     rules.check()
     assert country is not None and code is not None  # check() refused a missing one
     return _json(service.restrictions(runtime.fixture(NAME), "GB" if country == "UK" else country, code))
+
+
+# --- hot routes: the two documented GETs without FastAPI's routing, same bytes ---------------------
+
+
+async def _hot_tenant(request: HotRequest) -> str | None:
+    """``_negotiate`` and ``_tenant`` for the default format and a valid access token; None (the
+    route answers) for anything else. The token's row is kept while the store is unchanged; its
+    expiry is checked against the tenant's clock every time."""
+    negotiated = _ACCEPT.search(request.header(b"accept") or "")
+    if negotiated is not None and (negotiated.group(1) not in _VERSIONS or negotiated.group(2) != "json"):
+        return None
+    scheme, _, token = (request.header(b"authorization") or "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    runtime = request.runtime
+    key = ("token", token)
+    grant = request.cached(key)
+    if grant is None:
+        with runtime.db.session() as session:
+            grant = await read_call(runtime.db, service.access_grant, session, token)
+        if grant is None:
+            return None
+        request.keep(key, grant)
+    tenant = service.grant_tenant(grant, _tenant_now(runtime))
+    if tenant is not None:
+        await request.enter(NAME, tenant)
+    return tenant
+
+
+async def _hot_list(request: HotRequest) -> Response | None:
+    try:
+        listing = _list_query_of(request.query)
+    except CloudlxError:
+        return None
+    tenant = await _hot_tenant(request)
+    if tenant is None:
+        return None
+    key = ("list", tenant, listing)
+    found = request.cached(key)
+    if found is None:
+        db = request.runtime.db
+        with db.session() as session:
+            found = request.keep(key, await read_call(db, _list_numbers, tenant, listing, session))
+    return found
+
+
+async def _hot_get(request: HotRequest) -> Response | None:
+    tenant = await _hot_tenant(request)
+    if tenant is None:
+        return None
+    uuid = request.params["uuid"]
+    key = ("get", tenant, uuid)
+    found = request.cached(key)
+    if found is None:
+        db = request.runtime.db
+        with db.session() as session:
+            try:
+                found = await read_call(db, _get_number, uuid, tenant, session)
+            except CloudlxError as error:
+                found = render_error(error)
+        request.keep(key, found)
+    return found
+
+
+def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
+    return [HotRoute("/api/numbers", _hot_list), HotRoute("/api/number/{uuid}", _hot_get)]
 
 
 ERRORS = ErrorRenderer(

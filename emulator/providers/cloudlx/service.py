@@ -96,9 +96,18 @@ def _token_shaped(value: str) -> bool:
 
 def tenant_for_access_token(session: Session, access_token: str, now: Callable[[str], datetime]) -> str | None:
     """The tenant whose unexpired token this is, ``now`` giving each tenant's own time."""
+    return grant_tenant(access_grant(session, access_token), now)
+
+
+def access_grant(session: Session, access_token: str) -> AccessToken | None:
+    """The issued token pair an access token belongs to, valid or not."""
     if not _token_shaped(access_token):
         return None
-    token = session.exec(select(AccessToken).where(AccessToken.access_token == access_token)).first()
+    return session.exec(select(AccessToken).where(AccessToken.access_token == access_token)).first()
+
+
+def grant_tenant(token: AccessToken | None, now: Callable[[str], datetime]) -> str | None:
+    """The tenant of a token pair whose access token is unrevoked and unexpired now."""
     if token is None or token.revoked or token.access_expires_at <= now(token.tenant):
         return None
     return token.tenant

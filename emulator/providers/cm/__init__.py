@@ -13,7 +13,7 @@ from emulator.providers.cm.control import control_router
 from emulator.providers.cm.errors import NAME
 from emulator.providers.cm.fake import fake_number_requests
 from emulator.providers.cm.models import CompanyProfile, NumberRequest
-from emulator.providers.cm.router import ERRORS, build_app
+from emulator.providers.cm.router import ERRORS, build_app, hot_routes
 from emulator.providers.cm.settings import CMSettings
 
 
@@ -59,4 +59,5 @@ PROVIDER = Provider(
     generate=_generate,
     credentials_for=_credentials_for,
     tenant_is_secret=True,
+    hot_routes=hot_routes,
 )

@@ -2,9 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from emulator.providers.cm.models import NumberRequest
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRequest:
+    """A number request as read straight from its row (the fast reader), fields as the model's."""
+
+    guid: str
+    company_profile_id: str | None
+    status: str
+    reason: str | None
+    number_type: str
+    country: str
+    quantity: int
+    range_size: int | None
+    area_code: str | None
+    city: str | None
+    region: str | None
+    comment: str | None
+    callback_url: str | None
+    created_at: datetime
+    updated_at: datetime
+    range_id: str | None
+    valid_from: datetime | None
+    valid_to: datetime | None
+    numbers: list[str]
 
 
 def dotnet_datetime(instant: datetime | None) -> str | None:
@@ -17,7 +43,7 @@ def dotnet_datetime(instant: datetime | None) -> str | None:
     return text + "Z"
 
 
-def number_request(request: NumberRequest) -> dict:
+def number_request(request: NumberRequest | StoredRequest) -> dict:
     """The number request as "get number request" returns it (and every callback carries it)."""
     return {
         "requestId": request.guid,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
+from starlette.responses import Response
 
 from emulator.core.context import ProviderContext
-from emulator.core.fastread import read_call
+from emulator.core.fastread import read_call, reader
+from emulator.core.hotpath import HotRequest, HotRoute
 from emulator.core.http import BodyError, is_json_content_type, parse_json
 from emulator.core.identifiers import is_uuid
 from emulator.core.provider import ErrorRenderer
@@ -392,6 +395,79 @@ ERRORS = ErrorRenderer(
     invalid_input=lambda error: validation_problem(_validation_errors(error)),
     raised={CMError: lambda error: problem(error.status_code, detail=error.detail, errors=error.errors)},
 )
+
+
+# --- hot routes: the two GETs without FastAPI's routing, same bytes ------------------------------
+
+_PAGING_NUMBER = re.compile(r"0|[1-9][0-9]{0,9}")
+
+
+async def _hot_scope(request: HotRequest) -> TenantScope | None:
+    """``_scope`` for an accepted product token and a well-formed account; None otherwise."""
+    token = request.header(b"x-cm-producttoken") or None
+    account = request.params["accountGuid"]
+    if not is_uuid(token) or not is_uuid(account) or not request.runtime.credentials.accepts(NAME, token.lower()):
+        return None
+    await request.enter(NAME, token.lower())
+    return TenantScope(token.lower(), account.lower())
+
+
+def _paging(request: HotRequest) -> tuple[int, int] | None:
+    """Skip and Take when plainly valid (each at most once); None leaves the rest to the route."""
+    if not request.query_string:
+        return 0, DEFAULT_TAKE
+    values = {"Skip": 0, "Take": DEFAULT_TAKE}
+    seen = set()
+    for name, value in request.query.multi_items():
+        if name in values:
+            if name in seen or not _PAGING_NUMBER.fullmatch(value):
+                return None
+            seen.add(name)
+            values[name] = int(value)
+    skip, take = values["Skip"], values["Take"]
+    return (skip, take) if skip <= MAX_INT32 and 1 <= take <= MAX_TAKE else None
+
+
+async def _hot_list(request: HotRequest) -> Response | None:
+    paging = _paging(request)
+    if paging is None:
+        return None
+    scope = await _hot_scope(request)
+    if scope is None:
+        return None
+    key = ("list", scope, paging)
+    found = request.cached(key)
+    if found is None:
+        skip, take = paging
+        rows, total = await service.read_requests(reader(request.runtime.db), scope.tenant, scope.account, skip, take)
+        headers = {
+            "x-cm-pagination-skip": str(skip),
+            "x-cm-pagination-take": str(take),
+            "x-cm-pagination-total": str(total),
+        }
+        found = request.keep(key, _json([render.number_request(row) for row in rows], headers=headers))
+    return found
+
+
+async def _hot_get(request: HotRequest) -> Response | None:
+    guid = request.params["requestId"]
+    if not is_uuid(guid):
+        return None
+    scope = await _hot_scope(request)
+    if scope is None:
+        return None
+    key = ("get", scope, guid.lower())
+    found = request.cached(key)
+    if found is None:
+        stored = await service.read_request(reader(request.runtime.db), scope.tenant, scope.account, guid)
+        if stored is None:
+            return error_response(404)  # a fresh trace id each time: never kept
+        found = request.keep(key, _json(render.number_request(stored)))
+    return found
+
+
+def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
+    return [HotRoute(BASE + "/numberrequests", _hot_list), HotRoute(BASE + "/numberrequests/{requestId}", _hot_get)]
 
 
 def build_app(runtime: ProviderContext) -> FastAPI:

@@ -3,6 +3,7 @@ Cancelled), the locale data behind them, and the callbacks every status change w
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import uuid
@@ -18,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from emulator.core import numbering
 from emulator.core.callbacks import enqueue
+from emulator.core.fastread import FastReader
 from emulator.core.identifiers import UUID_PATTERN, is_uuid
 from emulator.core.rendering import dotnet_json
 from emulator.providers.cm import render
@@ -215,6 +217,52 @@ def list_requests(
         select(NumberRequest).where(scope).order_by(col(NumberRequest.id)).offset(skip).limit(take)
     ).all()
     return rows, total
+
+
+_STORED = (
+    "guid, company_profile_id, status, reason, number_type, country, quantity, range_size, area_code, city, "
+    "region, comment, callback_url, created_at, updated_at, range_id, valid_from, valid_to, numbers"
+)
+_READ_ONE = f"SELECT {_STORED} FROM cm_number_request WHERE tenant = :tenant AND account = :account AND guid = :guid"
+_READ_PAGE = (
+    f"SELECT {_STORED} FROM cm_number_request WHERE tenant = :tenant AND account = :account "
+    "ORDER BY id LIMIT :take OFFSET :skip"
+)
+_COUNT = "SELECT count(*) FROM cm_number_request WHERE tenant = :tenant AND account = :account"
+
+
+def _instant(value: datetime | str | None) -> datetime | None:
+    """A DATETIME column: SQLite hands back the stored text, PostgreSQL a ``datetime``."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _stored(row: Sequence) -> render.StoredRequest:
+    values = list(row)
+    for at in _INSTANTS:
+        values[at] = _instant(values[at])
+    if isinstance(values[-1], str):
+        values[-1] = json.loads(values[-1])
+    return render.StoredRequest(*values)
+
+
+_INSTANTS = (13, 14, 16, 17)
+"""created_at, updated_at, valid_from and valid_to in ``_STORED``."""
+
+
+async def read_request(fast: FastReader, tenant: str, account: str, guid: str) -> render.StoredRequest | None:
+    """``get_request`` through the fast reader."""
+    row = await fast.fetchone(_READ_ONE, {"tenant": tenant, "account": account, "guid": guid.lower()})
+    return None if row is None else _stored(row)
+
+
+async def read_requests(
+    fast: FastReader, tenant: str, account: str, skip: int, take: int
+) -> tuple[list[render.StoredRequest], int]:
+    """``list_requests`` through the fast reader."""
+    scope = {"tenant": tenant, "account": account}
+    total = (await fast.fetchone(_COUNT, scope) or (0,))[0]
+    rows = await fast.fetchall(_READ_PAGE, {**scope, "skip": skip, "take": take}) if total > skip else []
+    return [_stored(row) for row in rows], total
 
 
 # --- the life cycle -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from emulator.providers.telcom import fake, service
 from emulator.providers.telcom.control import control_router
 from emulator.providers.telcom.errors import NAME
 from emulator.providers.telcom.models import Destination, Number, Sequence
-from emulator.providers.telcom.router import ERRORS, build_app
+from emulator.providers.telcom.router import ERRORS, build_app, hot_routes
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
@@ -41,4 +41,5 @@ PROVIDER = Provider(
     control_router=control_router,
     generate=_generate,
     credentials_for=_credentials_for,
+    hot_routes=hot_routes,
 )

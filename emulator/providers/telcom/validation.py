@@ -8,6 +8,7 @@ own messages, backquotes included.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal, overload
 from urllib.parse import parse_qsl
 
@@ -22,8 +23,16 @@ MAX_DIGITS = 4300
 _RUBY_CLASS = {bool: "TrueClass", int: "Integer", float: "Float", str: "String", list: "Array", dict: "Hash"}
 
 
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+def media_type_of(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
 def _media_type(request: Request) -> str:
-    return (request.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
+    return media_type_of(request.headers.get("content-type"))
 
 
 def _json_object(raw: bytes) -> dict:
@@ -37,16 +46,25 @@ def _json_object(raw: bytes) -> dict:
 
 
 async def read_params(request: Request) -> dict:
+    media_type = _media_type(request)
+    if media_type != FORM:
+        return parse_params(media_type, await request.body() if media_type == JSON else b"", request.query_params)
+    fields = dict(request.query_params)
     try:
-        media_type = _media_type(request)
-        if media_type == "application/json":
-            return _json_object(await request.body())
-        fields = dict(request.query_params)
-        if media_type == "application/x-www-form-urlencoded":
-            text = (await request.body()).decode("utf-8")
-            fields.update(parse_qsl(text, keep_blank_values=True))
+        fields.update(parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True))
     except UnicodeDecodeError:
         raise InvalidJSON("form body is not valid UTF-8 text") from None
+    return _fields(fields)
+
+
+def parse_params(media_type: str, body: bytes, query: Mapping[str, str]) -> dict:
+    """The parameters of a request that is not a form: its JSON body, or its query."""
+    if media_type == JSON:
+        return _json_object(body)
+    return _fields(dict(query))
+
+
+def _fields(fields: dict[str, str]) -> dict:
     if "params" in fields:
         return _json_object(fields["params"].encode("utf-8"))
     return fields

@@ -1,0 +1,255 @@
+"""The hot routes answer exactly as the FastAPI routes do: the same status, headers and bytes for
+every documented GET of every provider, the plain case and the refusals they hand on alike. Two
+emulators share one database, one with the hot routes and one without, so both see one state."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from emulator.app import create_app
+from emulator.settings import Settings
+
+pytestmark = pytest.mark.each_backend
+
+YAY = {"X-Auth-Reseller": "hot", "X-Auth-User": "user", "X-Auth-Password": "secret"}
+YAY_BASE = "/yay/voip/number-address"
+YAY_DOCUMENTED = f"{YAY_BASE}/31347d42-00bd-44a5-9b5c-20dc4197a2f6"
+TELCOM = {"X-Auth-Token": "hot-token", "X-Auth-Secret": "hot-secret"}
+CM = {"X-CM-PRODUCTTOKEN": "8d6b0f2e-2d1c-4a61-9f43-5b2f6c0e7a11"}
+CM_BASE = "/cm/voice-phonenumberrequestapi/v1/00000000-0000-0000-0000-000000000000/numberrequests"
+CM_REQUEST = "3b9a6a3e-8c4f-4a8e-9a51-0c1d2e3f4a5b"
+CLOUDLX_ACCEPT = {"Accept": "application/vnd.cloudlx.v1+json"}
+CLOUDLX_NUMBER = "7c327e0f-6bce-4b2f-9d5d-9c86e7fa065f"
+ADDRESS = {
+    "city": "Guildford",
+    "country_code": "GB",
+    "country_personal_id": "N12345678",
+    "forename": "Pete",
+    "is_default": False,
+    "name": "Pete",
+    "nickname": "Work Address",
+    "postcode": "GU1 4UG",
+    "premises": "22",
+    "state": "Surrey",
+    "street": "Station Road",
+    "title": "Mr",
+    "type_id": 2,
+}
+
+
+@pytest.fixture
+def clients(database_url, tmp_path) -> Iterator[tuple[TestClient, TestClient]]:
+    """(hot, plain): two emulators on one database, with and without the hot routes."""
+    hot = create_app(Settings(database_url=database_url, data_dir=tmp_path, hot_routes=True))
+    plain = create_app(Settings(database_url=database_url, data_dir=tmp_path, hot_routes=False))
+    with TestClient(hot) as hot_client, TestClient(plain) as plain_client:
+        yield hot_client, plain_client
+
+
+def _cloudlx_token(client: TestClient, tenant: str = "hot-client") -> str:
+    issued = client.post(
+        "/cloudlx/api/oauth2/access-token",
+        data={"grant_type": "client_credentials", "client_id": tenant, "client_secret": "secret"},
+        headers=CLOUDLX_ACCEPT,
+    )
+    assert issued.status_code == 200, issued.text
+    return issued.json()["access_token"]
+
+
+_TRACE_ID = re.compile(rb'"traceId":"[^"]*"')
+_TIME = re.compile(rb'"time":[0-9.]+')
+
+
+def _seen(response) -> tuple[int, list[tuple[str, str]], bytes]:
+    """What a client sees, but for what differs on every answer by design: the date, CM's trace
+    id (random per problem) and Telcom's measured handling time (and so the length, which is
+    checked on its own)."""
+    assert int(response.headers["content-length"]) == len(response.content)
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name not in ("date", "server", "content-length")
+    ]
+    body = _TIME.sub(b'"time":0', _TRACE_ID.sub(b'"traceId":""', response.content))
+    return response.status_code, headers, body
+
+
+def _cases(cloudlx_token: str) -> list[tuple[str, str, dict, dict]]:
+    """(method, path, headers, extra request arguments): the plain case of each hot route, and the
+    refusals and oddities the FastAPI route must be the one to answer."""
+    bearer = {"Authorization": f"Bearer {cloudlx_token}"}
+    return [
+        ("GET", YAY_BASE, YAY, {}),
+        ("GET", YAY_DOCUMENTED, YAY, {}),
+        ("GET", f"{YAY_BASE}/31347d42-00bd-44a5-9b5c-000000000000", YAY, {}),
+        ("GET", f"{YAY_BASE}/not-a-uuid", YAY, {}),
+        ("GET", YAY_DOCUMENTED, {**YAY, "X-Auth-For": "sub-customer"}, {}),
+        ("GET", YAY_DOCUMENTED, {**YAY, "X-Auth-For": "x" * 256}, {}),
+        ("GET", YAY_DOCUMENTED, {"X-Auth-Reseller": "hot"}, {}),
+        ("GET", YAY_DOCUMENTED, {**YAY, "X-Auth-User": ""}, {}),
+        ("GET", YAY_DOCUMENTED, {**YAY, "Content-Type": "text/plain"}, {"content": b"not json"}),
+        ("GET", f"{YAY_BASE}/", YAY, {}),
+        ("GET", "/telcom/api/v2/numbers/list", TELCOM, {}),
+        ("POST", "/telcom/api/v2/numbers/list", TELCOM, {"json": {}}),
+        ("POST", "/telcom/api/v2/numbers/info", TELCOM, {"json": {"id": 3466}}),
+        ("POST", "/telcom/api/v2/numbers/info", TELCOM, {"json": {"id": 99999}}),
+        ("POST", "/telcom/api/v2/numbers/info", TELCOM, {"json": {"id": "three"}}),
+        ("POST", "/telcom/api/v2/numbers/info", TELCOM, {"json": {}}),
+        (
+            "POST",
+            "/telcom/api/v2/numbers/info",
+            TELCOM,
+            {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+        ),
+        ("POST", "/telcom/api/v2/numbers/info", TELCOM, {"data": {"id": "3466"}}),
+        ("GET", "/telcom/api/v2/numbers/info", TELCOM, {"params": {"id": "3466"}}),
+        ("GET", "/telcom/api/v2/numbers/info", TELCOM, {"params": {"params": '{"id": 3466}'}}),
+        ("GET", "/telcom/api/v2/numbers/info", TELCOM, {"params": {"params": "[1]"}}),
+        ("POST", "/telcom/api/v2/numbers/info", {"X-Auth-Token": "hot-token"}, {"json": {"id": 3466}}),
+        ("GET", "/cloudlx/api/numbers", bearer, {}),
+        ("GET", "/cloudlx/api/numbers", {**bearer, **CLOUDLX_ACCEPT}, {"params": {"max_per_page": "1", "page": "2"}}),
+        ("GET", "/cloudlx/api/numbers", bearer, {"params": {"search": "44"}}),
+        ("GET", "/cloudlx/api/numbers", bearer, {"params": {"max_per_page": "0"}}),
+        ("GET", "/cloudlx/api/numbers", {**bearer, "Accept": "application/vnd.cloudlx.v2+json"}, {}),
+        ("GET", "/cloudlx/api/numbers", {**bearer, "Accept": "application/vnd.cloudlx.v1+xml"}, {}),
+        ("GET", "/cloudlx/api/numbers", {"Authorization": "Bearer " + "x" * 40}, {}),
+        ("GET", "/cloudlx/api/numbers", {"Authorization": "Basic abc"}, {}),
+        ("GET", f"/cloudlx/api/number/{CLOUDLX_NUMBER}", {**bearer, **CLOUDLX_ACCEPT}, {}),
+        ("GET", "/cloudlx/api/number/84436b07-5aa7-481e-bc04-86b7a425b54c", bearer, {}),
+        ("GET", "/cloudlx/api/number/nothing", bearer, {}),
+        ("GET", CM_BASE, CM, {}),
+        ("GET", CM_BASE, CM, {"params": {"Skip": "2", "Take": "3"}}),
+        ("GET", CM_BASE, CM, {"params": {"Skip": "50"}}),
+        ("GET", CM_BASE, CM, {"params": {"Take": "0"}}),
+        ("GET", CM_BASE, CM, {"params": {"Take": "1001"}}),
+        ("GET", CM_BASE, CM, {"params": {"Skip": "-1"}}),
+        ("GET", CM_BASE, CM, {"params": [("Skip", "1"), ("Skip", "2")]}),
+        ("GET", CM_BASE, {"X-CM-PRODUCTTOKEN": "not-a-guid"}, {}),
+        ("GET", CM_BASE.replace("00000000-0000", "nope"), CM, {}),
+        ("GET", f"{CM_BASE}/{CM_REQUEST}", CM, {}),
+        ("GET", f"{CM_BASE}/{CM_REQUEST.upper()}", CM, {}),
+        ("GET", f"{CM_BASE}/{CM_REQUEST[:-1]}0", CM, {}),
+        ("GET", f"{CM_BASE}/statuses", CM, {}),
+        ("GET", f"{CM_BASE}/{CM_REQUEST}", {}, {}),
+    ]
+
+
+HOT_ROUTES = {
+    "GET /yay/voip/number-address",
+    "GET /yay/voip/number-address/{uuid}",
+    "GET /telcom/api/v2/numbers/list",
+    "POST /telcom/api/v2/numbers/list",
+    "GET /telcom/api/v2/numbers/info",
+    "POST /telcom/api/v2/numbers/info",
+    "GET /cloudlx/api/numbers",
+    "GET /cloudlx/api/number/{uuid}",
+    "GET /cm/voice-phonenumberrequestapi/v1/{accountGuid}/numberrequests",
+    "GET /cm/voice-phonenumberrequestapi/v1/{accountGuid}/numberrequests/{requestId}",
+}
+
+
+def test_every_hot_route_answers_byte_for_byte_as_the_route(clients):
+    hot, plain = clients
+    token = _cloudlx_token(plain)
+    for method, path, headers, extra in _cases(token):
+        request_headers = {**headers, **extra.pop("headers", {})}
+        # Twice each: the second answer may come from the render cache.
+        for _ in range(2):
+            expected = plain.request(method, path, headers=request_headers, **extra)
+            answered = hot.request(method, path, headers=request_headers, **extra)
+            assert _seen(answered) == _seen(expected), (method, path, headers, extra)
+    # The hot routes did answer (the plain cases), each of them.
+    assert set(hot.app.state.hot_answers) == HOT_ROUTES
+    assert not plain.app.state.hot_answers
+
+
+def test_a_write_is_visible_to_the_next_read_in_either_process(clients):
+    hot, plain = clients
+    listed = hot.get(YAY_BASE, headers=YAY).json()["result"]
+    created = plain.post(YAY_BASE, headers=YAY, json=ADDRESS)
+    uuid = created.json()["result"]["uuid"]
+    assert [a["uuid"] for a in hot.get(YAY_BASE, headers=YAY).json()["result"]] == [a["uuid"] for a in listed] + [uuid]
+    assert hot.get(f"{YAY_BASE}/{uuid}", headers=YAY).json()["result"]["nickname"] == "Work Address"
+    hot.put(f"{YAY_BASE}/{uuid}", headers=YAY, json={**ADDRESS, "nickname": "Home"})
+    assert hot.get(f"{YAY_BASE}/{uuid}", headers=YAY).json()["result"]["nickname"] == "Home"
+    plain.put(f"{YAY_BASE}/{uuid}", headers=YAY, json={**ADDRESS, "nickname": "Office"})
+    assert hot.get(f"{YAY_BASE}/{uuid}", headers=YAY).json()["result"]["nickname"] == "Office"
+    plain.delete(f"{YAY_BASE}/{uuid}", headers=YAY)
+    assert hot.get(f"{YAY_BASE}/{uuid}", headers=YAY).status_code == 404
+
+    # A CloudLX token revoked by a refresh (in the other process) is refused at once.
+    token = _cloudlx_token(hot)
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert hot.get("/cloudlx/api/numbers", headers=bearer).status_code == 200
+    issued = plain.post(
+        "/cloudlx/api/oauth2/access-token",
+        data={"grant_type": "client_credentials", "client_id": "hot-client", "client_secret": "secret"},
+        headers=CLOUDLX_ACCEPT,
+    ).json()
+    refreshed = plain.post(
+        "/cloudlx/api/oauth2/refresh-token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": issued["refresh_token"],
+            "client_id": "hot-client",
+            "client_secret": "secret",
+        },
+        headers=CLOUDLX_ACCEPT,
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    old = {"Authorization": f"Bearer {issued['access_token']}"}
+    assert hot.get("/cloudlx/api/numbers", headers=old).status_code == 401
+
+
+def test_the_journal_records_what_the_hot_routes_answered(clients):
+    hot, _plain = clients
+    hot.delete("/_emulator/requests")
+    answer = hot.get(YAY_DOCUMENTED, headers=YAY)
+    hot.get(f"{CM_BASE}/{CM_REQUEST}", headers=CM)
+    [entry] = hot.get("/_emulator/requests", params={"provider": "yay"}).json()
+    assert (entry["method"], entry["path"], entry["status"], entry["tenant"]) == (
+        "GET",
+        "/voip/number-address/31347d42-00bd-44a5-9b5c-20dc4197a2f6",
+        200,
+        "hot",
+    )
+    assert entry["response_body"] == answer.text
+    [cm] = hot.get("/_emulator/requests", params={"provider": "cm"}).json()
+    assert cm["status"] == 200 and cm["tenant"] != CM["X-CM-PRODUCTTOKEN"]  # shown masked, as ever
+
+
+def test_fault_rules_act_on_the_hot_routes(clients):
+    hot, _plain = clients
+    rule = hot.post(
+        "/_emulator/faults", json={"provider": "yay", "path": "/voip/number-address/*", "kind": "error", "status": 503}
+    )
+    assert rule.status_code in (200, 201), rule.text
+    faulted = hot.get(YAY_DOCUMENTED, headers=YAY)
+    assert (faulted.status_code, faulted.json()["status_message"]) == (503, "Service Unavailable")
+    hot.delete("/_emulator/faults")
+
+    # A tenant's rule acts once the hot route names the tenant; another tenant is untouched.
+    hot.post(
+        "/_emulator/faults", json={"provider": "cm", "tenant": CM["X-CM-PRODUCTTOKEN"], "kind": "error", "status": 429}
+    )
+    limited = hot.get(f"{CM_BASE}/{CM_REQUEST}", headers=CM)
+    assert limited.status_code == 429 and limited.headers["retry-after"]
+    other = {"X-CM-PRODUCTTOKEN": "11111111-2222-3333-4444-555555555555"}
+    assert hot.get(CM_BASE, headers=other).status_code == 200
+    hot.delete("/_emulator/faults")
+    assert hot.get(f"{CM_BASE}/{CM_REQUEST}", headers=CM).status_code == 200
+
+
+def test_metrics_file_hot_answers_under_the_route_template(clients):
+    hot, plain = clients
+    for client in (hot, plain):
+        client.get(YAY_DOCUMENTED, headers=YAY)
+        client.get("/telcom/api/v2/numbers/list", headers=TELCOM)
+    metrics = [client.get("/_emulator/metrics").text for client in (hot, plain)]
+    for text in metrics:
+        assert 'route="/voip/number-address/{uuid}",status="200"' in text
+        assert 'route="/api/{path:path}",status="200"' in text
