@@ -9,6 +9,7 @@ Needs `wrk` (Debian package) and Node.js with npm (Prism is installed into bench
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -29,14 +30,45 @@ from tests.support import free_port  # noqa: E402
 
 AUTH = {"X-Auth-Reseller": "bench", "X-Auth-User": "user", "X-Auth-Password": "secret"}
 DOCUMENTED = "/voip/number-address/31347d42-00bd-44a5-9b5c-20dc4197a2f6"
+TELCOM_AUTH = {"X-Auth-Token": "bench", "X-Auth-Secret": "secret", "Content-Type": "application/json"}
 CM_AUTH = {"X-CM-PRODUCTTOKEN": "22222222-2222-2222-2222-222222222222"}
-CM_REQUESTS = "/voice-phonenumberrequestapi/v1/11111111-1111-1111-1111-111111111111/numberrequests"
-# name: (provider prefix on the emulator, OpenAPI document Prism mocks, path below the prefix, headers)
+CM_REQUESTS = "/voice-phonenumberrequestapi/v1/00000000-0000-0000-0000-000000000000/numberrequests"
+CM_REQUEST = CM_REQUESTS + "/3b9a6a3e-8c4f-4a8e-9a51-0c1d2e3f4a5b"
+CLOUDLX_AUTH = {"Accept": "application/vnd.cloudlx.v1+json", "Authorization": "Bearer {token}"}
+ADDRESS = (
+    '{"city":"Guildford","country_code":"GB","country_personal_id":"N12345678","forename":"Pete",'
+    '"is_default":false,"name":"Pete","nickname":"Work","postcode":"GU1 4UG","premises":"22",'
+    '"state":"Surrey","street":"Station Road","title":"Mr","type_id":2}'
+)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    document: str
+    """The provider: its prefix on the emulator, the OpenAPI document Prism mocks."""
+    path: str
+    """Below the prefix (Prism serves the document's paths at its root)."""
+    headers: dict
+    method: str = "GET"
+    body: str | None = None
+    write: bool = False
+
+
 SCENARIOS = {
-    "get one address": ("/yay", "yay", DOCUMENTED, AUTH),
-    "list addresses": ("/yay", "yay", "/voip/number-address", AUTH),
-    "CM list number requests": ("/cm", "cm", CM_REQUESTS, CM_AUTH),
+    "Yay get one address": Scenario("yay", DOCUMENTED, AUTH),
+    "Yay list addresses": Scenario("yay", "/voip/number-address", AUTH),
+    "Yay create address (write)": Scenario(
+        "yay", "/voip/number-address", {**AUTH, "Content-Type": "application/json"}, "POST", ADDRESS, write=True
+    ),
+    "Telcom numbers/info": Scenario("telcom", "/api/v2/numbers/info", TELCOM_AUTH, "POST", '{"id":3466}'),
+    "Telcom numbers/list": Scenario("telcom", "/api/v2/numbers/list", TELCOM_AUTH, "POST", "{}"),
+    "CloudLX number detail": Scenario("cloudlx", "/api/number/7c327e0f-6bce-4b2f-9d5d-9c86e7fa065f", CLOUDLX_AUTH),
+    "CloudLX list numbers": Scenario("cloudlx", "/api/numbers", CLOUDLX_AUTH),
+    "CM list number requests": Scenario("cm", CM_REQUESTS, CM_AUTH),
+    "CM get number request": Scenario("cm", CM_REQUEST, CM_AUTH),
 }
+PEER = "Prism 5.16 (mock)"
+OURS = "number-emulator"
 
 
 @dataclass
@@ -100,12 +132,10 @@ def start_emulator(database: Path) -> Server:
         cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
-    return Server(
-        "number-emulator", process, base, _wait_until_answering(process, base + "/yay" + DOCUMENTED, AUTH, started)
-    )
+    return Server(OURS, process, base, _wait_until_answering(process, base + "/yay" + DOCUMENTED, AUTH, started))
 
 
-def start_prism(document: str = "yay", probe: str = DOCUMENTED, headers: dict = AUTH) -> Server:
+def start_prism(document: str, probe: Scenario) -> Server:
     peer = ROOT / "bench" / "peer"
     if not (peer / "node_modules" / ".bin" / "prism").exists():
         subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=peer, check=True)
@@ -120,6 +150,8 @@ def start_prism(document: str = "yay", probe: str = DOCUMENTED, headers: dict = 
             str(port),
             "--errors",
             "false",
+            "-v",
+            "silent",
         ],
         cwd=peer,
         stdout=subprocess.DEVNULL,
@@ -127,17 +159,28 @@ def start_prism(document: str = "yay", probe: str = DOCUMENTED, headers: dict = 
     )
     # Prism serves the document's paths at the root, ignoring its `servers` prefix.
     base = f"http://127.0.0.1:{port}"
-    return Server("Prism 5.16 (mock)", process, base, _wait_until_answering(process, base + probe, headers, started))
+    headers = {name: value.format(token="bench-token") for name, value in probe.headers.items()}
+    return Server(PEER, process, base, _wait_until_answering(process, base + probe.path, headers, started))
 
 
-def wrk(url: str, seconds: int, connections: int, auth: dict = AUTH) -> dict:
-    headers = [arg for name, value in auth.items() for arg in ("-H", f"{name}: {value}")]
-    output = subprocess.run(
-        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", *headers, url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def wrk(url: str, seconds: int, connections: int, scenario: Scenario, headers: dict) -> dict:
+    """One wrk run; a POST's method and body come from a Lua script."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(f"wrk.method = {json.dumps(scenario.method)}\n")
+        if scenario.body is not None:
+            script.write(f"wrk.body = {json.dumps(scenario.body)}\n")
+    arguments = [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
+    try:
+        output = subprocess.run(
+            ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", script.name]
+            + arguments
+            + [url],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    finally:
+        os.unlink(script.name)
     requests_per_second = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
@@ -149,73 +192,150 @@ def wrk(url: str, seconds: int, connections: int, auth: dict = AUTH) -> dict:
     }
 
 
+def milliseconds(latency: str | None) -> float:
+    """wrk's ``850.00us``, ``10.34ms`` or ``1.20s`` in milliseconds."""
+    if latency is None:
+        return float("nan")
+    number, unit = re.fullmatch(r"([\d.]+)(\w+)", latency).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
+
+
+def import_seconds() -> float:
+    """``import emulator.app`` in a fresh interpreter, as ``-X importtime`` counts it (best of 3)."""
+    best = float("inf")
+    for _ in range(3):
+        report = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import emulator.app"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stderr
+        cumulative = re.search(r"\|\s+(\d+) \|\s+emulator\.app$", report, re.MULTILINE)
+        best = min(best, int(cumulative.group(1)) / 1e6)
+    return best
+
+
+def cloudlx_token(base_url: str) -> str:
+    issued = httpx.post(
+        base_url + "/cloudlx/api/oauth2/access-token",
+        data={"grant_type": "client_credentials", "client_id": "bench", "client_secret": "secret"},
+        headers={"Accept": "application/vnd.cloudlx.v1+json"},
+    )
+    issued.raise_for_status()
+    return issued.json()["access_token"]
+
+
+def load_average() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+BEGIN, END = "<!-- bench/run.py: begin -->", "<!-- bench/run.py: end -->"
+
+
+def publish(out: Path, section: str) -> None:
+    """Replace this benchmark's section of the results file, keeping every other section."""
+    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
+    if BEGIN in text and END in text:
+        before, rest = text.split(BEGIN, 1)
+        after = rest.split(END, 1)[1]
+    else:
+        before, after = text.rstrip("\n") + "\n\n", "\n"
+    out.write_text(f"{before}{BEGIN}\n## Hot path against Prism\n\n{section}\n{END}{after}", encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--only", nargs="*", help="only these scenarios (by name)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     args = parser.parse_args()
     for tool in ("wrk", "npm"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is needed (wrk: apt-get install wrk; npm: Node.js)")
+    scenarios = {name: s for name, s in SCENARIOS.items() if not args.only or name in args.only}
+    load_before = load_average()
 
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as folder:
         server = start_emulator(Path(folder) / "bench.sqlite3")
         try:
-            measured = {
-                name: wrk(server.base_url + prefix + path, args.seconds, args.connections, auth)
-                for name, (prefix, _document, path, auth) in SCENARIOS.items()
-            }
-            results[server.name] = {"scenarios": measured, "startup": server.started_in, "rss": server.rss_mib()}
+            idle = server.rss_mib()
+            token = cloudlx_token(server.base_url)
+            measured = {}
+            for name, scenario in scenarios.items():
+                headers = {key: value.format(token=token) for key, value in scenario.headers.items()}
+                url = f"{server.base_url}/{scenario.document}{scenario.path}"
+                measured[name] = wrk(url, args.seconds, args.connections, scenario, headers)
+            results[OURS] = {"scenarios": measured, "startup": server.started_in, "idle": idle, "rss": server.rss_mib()}
         finally:
             server.stop()
         # One Prism per document (it serves one); start-up and memory are those of the Yay one.
         peer: dict = {"scenarios": {}}
-        for document in dict.fromkeys(document for _prefix, document, _path, _auth in SCENARIOS.values()):
-            mine = {name: scenario for name, scenario in SCENARIOS.items() if scenario[1] == document}
-            _prefix, _document, probe, auth = next(iter(mine.values()))
-            server = start_prism(document, probe, auth)
+        for document in dict.fromkeys(scenario.document for scenario in scenarios.values()):
+            mine = {name: scenario for name, scenario in scenarios.items() if scenario.document == document}
+            server = start_prism(document, next(iter(mine.values())))
             try:
-                for name, (_prefix, _document, path, auth) in mine.items():
-                    peer["scenarios"][name] = wrk(server.base_url + path, args.seconds, args.connections, auth)
-                if document == "yay":
-                    peer["startup"], peer["rss"] = server.started_in, server.rss_mib()
+                if document == "yay" or "idle" not in peer:
+                    peer["startup"], peer["idle"] = server.started_in, server.rss_mib()
+                for name, scenario in mine.items():
+                    headers = {key: value.format(token="bench-token") for key, value in scenario.headers.items()}
+                    peer["scenarios"][name] = wrk(
+                        server.base_url + scenario.path, args.seconds, args.connections, scenario, headers
+                    )
+                if document == "yay" or "rss" not in peer:
+                    peer["rss"] = server.rss_mib()
             finally:
                 server.stop()
-            results[server.name] = peer
+        results[PEER] = peer
+    imported = import_seconds()
+    load_after = load_average()
 
-    ours, peer = results["number-emulator"], results["Prism 5.16 (mock)"]
+    ours, peer = results[OURS], results[PEER]
     lines = [
         "# Benchmark results",
         "",
         f"`python bench/run.py --seconds {args.seconds} --connections {args.connections}` on {os.cpu_count()} cores, "
-        f"{platform.python_implementation()} {platform.python_version()}, {time.strftime('%Y-%m-%d')}. Load: wrk, 1 thread, "
-        f"{args.connections} connections, {args.seconds} s per scenario, against Yay.com and CM.com. The peer mocks the same "
-        "OpenAPI document (`openapi/yay.json`, `openapi/cm.json`) statelessly; the emulator reads real state from SQLite on every request.",
+        f"{platform.python_implementation()} {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}. Load: wrk, 1 "
+        f"thread, {args.connections} connections, {args.seconds} s per scenario, one emulator process (SQLite file, "
+        "journal on) against one Prism per provider mocking the same committed OpenAPI document (`openapi/*.json`, "
+        "`-v silent`) statelessly. The emulator reads and writes real state. The machine is shared: load average "
+        f"(1 / 5 / 15 min) {load_before} before the run, {load_after} after it.",
         "",
         "| scenario | server | requests/s | p50 | p99 | non-2xx |",
         "|---|---|---:|---:|---:|---:|",
     ]
-    for scenario in SCENARIOS:
+    for scenario in scenarios:
         for name, result in results.items():
             m = result["scenarios"][scenario]
             lines.append(f"| {scenario} | {name} | {m['rps']:.0f} | {m['p50']} | {m['p99']} | {m['errors']} |")
     lines += [
         "",
-        "| server | start to first answer | resident memory after load |",
-        "|---|---:|---:|",
-        *(f"| {name} | {r['startup']:.2f} s | {r['rss']:.0f} MiB |" for name, r in results.items()),
+        "| server | start to first answer | idle memory | memory after load |",
+        "|---|---:|---:|---:|",
+        *(
+            f"| {name} | {r['startup']:.2f} s | {r['idle']:.0f} MiB | {r['rss']:.0f} MiB |"
+            for name, r in results.items()
+        ),
         "",
-        "Ratios (emulator / peer): "
-        + ", ".join(
-            f"{scenario} throughput ×{ours['scenarios'][scenario]['rps'] / peer['scenarios'][scenario]['rps']:.2f}"
-            for scenario in SCENARIOS
+        f'`import emulator.app`: {imported:.3f} s (`python -X importtime -c "import emulator.app"`, best of 3).',
+        "",
+        "| scenario | throughput × Prism | p99 × Prism (lower is better) |",
+        "|---|---:|---:|",
+    ]
+    for scenario in scenarios:
+        o, p = ours["scenarios"][scenario], peer["scenarios"][scenario]
+        lines.append(
+            f"| {scenario} | ×{o['rps'] / p['rps']:.2f} | ×{milliseconds(o['p99']) / milliseconds(p['p99']):.2f} |"
         )
-        + f"; start-up ×{ours['startup'] / peer['startup']:.2f}; memory ×{ours['rss'] / peer['rss']:.2f}.",
+    lines += [
+        "",
+        f"Start-up ×{ours['startup'] / peer['startup']:.2f} Prism's; idle memory ×{ours['idle'] / peer['idle']:.2f}; "
+        f"memory after load ×{ours['rss'] / peer['rss']:.2f}.",
         "",
     ]
-    args.out.write_text("\n".join(lines), encoding="utf-8")
+    publish(args.out, "\n".join(lines[2:]))
     print("\n".join(lines))
     return 0
 

@@ -1,34 +1,21 @@
-"""``create_app``: one ASGI app with each provider mounted under its prefix, plus ``/_emulator``."""
+"""``create_app``: one ASGI app with each provider mounted under its prefix, plus ``/_emulator``.
+
+Importing this module is instant: what an app needs is imported when one is made, and each
+provider's sub-app (and the control plane) is built on its first request, so ``serve`` answers
+its first request soon after it starts.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import gc
-from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
-from starlette.exceptions import HTTPException as StarletteHTTPException
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
-import emulator
-from emulator.control.router import build_app as build_control_app
-from emulator.core.faults import FaultInjection, quiet_dropped_connections
-from emulator.core.guard import HttpGuard
-from emulator.core.hotpath import HotRoutes, HotTable
-from emulator.core.journal import RequestJournal
-from emulator.core.metrics import MetricsMiddleware
-from emulator.core.provider import Provider
-from emulator.core.runtime import Runtime
-from emulator.core.traffic import (
-    Traffic,
-    VirtualHosts,
-    documentation_paths,
-    virtual_host_prefixes,
-)
-from emulator.providers import load_providers
-from emulator.settings import Settings
+    from emulator.core.hotpath import HotTable
+    from emulator.core.provider import Provider
+    from emulator.settings import Settings
 
 
 def _hot_table(providers: Iterable[Provider]) -> HotTable:
@@ -37,6 +24,29 @@ def _hot_table(providers: Iterable[Provider]) -> HotTable:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    import asyncio
+    import contextlib
+    import functools
+    import gc
+    from collections import Counter
+    from collections.abc import AsyncIterator
+
+    from fastapi import FastAPI, Request
+    from fastapi.exception_handlers import http_exception_handler
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    import emulator
+    from emulator.core.faults import FaultInjection, quiet_dropped_connections
+    from emulator.core.guard import HttpGuard
+    from emulator.core.hotpath import HotRoutes
+    from emulator.core.journal import RequestJournal
+    from emulator.core.metrics import MetricsMiddleware
+    from emulator.core.runtime import Runtime
+    from emulator.core.subapp import DOCUMENTATION_PATHS, LazyMount
+    from emulator.core.traffic import Traffic, VirtualHosts, virtual_host_prefixes
+    from emulator.providers import load_providers
+    from emulator.settings import Settings
+
     settings = settings or Settings()
     runtime = Runtime(settings, load_providers())
     runtime.start()
@@ -90,16 +100,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 return provider.errors.status(error.status_code)
         return await http_exception_handler(request, error)
 
-    app.mount("/_emulator", build_control_app(runtime))
-    documentation = {}
+    def control_app():
+        from emulator.control.router import build_app as build_control_app
+
+        return build_control_app(runtime)
+
+    app.router.routes.append(LazyMount("/_emulator", control_app))
     for provider in runtime.providers.values():
-        provider_app = provider.build_app(runtime)
-        documentation[provider.name] = documentation_paths(provider_app)
-        app.mount(provider.prefix, provider_app)
+        app.router.routes.append(LazyMount(provider.prefix, functools.partial(provider.build_app, runtime)))
 
     # Outermost first: the Host decides the provider, the journal records what the client saw
     # (faults included), the faults act before the provider does.
-    traffic = Traffic(runtime.providers.values(), documentation)
+    traffic = Traffic(runtime.providers.values(), {name: DOCUMENTATION_PATHS for name in runtime.providers})
     # Innermost: the hot routes answer inside every middleware, ahead of the routing.
     # How many requests each hot route answered (by method and full path template).
     app.state.hot_answers = Counter()

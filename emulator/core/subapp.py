@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import emulator
@@ -152,6 +154,10 @@ def _one_requirement(requirements: list[dict]) -> list[dict]:
     return [merged] if merged else []
 
 
+DOCUMENTATION_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/docs-assets"})
+"""A sub-app's own OpenAPI document and Swagger UI paths (FastAPI's default ``openapi_url`` and
+the ones below)."""
+
 DOCS_PATH = "/docs"
 OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
 DOCS_ASSETS = "/docs-assets"
@@ -182,6 +188,37 @@ def _serve_offline_docs(app: FastAPI, prefix: str) -> None:
     @app.get(OAUTH2_REDIRECT_PATH, include_in_schema=False)
     async def _oauth2_redirect() -> Response:
         return get_swagger_ui_oauth2_redirect_html()
+
+
+class LazyMount(Mount):
+    """A mount whose app is built when first needed (its first request, or whoever asks for its
+    ``app``, e.g. for its OpenAPI document), so that start-up builds no routes nobody calls."""
+
+    def __init__(self, path: str, build: Callable[[], ASGIApp]) -> None:
+        self._build: Callable[[], ASGIApp] | None = build
+        self._built: ASGIApp | None = None
+        self._lock = threading.Lock()
+        self._mounted = False
+        super().__init__(path, app=_unbuilt)
+        self._mounted = True
+
+    def _app(self) -> ASGIApp:
+        if not self._mounted:  # Mount's own __init__ reading it back
+            return _unbuilt
+        if self._built is None:
+            with self._lock:
+                if self._built is None:
+                    assert self._build is not None
+                    self._built, self._build = self._build(), None
+        return self._built
+
+    # Mount keeps its app in both; each is the built one, and Mount's own assignments are ignored.
+    app = property(_app, lambda _self, _value: None)  # type: ignore[assignment]
+    _base_app = property(_app, lambda _self, _value: None)  # type: ignore[assignment]
+
+
+async def _unbuilt(_scope: Scope, _receive: Receive, _send: Send) -> None:
+    raise RuntimeError("a lazy mount answered before its app was built")
 
 
 # Async, so resolving it costs no thread hop.

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from sqlmodel import Session
 
 from emulator.core.context import ProviderContext
+from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.cloudlx import service
 from emulator.providers.cloudlx.errors import NAME
 from emulator.providers.cloudlx.models import AccessToken, Number, NumberAddress
-from emulator.providers.cloudlx.router import ERRORS, build_app, hot_routes
+from emulator.providers.cloudlx.validation import ERRORS
+
+
+# The wire (FastAPI routes, built at import) is imported when the sub-app is first needed.
+def _build_app(runtime: ProviderContext) -> FastAPI:
+    from emulator.providers.cloudlx.router import build_app
+
+    return build_app(runtime)
+
+
+def _hot_routes(runtime: ProviderContext) -> list[HotRoute]:
+    from emulator.providers.cloudlx.router import hot_routes
+
+    return hot_routes(runtime)
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
@@ -38,7 +53,7 @@ def _credentials_for(name: str) -> TenantCredentials:
 PROVIDER = Provider(
     name=NAME,
     title="CloudLX API",
-    build_app=build_app,
+    build_app=_build_app,
     seed_tenant=_seed_tenant,
     errors=ERRORS,
     # Issued tokens are the tenant's state like its numbers: a reset revokes them, a snapshot keeps them.
@@ -48,5 +63,5 @@ PROVIDER = Provider(
     hosts=("cloudlx.epsilontel.com",),
     generate=_generate,
     credentials_for=_credentials_for,
-    hot_routes=hot_routes,
+    hot_routes=_hot_routes,
 )

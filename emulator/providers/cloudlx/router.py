@@ -31,7 +31,6 @@ from emulator.core.http import (
     is_json_content_type,
     parse_json,
 )
-from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import PHPJSONResponse
 from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
 from emulator.providers.cloudlx import render, service
@@ -42,7 +41,6 @@ from emulator.providers.cloudlx.errors import (
     CloudlxError,
     OAuthError,
     ValidationFailed,
-    error_response,
     render_error,
 )
 from emulator.providers.cloudlx.models import AVAILABLE, CANCELLED, RESERVED
@@ -65,7 +63,7 @@ from emulator.providers.cloudlx.schemas import (
     TokenResponse,
     ValidationErrorBody,
 )
-from emulator.providers.cloudlx.validation import PHP_INT_MAX, QueryRules, body_errors
+from emulator.providers.cloudlx.validation import ERRORS, PHP_INT_MAX, QueryRules
 
 PREFIX = f"/{NAME}"
 # Dingo's Accept parser: application/vnd.<subtype>.<version>+<format>; anything else means the default.
@@ -601,16 +599,6 @@ async def _hot_get(request: HotRequest) -> Response | None:
 
 def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
     return [HotRoute("/api/numbers", _hot_list), HotRoute("/api/number/{uuid}", _hot_get)]
-
-
-ERRORS = ErrorRenderer(
-    status=error_response,
-    unreadable_body=lambda error: render_error(
-        CloudlxError(400, f"The request body could not be read: {error.reason}.")
-    ),
-    invalid_input=lambda error: render_error(ValidationFailed(body_errors(error.errors()))),
-    raised={CloudlxError: render_error},
-)
 
 
 def build_app(runtime: ProviderContext) -> FastAPI:

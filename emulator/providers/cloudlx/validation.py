@@ -8,7 +8,8 @@ from collections.abc import Mapping, Sequence
 
 from pydantic_core import ErrorDetails
 
-from emulator.providers.cloudlx.errors import ValidationFailed
+from emulator.core.provider import ErrorRenderer
+from emulator.providers.cloudlx.errors import CloudlxError, ValidationFailed, error_response, render_error
 
 PHP_INT_MAX = 2**63 - 1
 # PHP's FILTER_VALIDATE_INT: optional sign, no leading zeros, surrounding whitespace ignored.
@@ -137,3 +138,14 @@ def body_errors(errors: Sequence[ErrorDetails]) -> dict[str, list[str]]:
         # One message per field: the first branch's, as Laravel stops at a field's first type rule.
         bag.setdefault(key, [_message(error, attribute_name(key))])
     return bag
+
+
+ERRORS = ErrorRenderer(
+    status=error_response,
+    unreadable_body=lambda error: render_error(
+        CloudlxError(400, f"The request body could not be read: {error.reason}.")
+    ),
+    invalid_input=lambda error: render_error(ValidationFailed(body_errors(error.errors()))),
+    raised={CloudlxError: render_error},
+)
+"""CloudLX's error bodies (with the validation messages, hence here)."""

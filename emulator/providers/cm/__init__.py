@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import uuid
 
+from fastapi import FastAPI
 from sqlmodel import Session
 
 from emulator.core.context import ProviderContext
+from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Job, Provider, TenantCredentials
 from emulator.providers.cm import service
 from emulator.providers.cm.control import control_router
-from emulator.providers.cm.errors import NAME
-from emulator.providers.cm.fake import fake_number_requests
+from emulator.providers.cm.errors import ERRORS, NAME
 from emulator.providers.cm.models import CompanyProfile, NumberRequest
-from emulator.providers.cm.router import ERRORS, build_app, hot_routes
 from emulator.providers.cm.settings import CMSettings
+
+
+# The wire (FastAPI routes, built at import) is imported when the sub-app is first needed.
+def _build_app(runtime: ProviderContext) -> FastAPI:
+    from emulator.providers.cm.router import build_app
+
+    return build_app(runtime)
+
+
+def _hot_routes(runtime: ProviderContext) -> list[HotRoute]:
+    from emulator.providers.cm.router import hot_routes
+
+    return hot_routes(runtime)
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
@@ -22,6 +35,8 @@ def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> Non
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
+    from emulator.providers.cm.fake import fake_number_requests  # Faker: only the seed command needs it
+
     fixture = runtime.fixture(NAME)
     records = fake_number_requests(seed, count, fixture["default_account"], fixture["company_profiles"])
     now = runtime.clock.now(NAME, tenant)
@@ -46,7 +61,7 @@ def _credentials_for(name: str) -> TenantCredentials:
 PROVIDER = Provider(
     name=NAME,
     title="CM.com Voice: Phone Number Request API",
-    build_app=build_app,
+    build_app=_build_app,
     background_jobs=_background_jobs,
     seed_tenant=_seed_tenant,
     errors=ERRORS,
@@ -59,5 +74,5 @@ PROVIDER = Provider(
     generate=_generate,
     credentials_for=_credentials_for,
     tenant_is_secret=True,
-    hot_routes=hot_routes,
+    hot_routes=_hot_routes,
 )

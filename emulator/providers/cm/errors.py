@@ -5,6 +5,9 @@ from __future__ import annotations
 import secrets
 from http import HTTPStatus
 
+from fastapi.exceptions import RequestValidationError
+
+from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import ProblemJSONResponse
 
 NAME = "cm"
@@ -64,3 +67,24 @@ def error_response(status_code: int) -> ProblemJSONResponse:
 
 def validation_problem(errors: dict[str, list[str]]) -> ProblemJSONResponse:
     return problem(400, errors=errors)
+
+
+def validation_errors(error: RequestValidationError) -> dict[str, list[str]]:
+    """FastAPI's parameter errors in ASP.NET Core's words, keyed by parameter name."""
+    errors: dict[str, list[str]] = {}
+    for item in error.errors():
+        name = str(item["loc"][-1]) if item["loc"] else ""
+        if item["type"] == "missing":
+            message = f"The {name} field is required."
+        else:
+            message = f"The value '{item.get('input')}' is not valid for {name}."
+        errors.setdefault(name, []).append(message)
+    return errors
+
+
+ERRORS = ErrorRenderer(
+    status=error_response,
+    unreadable_body=lambda error: validation_problem({"$": [f"The JSON value is invalid: {error.reason}."]}),
+    invalid_input=lambda error: validation_problem(validation_errors(error)),
+    raised={CMError: lambda error: problem(error.status_code, detail=error.detail, errors=error.errors)},
+)

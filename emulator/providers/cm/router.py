@@ -6,7 +6,6 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Security
-from fastapi.exceptions import RequestValidationError
 from fastapi.security import APIKeyHeader
 from starlette.responses import Response
 
@@ -15,17 +14,15 @@ from emulator.core.fastread import read_call, reader
 from emulator.core.hotpath import HotRequest, HotRoute
 from emulator.core.http import BodyError, is_json_content_type, parse_json
 from emulator.core.identifiers import is_uuid
-from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import DotNetJSONResponse
 from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
 from emulator.core.tenancy import TenantScope
 from emulator.providers.cm import render, service, validation
 from emulator.providers.cm.errors import (
+    ERRORS,
     NAME,
     CMError,
     error_response,
-    problem,
-    validation_problem,
 )
 from emulator.providers.cm.schemas import (
     NUMBER_REQUEST_BODY,
@@ -365,19 +362,6 @@ def availability(
     )
 
 
-def _validation_errors(error: RequestValidationError) -> dict[str, list[str]]:
-    """FastAPI's parameter errors in ASP.NET Core's words, keyed by parameter name."""
-    errors: dict[str, list[str]] = {}
-    for item in error.errors():
-        name = str(item["loc"][-1]) if item["loc"] else ""
-        if item["type"] == "missing":
-            message = f"The {name} field is required."
-        else:
-            message = f"The value '{item.get('input')}' is not valid for {name}."
-        errors.setdefault(name, []).append(message)
-    return errors
-
-
 def _problem_content_type(document: dict) -> None:
     """Problem bodies under ``application/problem+json`` (their real content type) rather than the
     routes' JSON type."""
@@ -387,14 +371,6 @@ def _problem_content_type(document: dict) -> None:
                 content = response.get("content", {})
                 if status.startswith(("4", "5")) and "application/json" in content:
                     response["content"] = {"application/problem+json": content.pop("application/json")}
-
-
-ERRORS = ErrorRenderer(
-    status=error_response,
-    unreadable_body=lambda error: validation_problem({"$": [f"The JSON value is invalid: {error.reason}."]}),
-    invalid_input=lambda error: validation_problem(_validation_errors(error)),
-    raised={CMError: lambda error: problem(error.status_code, detail=error.detail, errors=error.errors)},
-)
 
 
 # --- hot routes: the two GETs without FastAPI's routing, same bytes ------------------------------

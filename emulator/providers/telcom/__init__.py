@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from sqlmodel import Session
 
 from emulator.core.context import ProviderContext
+from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Provider, TenantCredentials
-from emulator.providers.telcom import fake, service
+from emulator.providers.telcom import service
 from emulator.providers.telcom.control import control_router
-from emulator.providers.telcom.errors import NAME
+from emulator.providers.telcom.errors import ERRORS, NAME
 from emulator.providers.telcom.models import Destination, Number, Sequence
-from emulator.providers.telcom.router import ERRORS, build_app, hot_routes
+
+
+# The wire (FastAPI routes, built at import) is imported when the sub-app is first needed.
+def _build_app(runtime: ProviderContext) -> FastAPI:
+    from emulator.providers.telcom.router import build_app
+
+    return build_app(runtime)
+
+
+def _hot_routes(runtime: ProviderContext) -> list[HotRoute]:
+    from emulator.providers.telcom.router import hot_routes
+
+    return hot_routes(runtime)
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
@@ -18,6 +32,8 @@ def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> Non
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
+    from emulator.providers.telcom import fake  # Faker: only the seed command needs it
+
     destinations = [
         (kind, item["id"]) for kind, items in runtime.fixture(NAME)["destinations"].items() for item in items
     ]
@@ -32,7 +48,7 @@ def _credentials_for(name: str) -> TenantCredentials:
 PROVIDER = Provider(
     name=NAME,
     title="Telcom Voice API",
-    build_app=build_app,
+    build_app=_build_app,
     seed_tenant=_seed_tenant,
     errors=ERRORS,
     reset_tables=(Number, Destination, Sequence),
@@ -41,5 +57,5 @@ PROVIDER = Provider(
     control_router=control_router,
     generate=_generate,
     credentials_for=_credentials_for,
-    hot_routes=hot_routes,
+    hot_routes=_hot_routes,
 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import CompactJSONResponse
 
 NAME = "telcom"
@@ -76,3 +77,11 @@ def error_response(status_code: int) -> CompactJSONResponse:
         return invalid_controller_or_action()
     slug = HTTPStatus(status_code).phrase.lower().replace(" ", "-")
     return CompactJSONResponse({"status": slug}, status_code=status_code)
+
+
+ERRORS = ErrorRenderer(
+    status=error_response,
+    unreadable_body=lambda error: invalid_json(error.reason),
+    # A parameter moonrope cannot route on (a malformed path segment, say) is a path it cannot route.
+    invalid_input=lambda _error: invalid_controller_or_action(),
+)

@@ -22,16 +22,15 @@ from starlette.responses import PlainTextResponse, Response
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import read_call, reader
 from emulator.core.hotpath import Answer, HotRequest, HotRoute
-from emulator.core.provider import ErrorRenderer
 from emulator.core.subapp import Responses, build_subapp
 from emulator.providers.telcom import render, schemas, service
 from emulator.providers.telcom.errors import (
+    ERRORS,
     NAME,
     AccessDenied,
     InvalidJSON,
     NotFound,
     TelcomError,
-    error_response,
     failure,
     invalid_controller_or_action,
     invalid_json,
@@ -383,14 +382,6 @@ form or query fields; this document shows the JSON body. Errors inside an action
 envelopes with `"time":null`: `access-denied`, `not-found`, `parameter-error`, `validation-error`,
 and `"status":"error"` with a `code`. Only an unroutable path (`invalid-controller-or-action`) and an
 unreadable body (`invalid-json`) get HTTP 400."""
-
-
-ERRORS = ErrorRenderer(
-    status=error_response,
-    unreadable_body=lambda error: invalid_json(error.reason),
-    # A parameter moonrope cannot route on (a malformed path segment, say) is a path it cannot route.
-    invalid_input=lambda _error: invalid_controller_or_action(),
-)
 
 
 def build_app(runtime: ProviderContext) -> FastAPI:

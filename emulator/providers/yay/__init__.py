@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from sqlalchemy import insert
 from sqlmodel import Session
 
 from emulator.core.context import ProviderContext
 from emulator.core.db import table_of
+from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Provider, TenantCredentials
-from emulator.providers.yay import fake, service
-from emulator.providers.yay.errors import NAME
+from emulator.providers.yay import service
+from emulator.providers.yay.errors import ERRORS, NAME
 from emulator.providers.yay.models import NumberAddress
-from emulator.providers.yay.router import ERRORS, build_app, hot_routes
+
+
+# The wire (FastAPI routes, built at import) is imported when the sub-app is first needed.
+def _build_app(runtime: ProviderContext) -> FastAPI:
+    from emulator.providers.yay.router import build_app
+
+    return build_app(runtime)
+
+
+def _hot_routes(runtime: ProviderContext) -> list[HotRoute]:
+    from emulator.providers.yay.router import hot_routes
+
+    return hot_routes(runtime)
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
@@ -20,6 +34,8 @@ def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> Non
 
 def _generate(session: Session, tenant: str, count: int, seed: int, _runtime: ProviderContext) -> int:
     """Generated addresses on the reseller's own account, in one bulk insert."""
+    from emulator.providers.yay import fake  # Faker: only the seed command needs it
+
     rows = [{"tenant": tenant, "account": "", **address} for address in fake.bulk_addresses(seed, count)]
     if rows:
         session.execute(insert(table_of(NumberAddress)), rows)
@@ -36,7 +52,7 @@ def _credentials_for(name: str) -> TenantCredentials:
 PROVIDER = Provider(
     name=NAME,
     title="Yay.com VoIP reseller API",
-    build_app=build_app,
+    build_app=_build_app,
     seed_tenant=_seed_tenant,
     errors=ERRORS,
     reset_tables=(NumberAddress,),
@@ -45,5 +61,5 @@ PROVIDER = Provider(
     hosts=("api.yay.com",),
     generate=_generate,
     credentials_for=_credentials_for,
-    hot_routes=hot_routes,
+    hot_routes=_hot_routes,
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import PerlPrettyJSONResponse
 from emulator.providers.yay.render import envelope
 
@@ -16,3 +17,12 @@ class YayError(Exception):
 
 def error_response(status_code: int) -> PerlPrettyJSONResponse:
     return envelope({}, status_code)
+
+
+ERRORS = ErrorRenderer(
+    status=error_response,
+    # Yay.com says no more than "Bad Request" to a body it cannot use.
+    unreadable_body=lambda _error: error_response(400),
+    invalid_input=lambda _error: error_response(400),
+    raised={YayError: lambda error: error_response(error.status_code)},
+)

@@ -13,11 +13,10 @@ from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
 from emulator.core.hotpath import HotRequest, HotRoute
 from emulator.core.http import GuardedRoute
-from emulator.core.provider import ErrorRenderer
 from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
 from emulator.core.tenancy import TenantScope
 from emulator.providers.yay import render, service
-from emulator.providers.yay.errors import NAME, YayError, error_response
+from emulator.providers.yay.errors import ERRORS, NAME, YayError, error_response
 from emulator.providers.yay.render import envelope
 from emulator.providers.yay.schemas import (
     AddressEnvelope,
@@ -171,15 +170,6 @@ async def _hot_get(request: HotRequest) -> Response | None:
 
 def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
     return [HotRoute(router.prefix, _hot_list), HotRoute(router.prefix + "/{uuid}", _hot_get)]
-
-
-ERRORS = ErrorRenderer(
-    status=error_response,
-    # Yay.com says no more than "Bad Request" to a body it cannot use.
-    unreadable_body=lambda _error: error_response(400),
-    invalid_input=lambda _error: error_response(400),
-    raised={YayError: lambda error: error_response(error.status_code)},
-)
 
 
 def build_app(runtime: ProviderContext) -> FastAPI:
