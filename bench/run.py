@@ -34,7 +34,8 @@ TELCOM_AUTH = {"X-Auth-Token": "bench", "X-Auth-Secret": "secret", "Content-Type
 CM_AUTH = {"X-CM-PRODUCTTOKEN": "22222222-2222-2222-2222-222222222222"}
 CM_REQUESTS = "/voice-phonenumberrequestapi/v1/00000000-0000-0000-0000-000000000000/numberrequests"
 CM_REQUEST = CM_REQUESTS + "/3b9a6a3e-8c4f-4a8e-9a51-0c1d2e3f4a5b"
-CLOUDLX_AUTH = {"Accept": "application/vnd.cloudlx.v1+json", "Authorization": "Bearer {token}"}
+# Prism refuses the vendor Accept type (406); the emulator takes plain JSON as v1 JSON, as Dingo does.
+CLOUDLX_AUTH = {"Accept": "application/json", "Authorization": "Bearer {token}"}
 ADDRESS = (
     '{"city":"Guildford","country_code":"GB","country_personal_id":"N12345678","forename":"Pete",'
     '"is_default":false,"name":"Pete","nickname":"Work","postcode":"GU1 4UG","premises":"22",'
@@ -101,12 +102,14 @@ class Server:
             self.process.kill()
 
 
-def _wait_until_answering(process: subprocess.Popen, url: str, headers: dict, started: float) -> float:
+def _wait_until_answering(
+    process: subprocess.Popen, url: str, headers: dict, started: float, method: str = "GET", body: str | None = None
+) -> float:
     while time.monotonic() - started < 120:
         if process.poll() is not None:
             raise RuntimeError(f"{url}: server exited with {process.returncode}")
         try:
-            if httpx.get(url, headers=headers, timeout=1).status_code == 200:
+            if httpx.request(method, url, headers=headers, content=body, timeout=1).status_code == 200:
                 return time.monotonic() - started
         except httpx.TransportError:
             time.sleep(0.02)
@@ -160,7 +163,8 @@ def start_prism(document: str, probe: Scenario) -> Server:
     # Prism serves the document's paths at the root, ignoring its `servers` prefix.
     base = f"http://127.0.0.1:{port}"
     headers = {name: value.format(token="bench-token") for name, value in probe.headers.items()}
-    return Server(PEER, process, base, _wait_until_answering(process, base + probe.path, headers, started))
+    answered = _wait_until_answering(process, base + probe.path, headers, started, probe.method, probe.body)
+    return Server(PEER, process, base, answered)
 
 
 def wrk(url: str, seconds: int, connections: int, scenario: Scenario, headers: dict) -> dict:
