@@ -9,12 +9,7 @@ test knows) or the masked form a listing shows (what the inspector knows).
 from __future__ import annotations
 
 from emulator.core.runtime import Runtime
-
-MASK = "***"
-
-
-def mask(tenant: str) -> str:
-    return f"{tenant[:4]}{MASK}{tenant[-4:]}"
+from emulator.core.tenancy import masked_name
 
 
 def _secret_providers(runtime: Runtime) -> set[str]:
@@ -31,17 +26,9 @@ def shown(runtime: Runtime, provider: str | None, tenant: str | None) -> str | N
         is_secret = any(record.provider in secret and record.tenant == tenant for record in runtime.tenants.list())
     else:
         is_secret = provider in secret
-    return mask(tenant) if is_secret else tenant
+    return masked_name(tenant) if is_secret else tenant
 
 
 def resolved(runtime: Runtime, tenant: str | None) -> str | None:
     """A tenant filter's value: a masked form a listing showed stands for the one tenant it masks."""
-    if tenant is None or MASK not in tenant:
-        return tenant
-    secret = _secret_providers(runtime)
-    matches = {
-        record.tenant
-        for record in runtime.tenants.list()
-        if record.provider in secret and mask(record.tenant) == tenant
-    }
-    return matches.pop() if len(matches) == 1 else tenant
+    return None if tenant is None else runtime.tenants.unmask(tenant, _secret_providers(runtime))

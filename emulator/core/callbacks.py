@@ -29,7 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import JSON, Column, Index, LargeBinary, func, or_, update
+from sqlalchemy import JSON, Column, Index, LargeBinary, func, insert, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 import emulator
@@ -91,8 +91,7 @@ def _wall_now() -> datetime:
     return datetime.now(UTC)
 
 
-def enqueue(
-    session: Session,
+def delivery_row(
     *,
     provider: str,
     tenant: str,
@@ -102,21 +101,38 @@ def enqueue(
     content_type: str,
     now: datetime,
     ordering_key: str | None = None,
-) -> CallbackDelivery:
-    """Add a delivery to the session; it is written when the caller commits its change."""
-    delivery = CallbackDelivery(
-        provider=provider,
-        tenant=tenant,
-        event=event,
-        url=url,
-        ordering_key=ordering_key or url,
-        content_type=content_type,
-        payload=payload,
-        created_at=now,
-        next_attempt_at=now,
-    )
+) -> dict:
+    """An outbox row, due at once: what ``enqueue`` and ``enqueue_all`` write."""
+    return {
+        "provider": provider,
+        "tenant": tenant,
+        "event": event,
+        "url": url,
+        "ordering_key": ordering_key or url,
+        "content_type": content_type,
+        "payload": payload,
+        "status": PENDING,
+        "attempt_count": 0,
+        "failures": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+        "attempts": [],
+    }
+
+
+def enqueue(session: Session, **fields) -> CallbackDelivery:
+    """Add one delivery to the session (``delivery_row``'s fields); it is written when the caller
+    commits its change."""
+    delivery = CallbackDelivery(**delivery_row(**fields))
     session.add(delivery)
     return delivery
+
+
+def enqueue_all(session: Session, rows: list[dict]) -> None:
+    """Write many ``delivery_row``s in one statement, in order (they are sent in id order), as
+    part of the caller's transaction."""
+    if rows:
+        session.execute(insert(CallbackDelivery), rows)
 
 
 class RedeliveryRefused(Exception):

@@ -6,7 +6,7 @@ Isolation and reset are properties of storage (every row carries its tenant), no
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,14 @@ from emulator.core.callbacks import CallbackDelivery
 from emulator.core.clock import Clock
 from emulator.core.db import Database, table_of
 from emulator.core.scope import TENANT_GATE_KEY, TENANT_KEY
+
+# Where a tenant's name is itself its credential (CM.com's product token), listings show it masked.
+TENANT_MASK = "***"
+
+
+def masked_name(tenant: str) -> str:
+    """``tenant`` with all but its first and last four characters masked."""
+    return f"{tenant[:4]}{TENANT_MASK}{tenant[-4:]}"
 
 
 @dataclass(frozen=True)
@@ -141,6 +149,17 @@ class Tenants:
     def list(self) -> list[TenantRecord]:
         with self._db.session() as session:
             return list(session.exec(select(TenantRecord).order_by(TenantRecord.provider, TenantRecord.tenant)))
+
+    def unmask(self, name: str, providers: Collection[str]) -> str:
+        """The one tenant of ``providers`` whose masked form ``name`` is; otherwise ``name`` itself."""
+        if TENANT_MASK not in name:
+            return name
+        matches = {
+            record.tenant
+            for record in self.list()
+            if record.provider in providers and masked_name(record.tenant) == name
+        }
+        return matches.pop() if len(matches) == 1 else name
 
     def reset(self, tenant: str | None = None, provider: str | None = None) -> int:
         """Drop the tenant's (or every tenant's) state; the next request reseeds it. Returns tenants dropped."""

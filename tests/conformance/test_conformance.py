@@ -11,8 +11,8 @@ from importlib import import_module
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.control.tenant_names import mask
 from emulator.core.provider import Provider, TenantScoped
+from emulator.core.tenancy import masked_name as mask
 from emulator.providers import load_providers
 from tests.conformance import Conformance, declared
 

@@ -55,3 +55,16 @@ def test_tenant_clocks_are_listed_masked_and_answer_as_they_were_named(client):
         assert moved.json()["tenant"] == name
     [own] = client.get("/_emulator/clock/tenants").json()
     assert (own["provider"], own["tenant"]) == ("cm", MASKED)
+
+
+def test_support_actions_take_the_token_or_the_masked_name(client):
+    """The inspector knows a CM tenant only by the masked name it was shown."""
+    made = [
+        client.post(REQUESTS, headers=AUTH, json={"quantity": 20, "areaCode": "020"}).json()["requestId"]
+        for _ in range(2)
+    ]
+    for name, request_id in zip((TOKEN, MASKED), made, strict=True):
+        accepted = client.post(f"/_emulator/cm/numberrequests/{request_id}/accept", params={"tenant": name})
+        assert (accepted.status_code, accepted.json()["status"]) == (200, "Accepted")
+    unknown = client.post(f"/_emulator/cm/numberrequests/{made[0]}/complete", params={"tenant": "0000***0000"})
+    assert unknown.status_code == 404

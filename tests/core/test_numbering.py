@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -295,3 +296,18 @@ def test_e164_of_candidate_numbers_matches_phonenumbers(region):
     for national in N.candidate_numbers(prefix, 1, 20, region):
         expected = pn.format_number(pn.parse(national, region), pn.PhoneNumberFormat.E164)
         assert N.e164(national, region) == expected
+
+
+@pytest.mark.parametrize("region", ["GB", "US", "CA", "NL", "BE"])
+def test_drawing_judges_numbers_as_phonenumbers_public_calls_do(region):
+    """Drawing decides validity and type with phonenumbers' own type rule against the region's
+    metadata; it must agree with ``is_valid_number_for_region`` and ``number_type`` everywhere."""
+    rng = random.Random(region)
+    cc = pn.country_code_for_region(region)
+    for want in [None, *N.DRAWABLE_TYPES.values()]:
+        check = N._valid_of_type(region, want)
+        for _ in range(3000):
+            nsn = str(rng.randrange(10 ** rng.choice([7, 8, 9, 10])))
+            num = N._number(cc, nsn)
+            public = pn.is_valid_number_for_region(num, region) and (want is None or N._is_type(num, want))
+            assert check(nsn) == public, (region, want, nsn)

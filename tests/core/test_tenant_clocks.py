@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.control.tenant_names import mask
+from emulator.core.tenancy import masked_name as mask
 from tests.cloudlx.helpers import ACCEPT as CLOUDLX_ACCEPT
 from tests.cloudlx.helpers import BASE as CLOUDLX
 from tests.cloudlx.helpers import token as cloudlx_token

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from emulator.control.tenant_names import mask
+from emulator.core.tenancy import masked_name as mask
 from emulator.testing import CallbackReceiver, EmulatorServer
 
 pytestmark = pytest.mark.browser

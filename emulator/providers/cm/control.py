@@ -13,6 +13,7 @@ from emulator.core.http import GuardedRoute
 from emulator.core.problem import INPUT_ERRORS, Problem
 from emulator.core.subapp import RuntimeDep
 from emulator.providers.cm import render, service
+from emulator.providers.cm.errors import NAME
 from emulator.providers.cm.models import NumberRequest
 from emulator.providers.cm.schemas import NumberRequestOut
 
@@ -25,8 +26,15 @@ class Rejection(BaseModel):
     )
 
 
+# The product token, or the masked form the control plane's listings show of it.
+_GUID = service.GUID_PATTERN.removeprefix("^").removesuffix("$")
+_TENANT_PATTERN = rf"^(?:{_GUID}|[0-9A-Fa-f]{{4}}\*\*\*[0-9A-Fa-f]{{4}})$"
 TenantQuery = Annotated[
-    str, Query(pattern=service.GUID_PATTERN, description="The tenant: the product token the request was made with")
+    str,
+    Query(
+        pattern=_TENANT_PATTERN,
+        description="The tenant: the product token the request was made with, or its masked form a listing shows",
+    ),
 ]
 RequestGuid = Annotated[str, Path(pattern=service.GUID_PATTERN, description="The number request's requestId")]
 _RESPONSES = INPUT_ERRORS | {
@@ -36,6 +44,7 @@ _RESPONSES = INPUT_ERRORS | {
 
 
 def _transition(runtime, tenant: str, guid: str, status: str, reason: str | None = None) -> dict:
+    tenant = runtime.tenants.unmask(tenant, {NAME})
     with runtime.db.session() as session:
         request = session.exec(
             select(NumberRequest).where(NumberRequest.tenant == tenant.lower(), NumberRequest.guid == guid.lower())

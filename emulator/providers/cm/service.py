@@ -18,7 +18,7 @@ from sqlalchemy import func, tuple_, update
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
-from emulator.core.callbacks import enqueue
+from emulator.core.callbacks import delivery_row, enqueue_all
 from emulator.core.fastread import FastReader
 from emulator.core.identifiers import UUID_PATTERN, is_uuid
 from emulator.core.rendering import dotnet_json
@@ -346,29 +346,34 @@ def _change(
     reason: str | None = None,
 ) -> None:
     """Apply a status change and write its callback in the same transaction (the caller commits)."""
+    complete_after = timedelta(seconds=runtime.settings_of(CMSettings).complete_after_seconds)
+    delivery = _apply(request, status, at, complete_after, reason)
+    session.add(request)
+    enqueue_all(session, [delivery] if delivery else [])
+
+
+def _apply(
+    request: NumberRequest, status: str, at: datetime, complete_after: timedelta, reason: str | None = None
+) -> dict | None:
+    """Change ``request`` as of ``at``; the callback it owes, as an outbox row, if it has a URL."""
     if status == COMPLETED:
         _assign(request, at)
     else:
         request.status = status
         request.reason = reason
-        request.next_transition_at = (
-            at + timedelta(seconds=runtime.settings_of(CMSettings).complete_after_seconds)
-            if status == ACCEPTED
-            else None
-        )
+        request.next_transition_at = at + complete_after if status == ACCEPTED else None
     request.updated_at = at
-    session.add(request)
-    if request.callback_url:
-        enqueue(
-            session,
-            provider=NAME,
-            tenant=request.tenant,
-            event=status,
-            url=request.callback_url,
-            payload=dotnet_json(render.number_request(request)).encode("ascii"),
-            content_type=CONTENT_TYPE,
-            now=at,
-        )
+    if not request.callback_url:
+        return None
+    return delivery_row(
+        provider=NAME,
+        tenant=request.tenant,
+        event=status,
+        url=request.callback_url,
+        payload=dotnet_json(render.number_request(request)).encode("ascii"),
+        content_type=CONTENT_TYPE,
+        now=at,
+    )
 
 
 def no_numbers_reason(request: NumberRequest) -> str:
@@ -428,14 +433,25 @@ def _scheduled(request: NumberRequest, now: datetime, complete_after: timedelta)
     return changes
 
 
-def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 200) -> None:
+def _lock_for_transitions(session: Session) -> None:
+    """Make the rows this transaction reads next its own until it commits, across processes. On
+    SQLite, take the database's write lock before reading (what is read is then what is changed);
+    on PostgreSQL the batch's ``FOR UPDATE SKIP LOCKED`` locks the rows it reads instead."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 2000) -> None:
     """Every change that has come due, in time order across requests, each at its own due time
     (so its callback and its ``updatedOn`` say when it happened, however far the clock jumped).
-    ``now`` is the latest of every clock; each request moves only as far as its tenant's clock."""
+    ``now`` is the latest of every clock; each request moves only as far as its tenant's clock.
+    Set-based: a batch is read under a lock, changed in memory and written in one flush, with its
+    callbacks in one insert."""
     complete_after = timedelta(seconds=runtime.settings_of(CMSettings).complete_after_seconds)
     after: tuple[datetime, int] | None = None
     while True:
         with _changes, runtime.db.session() as session:
+            _lock_for_transitions(session)
             statement = select(NumberRequest).where(col(NumberRequest.next_transition_at) <= now)
             if after is not None:  # past the rows a tenant's own clock left waiting
                 statement = statement.where(tuple_(NumberRequest.next_transition_at, NumberRequest.id) > after)
@@ -448,24 +464,23 @@ def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 20
             if due:
                 last = due[-1]
                 after = (last.next_transition_at, last.id)  # type: ignore[assignment]
+            tenant_now = {tenant: runtime.clock.now(NAME, tenant) for tenant in {request.tenant for request in due}}
             changes = sorted(
                 (
                     (at, request.id, step, request, status)
                     for request in due
-                    for step, (at, status) in enumerate(
-                        _scheduled(request, runtime.clock.now(NAME, request.tenant), complete_after)
-                    )
+                    for step, (at, status) in enumerate(_scheduled(request, tenant_now[request.tenant], complete_after))
                 ),
                 key=lambda change: change[:3],
             )
-            claimed: dict[int | None, bool] = {}
+            deliveries = []
             for at, _id, _step, request, status in changes:
-                if _id not in claimed:
-                    claimed[_id] = _claim(session, request)
-                if not claimed[_id]:  # applied by another process since it was read
-                    continue
                 reason = no_numbers_reason(request) if status == REJECTED else None
-                _change(session, runtime, request, status, at, reason)
+                delivery = _apply(request, status, at, complete_after, reason)
+                if delivery is not None:
+                    deliveries.append(delivery)
+            session.flush()
+            enqueue_all(session, deliveries)
             session.commit()
         if len(due) < batch:
             return
