@@ -123,3 +123,21 @@ def run_schemathesis(
         *args,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=ROOT)
+
+
+# A Yay.com number address as a client creates one.
+YAY_ADDRESS = {
+    "city": "Guildford",
+    "country_code": "GB",
+    "country_personal_id": "N12345678",
+    "forename": "Pete",
+    "is_default": False,
+    "name": "Pete",
+    "nickname": "Work Address",
+    "postcode": "GU1 4UG",
+    "premises": "22",
+    "state": "Surrey",
+    "street": "Station Road",
+    "title": "Mr",
+    "type_id": 2,
+}

@@ -150,6 +150,11 @@ class HotRequest:
         self._cache.keep(self._version, key, value)
         return value
 
+    async def answer(self, key: Hashable, build: Callable[[], Awaitable[T]]) -> T:
+        """What was kept for ``key`` since the store last changed; else ``build()``'s answer, kept."""
+        found = self.cached(key)
+        return found if found is not None else self.keep(key, await build())
+
 
 @dataclass(frozen=True)
 class _Table:

@@ -5,24 +5,10 @@ from __future__ import annotations
 
 import httpx
 
+from tests.support import YAY_ADDRESS as ADDRESS
 from tests.support import EmulatorProcess
 
 AUTH = {"X-Auth-Reseller": "fast", "X-Auth-User": "user", "X-Auth-Password": "secret"}
-ADDRESS = {
-    "city": "Guildford",
-    "country_code": "GB",
-    "country_personal_id": "N12345678",
-    "forename": "Pete",
-    "is_default": False,
-    "name": "Pete",
-    "nickname": "Work Address",
-    "postcode": "GU1 4UG",
-    "premises": "22",
-    "state": "Surrey",
-    "street": "Station Road",
-    "title": "Mr",
-    "type_id": 2,
-}
 BASE = "/yay/voip/number-address"
 
 

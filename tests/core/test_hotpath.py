@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from emulator.app import create_app
 from emulator.settings import Settings
+from tests.support import YAY_ADDRESS as ADDRESS
 
 pytestmark = pytest.mark.each_backend
 
@@ -24,21 +25,6 @@ CM_BASE = "/cm/voice-phonenumberrequestapi/v1/00000000-0000-0000-0000-0000000000
 CM_REQUEST = "3b9a6a3e-8c4f-4a8e-9a51-0c1d2e3f4a5b"
 CLOUDLX_ACCEPT = {"Accept": "application/vnd.cloudlx.v1+json"}
 CLOUDLX_NUMBER = "7c327e0f-6bce-4b2f-9d5d-9c86e7fa065f"
-ADDRESS = {
-    "city": "Guildford",
-    "country_code": "GB",
-    "country_personal_id": "N12345678",
-    "forename": "Pete",
-    "is_default": False,
-    "name": "Pete",
-    "nickname": "Work Address",
-    "postcode": "GU1 4UG",
-    "premises": "22",
-    "state": "Surrey",
-    "street": "Station Road",
-    "title": "Mr",
-    "type_id": 2,
-}
 
 
 @pytest.fixture

@@ -570,13 +570,13 @@ async def _hot_list(request: HotRequest) -> Response | None:
     tenant = await _hot_tenant(request)
     if tenant is None:
         return None
-    key = ("list", tenant, listing)
-    found = request.cached(key)
-    if found is None:
-        db = request.runtime.db
+    db = request.runtime.db
+
+    async def build() -> Response:
         with db.session() as session:
-            found = request.keep(key, await read_call(db, _list_numbers, tenant, listing, session))
-    return found
+            return await read_call(db, _list_numbers, tenant, listing, session)
+
+    return await request.answer(("list", tenant, listing), build)
 
 
 async def _hot_get(request: HotRequest) -> Response | None:
@@ -584,17 +584,16 @@ async def _hot_get(request: HotRequest) -> Response | None:
     if tenant is None:
         return None
     uuid = request.params["uuid"]
-    key = ("get", tenant, uuid)
-    found = request.cached(key)
-    if found is None:
-        db = request.runtime.db
+    db = request.runtime.db
+
+    async def build() -> Response:
         with db.session() as session:
             try:
-                found = await read_call(db, _get_number, uuid, tenant, session)
+                return await read_call(db, _get_number, uuid, tenant, session)
             except CloudlxError as error:
-                found = render_error(error)
-        request.keep(key, found)
-    return found
+                return render_error(error)
+
+    return await request.answer(("get", tenant, uuid), build)
 
 
 def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:

@@ -411,18 +411,18 @@ async def _hot_list(request: HotRequest) -> Response | None:
     scope = await _hot_scope(request)
     if scope is None:
         return None
-    key = ("list", scope, paging)
-    found = request.cached(key)
-    if found is None:
-        skip, take = paging
+    skip, take = paging
+
+    async def build() -> Response:
         rows, total = await service.read_requests(reader(request.runtime.db), scope.tenant, scope.account, skip, take)
         headers = {
             "x-cm-pagination-skip": str(skip),
             "x-cm-pagination-take": str(take),
             "x-cm-pagination-total": str(total),
         }
-        found = request.keep(key, _json([render.number_request(row) for row in rows], headers=headers))
-    return found
+        return _json([render.number_request(row) for row in rows], headers=headers)
+
+    return await request.answer(("list", scope, paging), build)
 
 
 async def _hot_get(request: HotRequest) -> Response | None:

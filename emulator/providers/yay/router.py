@@ -148,11 +148,11 @@ async def _hot_list(request: HotRequest) -> Response | None:
     scope = await _hot_scope(request)
     if scope is None:
         return None
-    key = ("list", scope)
-    found = request.cached(key)
-    if found is None:
-        found = request.keep(key, envelope(await service.read_addresses(reader(request.runtime.db), scope)))
-    return found
+
+    async def build() -> Response:
+        return envelope(await service.read_addresses(reader(request.runtime.db), scope))
+
+    return await request.answer(("list", scope), build)
 
 
 async def _hot_get(request: HotRequest) -> Response | None:
@@ -160,12 +160,12 @@ async def _hot_get(request: HotRequest) -> Response | None:
     if scope is None:
         return None
     uuid = request.params["uuid"]
-    key = ("get", scope, uuid)
-    found = request.cached(key)
-    if found is None:
+
+    async def build() -> Response:
         address = await service.read_address(reader(request.runtime.db), scope, uuid)
-        found = request.keep(key, error_response(404) if address is None else envelope(address))
-    return found
+        return error_response(404) if address is None else envelope(address)
+
+    return await request.answer(("get", scope, uuid), build)
 
 
 def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
