@@ -20,6 +20,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from emulator.core.http import replaying
 from emulator.core.provider import Provider
 
 Scope = MutableMapping[str, Any]
@@ -106,19 +107,6 @@ async def _bounded_body(receive: Receive, limit: int) -> tuple[bytes | None, boo
             return b"".join(chunks), True
 
 
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
-
-
 class HttpGuard:
     def __init__(
         self,
@@ -177,7 +165,7 @@ class HttpGuard:
                 detail = f"body larger than {limit} bytes"
                 await self._refuse(scope, receive, send, 413, detail, body_pending=not complete)
                 return
-            receive = _replay(buffered, receive)
+            receive = replaying(buffered, receive)
         await self.app(scope, receive, send)
 
     async def _refuse(

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.core.fastread import reader
+from emulator.core.http import replaying
 
 if TYPE_CHECKING:
     from emulator.core.context import ProviderContext
@@ -233,16 +234,7 @@ async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
-    replayed = False
-
-    async def replay() -> Message:
-        nonlocal replayed
-        if not replayed:
-            replayed = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replay
+    return body, replaying(body, receive)
 
 
 def _plain(headers: Iterable[tuple[bytes, bytes]], body: bool) -> bool:
