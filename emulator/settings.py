@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Request headers beyond either limit are refused with 431 before any route sees them.
     max_header_bytes: int = Field(default=32_768, ge=256)
     max_header_count: int = Field(default=100, ge=1)
+    # Serving processes ``serve`` starts on one database; they act as one emulator.
+    workers: int = Field(default=1, ge=1, le=64)
     # uvicorn's own limits (``serve`` flags of the same names win).
     timeout_keep_alive: int = Field(default=5, ge=0)
     timeout_graceful_shutdown: int | None = Field(default=None, ge=0)

@@ -29,9 +29,10 @@ def free_port() -> int:
 class EmulatorProcess:
     """``python -m emulator serve`` in a child process on a free port, on a given database."""
 
-    def __init__(self, database_url: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, database_url: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> None:
         self.database_url = database_url
         self.env = env or {}
+        self.args = args
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -39,7 +40,17 @@ class EmulatorProcess:
     def start(self, timeout: float = 30.0) -> EmulatorProcess:
         env = {**os.environ, "EMULATOR_LOG_LEVEL": "warning", **self.env}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "serve", "--port", str(self.port), "--database-url", self.database_url],
+            [
+                sys.executable,
+                "-m",
+                "emulator",
+                "serve",
+                "--port",
+                str(self.port),
+                "--database-url",
+                self.database_url,
+                *self.args,
+            ],
             cwd=ROOT,
             env=env,
         )
