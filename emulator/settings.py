@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     credentials: dict[str, list[list[str]]] = Field(default_factory=dict)
     # How often background work (due transitions, callback deliveries) is looked for, in seconds.
     tick_seconds: float = Field(default=0.2, gt=0)
-    # The request journal keeps the last ``journal_size`` provider requests in memory (0 turns it
-    # off); each recorded body is cut at ``journal_body_bytes``.
+    # The request journal keeps the last ``journal_size`` provider requests in the database (0 turns
+    # it off); each recorded body is cut at ``journal_body_bytes``.
     journal_size: int = Field(default=1000, ge=0, le=1_000_000)
     journal_body_bytes: int = Field(default=16_384, ge=0, le=16_777_216)
     # Seed of every random choice made for tests (generated records, random fault latency and
