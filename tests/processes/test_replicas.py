@@ -1,5 +1,5 @@
-"""Several real emulator processes on one database act as one: replicas started side by side
-(two and three), and ``serve --workers 2``.
+"""Several real emulator processes on one database act as one: two replicas on PostgreSQL behind
+a load balancer, three side by side, and ``serve --workers 2`` on SQLite.
 
 CM orders made through every process, the clock moved through one: every status change reaches a
 real receiver exactly once and in order, and each order's numbers are assigned once. The journal
@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from tests.cm.conftest import AUTH, REQUESTS
-from tests.support import EmulatorProcess
+from tests.support import ROOT, EmulatorProcess, RoundRobinBalancer
 
 # A process's first request builds its provider's app and seeds the tenant: on a busy machine
 # that takes longer than httpx's default 5 s.
@@ -125,11 +128,38 @@ def one_journal_fault_rules_clock_and_state(urls: list[str]) -> None:
         assert created["requestId"] not in str(get(url + REQUESTS, headers=AUTH).json())
 
 
-@pytest.mark.parametrize("count", [2, 3])
-def test_replicas_act_as_one(shared_database, callback_receiver, count):
-    with replicas(shared_database, count) as urls:
+@pytest.mark.postgres
+def test_three_replicas_act_as_one(postgres_server, callback_receiver):
+    database_url = postgres_server.create_schema(f"test_{uuid.uuid4().hex[:12]}")
+    with replicas(database_url, 3) as urls:
         orders_are_reported_once_each_in_order(urls, callback_receiver)
         one_journal_fault_rules_clock_and_state(urls)
+
+
+@pytest.mark.postgres
+def test_replicas_behind_a_load_balancer_act_as_one(postgres_server, callback_receiver):
+    """The topology of ``deploy/compose.replicas.yml`` from plain processes: PostgreSQL, two
+    replicas, a round-robin balancer; the client knows only the balancer."""
+    database_url = postgres_server.create_schema(f"test_{uuid.uuid4().hex[:12]}")
+    with contextlib.ExitStack() as stack:
+        ports = [stack.enter_context(EmulatorProcess(database_url, env=FAST)).port for _ in range(2)]
+        balancer = stack.enter_context(RoundRobinBalancer(ports))
+        urls = [balancer.base_url] * 3
+        orders_are_reported_once_each_in_order(urls, callback_receiver)
+        one_journal_fault_rules_clock_and_state(urls)
+        assert min(balancer.connections) > 20  # both replicas served
+
+
+def test_the_compose_file_puts_every_replica_behind_the_balancer():
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.replicas.yml").read_text())
+    services = compose["services"]
+    replicas = sorted(name for name, service in services.items() if service.get("image") == "number-emulator")
+    assert len(replicas) >= 2
+    assert len({services[name]["environment"]["EMULATOR_DATABASE_URL"] for name in replicas}) == 1
+    assert services[replicas[0]]["environment"]["EMULATOR_DATABASE_URL"].startswith("postgresql://")
+    nginx = (ROOT / "deploy" / "nginx.conf").read_text()
+    assert sorted(re.findall(r"server (\S+):8080;", nginx)) == replicas
+    assert "./nginx.conf:/etc/nginx/nginx.conf:ro" in services["balancer"]["volumes"]
 
 
 def test_workers_act_as_one(tmp_path, callback_receiver):
