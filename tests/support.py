@@ -39,7 +39,7 @@ class EmulatorProcess:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> EmulatorProcess:
+    def start(self, timeout: float = 60.0) -> EmulatorProcess:
         env = {**os.environ, "EMULATOR_LOG_LEVEL": "warning", **self.env}
         self.process = subprocess.Popen(
             [
@@ -168,6 +168,7 @@ class RoundRobinBalancer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task] = set()
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -180,6 +181,10 @@ class RoundRobinBalancer:
             writer.close()
 
     async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
         turn = sum(self.connections) % len(self.backends)
         self.connections[turn] += 1
         try:
@@ -197,8 +202,15 @@ class RoundRobinBalancer:
         self._server = started.result(timeout=10)
         return self
 
-    def __exit__(self, *exc) -> None:
+    async def _close(self) -> None:
         if self._server is not None:
-            self._loop.call_soon_threadsafe(self._server.close)
+            self._server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def __exit__(self, *exc) -> None:
+        asyncio.run_coroutine_threadsafe(self._close(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
+        self._loop.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import cast
 
 from sqlalchemy import Table, event, inspect
@@ -70,17 +71,28 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
 
-    def create_all(self) -> None:
-        """Create missing tables; several processes starting at once (``serve --workers N``) take
-        turns: PostgreSQL under an advisory lock, SQLite by trying again once the other is done."""
+    def companion(self, name: str) -> Database:
+        """A database of its own beside this one, for writes that must not change this one's
+        version (SQLite's ``data_version`` keys the render cache): on a SQLite file, the file
+        ``<stem>-<name>.sqlite3`` beside it; anywhere else, this database itself."""
+        prefix = "sqlite:///"
+        if not self.url.startswith(prefix) or self.url in ("sqlite:///:memory:",):
+            return self
+        path = Path(self.url.removeprefix(prefix))
+        return Database(prefix + str(path.with_name(f"{path.stem}-{name}.sqlite3")))
+
+    def create_all(self, tables: list[Table] | None = None) -> None:
+        """Create missing tables (all, or these); several processes starting at once
+        (``serve --workers N``) take turns: PostgreSQL under an advisory lock, SQLite by trying
+        again once the other is done."""
         if self.engine.dialect.name == "postgresql":
             with self.engine.begin() as connection:
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
-                SQLModel.metadata.create_all(connection)
+                SQLModel.metadata.create_all(connection, tables=tables)
             return
         for attempt in range(20):
             try:
-                SQLModel.metadata.create_all(self.engine)
+                SQLModel.metadata.create_all(self.engine, tables=tables)
                 return
             except OperationalError:  # "table ... already exists": another process made it meanwhile
                 if attempt == 19:

@@ -4,10 +4,11 @@ Kept in the store (a table trimmed to its newest N rows by id), so every process
 shares one journal and the bound holds across them. Recording costs a request no database round
 trip: entries wait in a bounded in-process buffer that a writer thread flushes in batches (it wakes
 when an entry arrives and writes whatever has piled up meanwhile in one transaction). A query
-flushes this process's buffer first, so it sees every request this process answered. While other
-processes serve from the same database, a response's last byte waits until its entry is written
-(group commit: one flush carries every request that finished meanwhile), so a query through any
-process sees every request whose answer has arrived.
+first asks every other live process to write out its buffer and waits until they have (through
+the shared revision's watchers, about 10 ms), then writes its own: so a query through any process
+sees every request whose answer has been sent, and no request waits on the journal.
+On a SQLite file the journal has a file of its own beside the database, so that recording it does
+not change the main file's version, which keys the hot routes' render cache.
 Credentials are masked as they are recorded (``SECRET_HEADERS``, and ``SECRET_FIELDS`` in JSON and
 form bodies and query strings, both ways): anyone who reaches the control plane can read the
 journal, and a shared sandbox's tenants should not learn each other's secrets from it.
@@ -25,7 +26,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import anyio
 from sqlalchemy import JSON, Column, Index, Row, Text, delete, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
@@ -128,16 +128,15 @@ class Journal:
     """The shared journal, with this process's buffer of entries not yet written."""
 
     def __init__(
-        self, size: int, body_bytes: int, db: Database | None = None, shared: Callable[[], bool] = lambda: False
+        self, size: int, body_bytes: int, db: Database | None = None, gather: Callable[[], None] = lambda: None
     ) -> None:
         self.size = size
-        # Whether other processes read this journal: then an answer waits for its entry's write.
-        self.shared = shared
+        # Has every other process write out its buffer (before a query).
+        self._gather = gather
         self.body_bytes = body_bytes
-        if db is None:  # on its own (a tool, a test of the journal alone): a private in-memory store
-            db = Database("sqlite://")
-            table_of(JournalRow).create(db.engine, checkfirst=True)
-        self._db = db
+        # On its own (a tool, a test of the journal alone): a private in-memory store.
+        self._db = db or Database("sqlite://")
+        self._db.create_all([table_of(JournalRow)])
         # Bounded: entries beyond the journal's size would be trimmed at once anyway.
         self._buffer: deque[dict] = deque(maxlen=max(size, 1))
         self._arrived = threading.Condition(threading.Lock())
@@ -248,9 +247,14 @@ class Journal:
             conditions.append(table.c.time <= _stored_time(query.until))
         return conditions
 
+    def gathered(self) -> None:
+        """Every process's entries in the store: the others' buffers, then this one's."""
+        self._gather()
+        self.flush()
+
     def find(self, query: JournalFilter, limit: int | None = None) -> list[JournalEntry]:
         """Matching entries, oldest first; with ``limit``, the most recent ``limit`` of them."""
-        self.flush()
+        self.gathered()
         table = table_of(JournalRow)
         statement = select(table).where(*self._where(query)).order_by(table.c.id.desc())
         if limit and query.path is None:  # a path glob is matched here, after the query
@@ -264,13 +268,13 @@ class Journal:
     def count(self, query: JournalFilter) -> int:
         if query.path is not None:
             return len(self.find(query))
-        self.flush()
+        self.gathered()
         table = table_of(JournalRow)
         with self._db.engine.begin() as connection:
             return connection.execute(select(func.count()).select_from(table).where(*self._where(query))).scalar_one()
 
     def clear(self, query: JournalFilter = JournalFilter()) -> int:
-        self.flush()
+        self.gathered()
         table = table_of(JournalRow)
         with self._db.engine.begin() as connection:
             if query.path is None:
@@ -364,11 +368,8 @@ class RequestJournal:
                 request_body.add(message.get("body", b""))
             return message
 
-        recorded = False
-
         def record() -> None:
-            nonlocal recorded, started_at
-            recorded = True
+            nonlocal started_at
             tenant = state.get(TENANT_KEY)
             if tenant is not None:  # when it arrived on the clock of the tenant it turned out to be for
                 started_at += self._now(target.provider.name, tenant) - self._now(target.provider.name, None)
@@ -396,9 +397,6 @@ class RequestJournal:
                 response["status"], response["headers"] = message["status"], message.get("headers", [])
             elif message["type"] == "http.response.body":
                 response_body.add(message.get("body", b""))
-                if not message.get("more_body", False) and self._journal.shared():
-                    record()
-                    await anyio.to_thread.run_sync(self._journal.flush_quietly)
             await send(message)
 
         try:
@@ -408,5 +406,4 @@ class RequestJournal:
                 response["status"] = 500  # what the server answers for an unhandled error
             raise
         finally:
-            if not recorded:
-                record()
+            record()

@@ -53,6 +53,8 @@ class ProcessRecord(SQLModel, table=True):
 
     owner: str = Field(primary_key=True, max_length=128)
     seen: int = 0
+    # The last flush request (``FLUSH_ROW``) this process has answered.
+    flushed: int = 0
     heartbeat_at: datetime
 
 
@@ -67,7 +69,9 @@ def process_name() -> str:
 
 _REVISION = table_of(Revision)
 _PROCESS = table_of(ProcessRecord)
-_READ = select(_REVISION.c.value).where(_REVISION.c.id == 1)
+REVISION_ROW, FLUSH_ROW = 1, 2
+_READ = select(_REVISION.c.value).where(_REVISION.c.id == REVISION_ROW)
+_READ_BOTH = select(_REVISION.c.id, _REVISION.c.value).where(_REVISION.c.id.in_((REVISION_ROW, FLUSH_ROW)))
 
 
 class SharedRevision:
@@ -80,19 +84,30 @@ class SharedRevision:
         self._watcher: threading.Thread | None = None
         self._stopping = threading.Event()
         self._peers = 0
+        self._flushed = 0
+        self._flush_listeners: list[Callable[[], None]] = []
 
     def start(self) -> None:
         with self._db.engine.begin() as connection:
-            if connection.execute(_READ).first() is None:
-                try:
-                    with connection.begin_nested():
-                        connection.execute(insert(_REVISION).values(id=1, value=0))
-                except IntegrityError:  # another process created it first
-                    pass
+            present = {row.id for row in connection.execute(_READ_BOTH)}
+            for row in (REVISION_ROW, FLUSH_ROW):
+                if row not in present:
+                    try:
+                        with connection.begin_nested():
+                            connection.execute(insert(_REVISION).values(id=row, value=0))
+                    except IntegrityError:  # another process created it first
+                        pass
         self._seen = self._current()
+        with self._db.engine.connect() as connection:
+            self._flushed = dict(connection.execute(_READ_BOTH).all())[FLUSH_ROW]
 
     def on_change(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
+
+    def on_flush(self, listener: Callable[[], None]) -> None:
+        """``listener`` writes out what this process holds back (the journal's buffer) when any
+        process asks (``flush_everywhere``)."""
+        self._flush_listeners.append(listener)
 
     @property
     def shared(self) -> bool:
@@ -110,7 +125,9 @@ class SharedRevision:
             connection.execute(delete(_PROCESS).where(_PROCESS.c.heartbeat_at < _wall_now() - timedelta(hours=1)))
             self._peers = self._live_peers(connection)
             connection.execute(
-                insert(_PROCESS).values(owner=self.owner, seen=self._seen or 0, heartbeat_at=_wall_now())
+                insert(_PROCESS).values(
+                    owner=self.owner, seen=self._seen or 0, flushed=self._flushed, heartbeat_at=_wall_now()
+                )
             )
         self._stopping.clear()
         self._watcher = threading.Thread(target=self._watch, name="shared-revision", daemon=True)
@@ -131,7 +148,7 @@ class SharedRevision:
         except Exception:  # the database is going away too: the row goes stale on its own
             log.debug("could not deregister", exc_info=True)
 
-    def _live_peers(self, connection: Connection, behind: int | None = None) -> int:
+    def _live_peers(self, connection: Connection, behind: int | None = None, unflushed: int | None = None) -> int:
         statement = (
             select(func.count())
             .select_from(_PROCESS)
@@ -142,13 +159,15 @@ class SharedRevision:
         )
         if behind is not None:
             statement = statement.where(_PROCESS.c.seen < behind)
+        if unflushed is not None:
+            statement = statement.where(_PROCESS.c.flushed < unflushed)
         return connection.execute(statement).scalar_one()
 
     def _watch(self) -> None:
         beat = 0.0
         while not self._stopping.wait(POLL_SECONDS):
             try:
-                self.check()
+                self._poll()
                 if time.monotonic() - beat >= HEARTBEAT_SECONDS:
                     beat = time.monotonic()
                     self._acknowledge(heartbeat=True)
@@ -181,19 +200,45 @@ class SharedRevision:
                 self._seen = value
         if self._watcher is None:
             return  # not serving (a tool, or an app without its lifespan): nobody waits on it
+        self._wait_for_peers(behind=value)
+
+    def flush_everywhere(self) -> None:
+        """Ask every other live process to write out what it holds back, and wait until they
+        have (or ``ACK_TIMEOUT_SECONDS``): what they answered is then in the store."""
+        if self._watcher is None or not self.shared:
+            return
+        with self._db.engine.begin() as connection:
+            connection.execute(update(_REVISION).where(_REVISION.c.id == FLUSH_ROW).values(value=_REVISION.c.value + 1))
+            value = connection.execute(select(_REVISION.c.value).where(_REVISION.c.id == FLUSH_ROW)).scalar_one()
+        self._wait_for_peers(unflushed=value)
+
+    def _wait_for_peers(self, behind: int | None = None, unflushed: int | None = None) -> None:
         deadline = time.monotonic() + ACK_TIMEOUT_SECONDS
         while True:
             with self._db.engine.connect() as connection:
-                if self._live_peers(connection, behind=value) == 0:
+                if self._live_peers(connection, behind=behind, unflushed=unflushed) == 0:
                     return
             if time.monotonic() >= deadline:
-                log.warning("another process did not take up revision %s in time", value)
+                log.warning("another process did not answer in time (revision %s, flush %s)", behind, unflushed)
                 return
             time.sleep(POLL_SECONDS / 2)
 
+    def _poll(self) -> None:
+        with self._db.engine.connect() as connection:
+            values = dict(connection.execute(_READ_BOTH).all())
+        self._take_up(values[REVISION_ROW])
+        if values[FLUSH_ROW] != self._flushed:
+            for listener in self._flush_listeners:
+                listener()
+            self._flushed = values[FLUSH_ROW]
+            with self._db.engine.begin() as connection:
+                connection.execute(update(_PROCESS).where(_PROCESS.c.owner == self.owner).values(flushed=self._flushed))
+
     def check(self, _now: datetime | None = None) -> None:
         """Take up a change another process published: run the listeners, then say so."""
-        current = self._current()
+        self._take_up(self._current())
+
+    def _take_up(self, current: int) -> None:
         with self._seen_lock:
             if current == self._seen:
                 return

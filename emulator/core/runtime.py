@@ -49,7 +49,10 @@ class Runtime:
         # Jobs get the latest now of any clock and hold each row to its own tenant's clock.
         self.background = BackgroundWork(self.clock.latest_now)
         self.journal = Journal(
-            settings.journal_size, settings.journal_body_bytes, self.db, shared=lambda: self.revision.shared
+            settings.journal_size,
+            settings.journal_body_bytes,
+            self.db.companion("requests"),
+            gather=self.revision.flush_everywhere,
         )
         self.faults = Faults(settings.seed, self.db, on_change=self.revision.publish)
         self.metrics = RequestMetrics()
@@ -70,6 +73,7 @@ class Runtime:
         self.revision.on_change(self.clock.load)
         self.revision.on_change(self.tenants.forget)
         self.revision.on_change(self.faults.forget)
+        self.revision.on_flush(self.journal.flush_quietly)
         for provider in self.providers.values():
             if provider.fixture is not None:
                 self.fixture(provider.fixture)
