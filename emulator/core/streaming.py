@@ -56,7 +56,8 @@ class RenderedList:
 
 
 class ChunkedResponse(Response):
-    """A response whose body is sent as the chunks it was rendered in, with their total length."""
+    """A response whose body is sent as the chunks it was rendered in, with their total length;
+    it is sent once."""
 
     def __init__(self, chunks: list[bytes], status_code: int = 200, media_type: str | None = None) -> None:
         self.status_code = status_code
@@ -73,9 +74,12 @@ class ChunkedResponse(Response):
 
     async def send_to(self, send: Send) -> None:
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        last = len(self.chunks) - 1
-        for index, chunk in enumerate(self.chunks):
-            await send({"type": "http.response.body", "body": chunk, "more_body": index < last})
+        # Sent once (never kept by the render cache): each chunk is let go once it is handed on.
+        chunks, self.chunks = self.chunks, []
+        chunks.reverse()
+        while chunks:
+            chunk = chunks.pop()
+            await send({"type": "http.response.body", "body": chunk, "more_body": bool(chunks)})
 
 
 def chunked_response(chunks: list[bytes], status_code: int = 200, media_type: str | None = None) -> Response:
