@@ -1,7 +1,7 @@
 """Realistic number addresses made with Faker, deterministic under a seed.
 
-``bulk_addresses`` is for volume: it asks Faker once for pools of names,
-streets and postcodes, takes real towns from the phone-number area-code data, and combines them
+``bulk_addresses`` is for volume: it asks Faker once per process for pools of names,
+streets and postcodes, takes real towns from the phone-number geodata, and combines them
 with one seeded random stream, which makes a million records a matter of seconds.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import cache
 
 from faker import Faker
 
@@ -43,19 +44,12 @@ COLUMNS = (
 )
 
 
-def _pick(pool: list[str], bits: int, width: int) -> str:
-    """A member of ``pool`` from ``width`` random bits (multiply and shift: no rejection loop)."""
-    return pool[(bits * len(pool)) >> width]
-
-
-def bulk_addresses(seed: int, count: int) -> Iterator[tuple]:
-    """``count`` addresses as rows of ``COLUMNS`` (dates as ISO text), deterministic under ``seed``.
-
-    Each record costs two draws of random bits, cut into the fields' choices, so a million
-    records take seconds."""
+@cache
+def _pools() -> tuple[list[str], ...]:
+    """What records are made of, asked of Faker once (under a fixed seed) for every run: the
+    run's seed decides how they are combined."""
     faker = Faker("en_GB")
-    faker.seed_instance(seed)
-    rng = random.Random(seed)
+    faker.seed_instance(0)
     first_names = [faker.first_name() for _ in range(_POOL_SIZE)]
     last_names = [faker.last_name() for _ in range(_POOL_SIZE)]
     companies = [faker.company() for _ in range(_POOL_SIZE)]
@@ -63,11 +57,23 @@ def bulk_addresses(seed: int, count: int) -> Iterator[tuple]:
     postcodes = [faker.postcode() for _ in range(_POOL_SIZE * 4)]
     counties = [faker.county() for _ in range(_POOL_SIZE)]
     titles = [faker.prefix().rstrip(".") for _ in range(16)]
-    towns = sorted({area.name for area in numbering.area_codes("GB")})
+    towns = numbering.place_names("GB")
     days = [(_FIRST_DAY + timedelta(days=day)).isoformat() for day in range((_LAST_DAY - _FIRST_DAY).days + 1)]
+    return first_names, last_names, companies, streets, postcodes, counties, titles, towns, days
+
+
+def bulk_addresses(seed: int, count: int) -> Iterator[tuple]:
+    """``count`` addresses as rows of ``COLUMNS`` (dates as ISO text), deterministic under ``seed``.
+
+    Each record costs two draws of random bits, cut into the fields' choices, so a million
+    records take seconds."""
+    pools = _pools()
+    first_names, last_names, companies, streets, postcodes, counties, titles, towns, days = pools
+    rng = random.Random(seed)
     letters = [chr(65 + i) for i in range(26)]
     premises = [str(n) for n in range(1, 251)]
     draw = rng.getrandbits
+    # A choice is a pool's member from ``width`` random bits: (bits * len(pool)) >> width.
     for _ in range(count):
         # A version-4 UUID: 122 random bits.
         value = (draw(128) & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
@@ -79,18 +85,20 @@ def bulk_addresses(seed: int, count: int) -> Iterator[tuple]:
         more = draw(64)
         yield (
             f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}",
-            _pick(towns, (bits >> 42) & 0xFFFF, 16),
+            towns[(((bits >> 42) & 0xFFFF) * len(towns)) >> 16],
             "GB",
-            _pick(letters, (bits >> 58) & 0x1F, 5) + f"{((more & 0x7FFFFFF) * 10**8) >> 27:08d}",
-            _pick(first_names, (bits >> 63) & 0x1FF, 9) if individual else "",
+            letters[(((bits >> 58) & 0x1F) * len(letters)) >> 5] + f"{((more & 0x7FFFFFF) * 10**8) >> 27:08d}",
+            first_names[(((bits >> 63) & 0x1FF) * len(first_names)) >> 9] if individual else "",
             False,
-            _pick(last_names, (bits >> 72) & 0x1FF, 9) if individual else _pick(companies, (bits >> 72) & 0x1FF, 9),
-            _pick(_NICKNAMES, (bits >> 81) & 0xFF, 8),
-            _pick(postcodes, (bits >> 89) & 0x7FF, 11),
-            _pick(premises, (bits >> 100) & 0xFF, 8),
-            _pick(counties, (bits >> 108) & 0x1FF, 9),
-            _pick(streets, (more >> 27) & 0x1FF, 9),
-            _pick(titles, (more >> 36) & 0xF, 4) if individual else "",
+            last_names[(((bits >> 72) & 0x1FF) * len(last_names)) >> 9]
+            if individual
+            else companies[(((bits >> 72) & 0x1FF) * len(companies)) >> 9],
+            _NICKNAMES[(((bits >> 81) & 0xFF) * len(_NICKNAMES)) >> 8],
+            postcodes[(((bits >> 89) & 0x7FF) * len(postcodes)) >> 11],
+            premises[(((bits >> 100) & 0xFF) * len(premises)) >> 8],
+            counties[(((bits >> 108) & 0x1FF) * len(counties)) >> 9],
+            streets[(((more >> 27) & 0x1FF) * len(streets)) >> 9],
+            titles[(((more >> 36) & 0xF) * len(titles)) >> 4] if individual else "",
             1 if individual else 2,
             days[created],
             days[updated],
