@@ -103,7 +103,8 @@ class SharedRevision:
 
     def join(self) -> bool:
         """Register this process and start watching; True when no other live process serves
-        from this database (the emulator is starting afresh)."""
+        from this database (the emulator is starting afresh). The processes already serving
+        learn of this one at once (a publish), so they know they are no longer alone."""
         with self._db.engine.begin() as connection:
             # Rows of processes long gone (killed: they could not deregister) are dropped here.
             connection.execute(delete(_PROCESS).where(_PROCESS.c.heartbeat_at < _wall_now() - timedelta(hours=1)))
@@ -114,7 +115,10 @@ class SharedRevision:
         self._stopping.clear()
         self._watcher = threading.Thread(target=self._watch, name="shared-revision", daemon=True)
         self._watcher.start()
-        return self._peers == 0
+        alone = self._peers == 0
+        if not alone:
+            self.publish()
+        return alone
 
     def leave(self) -> None:
         self._stopping.set()
@@ -153,13 +157,14 @@ class SharedRevision:
                 self._stopping.wait(0.5)
 
     def _acknowledge(self, heartbeat: bool = False) -> None:
+        """Say which revision this process has taken up (and, on a heartbeat, that it lives);
+        count the live peers again meanwhile (one may just have joined)."""
         values: dict = {"seen": self._seen or 0}
         if heartbeat:
             values["heartbeat_at"] = _wall_now()
         with self._db.engine.begin() as connection:
             connection.execute(update(_PROCESS).where(_PROCESS.c.owner == self.owner).values(**values))
-            if heartbeat:
-                self._peers = self._live_peers(connection)
+            self._peers = self._live_peers(connection)
 
     # --- the revision --------------------------------------------------------------------------
 
