@@ -131,6 +131,9 @@ def _openapi(args: argparse.Namespace) -> int:
 
 
 SEED_BATCH = 10_000
+SEED_COMMIT_BATCHES = 25
+SEED_FRUITLESS_BATCHES = 3
+"""After this many batches in a row that added nothing, ``seed`` gives up and says so."""
 
 
 def batch_seed(seed: int, batch: int) -> int:
@@ -158,20 +161,37 @@ def _seed(args: argparse.Namespace) -> int:
     runtime.start()
     # A new tenant starts from the fixtures, as on its first request; the records come on top.
     runtime.tenants.ensure(provider.name, args.tenant)
-    added = 0
+    added, batch, fruitless = 0, 0, 0
     with tqdm(total=args.count, unit=" records", desc=f"{provider.name}/{args.tenant}", disable=args.quiet) as progress:
-        for batch, start in enumerate(range(0, args.count, SEED_BATCH)):
-            with runtime.db.session() as session:
+        # A batch may add fewer than it drew (a number the tenant already holds is skipped): the
+        # next batches, with seeds of their own, make up the difference.
+        with runtime.db.session() as session:
+            while added < args.count and fruitless < SEED_FRUITLESS_BATCHES:
                 count = provider.generate(
-                    session, args.tenant, min(SEED_BATCH, args.count - start), batch_seed(seed, batch), runtime
+                    session, args.tenant, min(SEED_BATCH, args.count - added), batch_seed(seed, batch), runtime
                 )
-                session.commit()
-            added += count
-            progress.update(count)
+                session.flush()
+                session.expunge_all()  # a batch's rows are written: let go of its objects
+                batch += 1
+                fruitless = 0 if count else fruitless + 1
+                added += count
+                progress.update(count)
+                # Fewer, larger commits: each one writes every index page its batches touched
+                # (random keys touch most of them), so commits per batch would grow with the table.
+                if batch % SEED_COMMIT_BATCHES == 0:
+                    session.commit()
+            session.commit()
     runtime.db.dispose()
     print(
         f"added {added} {provider.name} records to tenant {args.tenant!r} (seed {seed}) in {time.perf_counter() - started:.1f}s"
     )
+    if added < args.count:
+        print(
+            f"asked for {args.count}, added {added}: {SEED_FRUITLESS_BATCHES} batches in a row found nothing new "
+            f"(every {provider.name} record they drew, the tenant already holds)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

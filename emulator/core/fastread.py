@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import text
@@ -55,12 +55,42 @@ class FastReader:
             self._local.connection = connection
         return connection
 
-    def _through_engine(self, sql: str, params: dict) -> list[Sequence[Any]]:
+    def _text(self, sql: str) -> Any:
         statement = self._texts.get(sql)
         if statement is None:
             statement = self._texts[sql] = text(sql)
+        return statement
+
+    def _through_engine(self, sql: str, params: dict) -> list[Sequence[Any]]:
         with self._db.engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(statement, params)]
+            return [tuple(row) for row in connection.execute(self._text(sql), params)]
+
+    def first_rows(self, sql: str, params: dict, size: int) -> list[Sequence[Any]]:
+        """The first ``size`` rows of a read-only statement, on the event loop's own connection
+        (a SQLite file only)."""
+        cursor = self._connection().execute(sql, params)
+        try:
+            return cursor.fetchmany(size)
+        finally:
+            cursor.close()
+
+    def each_chunk(self, sql: str, params: dict, size: int) -> Iterator[Sequence[Sequence[Any]]]:
+        """Every row of a read-only statement, ``size`` at a time, from one cursor (one read
+        transaction; never all rows in memory at once), in the calling thread: on a SQLite file
+        through the thread's own connection, elsewhere through a server-side cursor."""
+        if self._path is not None:
+            cursor = self._connection().execute(sql, params)
+            try:
+                while rows := cursor.fetchmany(size):
+                    yield rows
+            finally:
+                cursor.close()
+            return
+        with self._db.engine.connect() as connection:
+            result = connection.execution_options(stream_results=True, max_row_buffer=size).execute(
+                self._text(sql), params
+            )
+            yield from result.partitions(size)
 
     async def fetchall(self, sql: str, params: dict) -> list[Sequence[Any]]:
         """Every row of a read-only statement."""

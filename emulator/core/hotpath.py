@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.core.fastread import reader
 from emulator.core.http import replaying
+from emulator.core.streaming import ChunkedResponse
 
 if TYPE_CHECKING:
     from emulator.core.context import ProviderContext
@@ -96,7 +97,7 @@ class RenderCache:
     def keep(self, version: int | None, key: Hashable, value: Any) -> None:
         if version is None or version != self._version:
             return
-        if isinstance(value, Response) and len(value.body) > MAX_CACHED_BODY:
+        if isinstance(value, ChunkedResponse) or (isinstance(value, Response) and len(value.body) > MAX_CACHED_BODY):
             return
         if len(self._answers) >= MAX_CACHED_ANSWERS:
             self._answers = {}
@@ -263,6 +264,9 @@ async def _answer(table: _Table, answer: Answer, request: HotRequest, send: Send
 
 
 async def send_response(response: Response, send: Send) -> None:
+    if isinstance(response, ChunkedResponse):
+        await response.send_to(send)
+        return
     await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
 

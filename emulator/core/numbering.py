@@ -221,6 +221,12 @@ def _place_names(country_code: int) -> dict[str, str]:
     return _geocoder_slice("places", str(country_code))
 
 
+def place_names(region: str = "GB") -> list[str]:
+    """Every place name the geodata holds under the region's country code, distinct and sorted,
+    without the cost of resolving area codes (``area_codes``)."""
+    return sorted(set(_place_names(pn.country_code_for_region(region.upper())).values()))
+
+
 @cache
 def _country_names() -> dict[str, str]:
     return _geocoder_slice("countries", "en")

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from starlette.responses import Response
 
 
@@ -16,8 +18,45 @@ class PerlPrettyJSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        text = json.dumps(content, indent=3, sort_keys=True, separators=(",", " : "), ensure_ascii=False)
-        return (text + "\n").encode("utf-8")
+        return (_perl_pretty(content) + "\n").encode("utf-8")
+
+
+def _perl_pretty(content: Any) -> str:
+    return json.dumps(content, indent=3, sort_keys=True, separators=(",", " : "), ensure_ascii=False)
+
+
+def perl_pretty_items(items: Sequence[Any], depth: int) -> bytes:
+    r"""``items`` as ``PerlPrettyJSONResponse`` renders them as members of a list nested ``depth``
+    levels deep: each indented, joined by ``,\n``, without the brackets (a chunk of a list body).
+
+    Flat items (dicts of strings, whole numbers, booleans and nulls; no floats, whose text orjson
+    writes its own way) go through orjson's two-space rendering, re-indented by byte replacement:
+    JSON text holds no raw newline or control character inside a string, so each ``\n`` starts a
+    line and a control byte can mark one; ``": `` follows each key, and when it shows up anywhere
+    else too (inside a string) the items take the slow way: ``json.dumps`` itself."""
+    if not items:
+        return b""
+    try:
+        text = orjson.dumps(items, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError: an integer past 64 bits, a lone surrogate
+        text = b""
+    keys = sum(len(item) for item in items if isinstance(item, dict))
+    if text and b"\n      " not in text and text.count(b'": ') == keys:
+        member, field = b"\n" + b" " * (3 * depth), b"\n" + b" " * (3 * depth + 3)
+        body = text[4:-2].replace(b"\n    ", b"\n\x00").replace(b"\n  ", member).replace(b"\n\x00", field)
+        return member[1:] + body.replace(b'": ', b'" : ')
+    indent = " " * (3 * depth)
+    return ",\n".join(indent + _perl_pretty(item).replace("\n", "\n" + indent) for item in items).encode("utf-8")
+
+
+def compact_items(items: Sequence[Any]) -> bytes:
+    """``items`` as ``CompactJSONResponse`` renders them inside a list: joined by ``,``, without the
+    brackets. orjson writes strings, whole numbers, booleans, nulls, lists and dicts exactly as
+    ``json.dumps`` does here (no floats: orjson writes some of them its own way)."""
+    try:
+        return orjson.dumps(items)[1:-1]
+    except TypeError:  # orjson.JSONEncodeError: an integer past 64 bits, a lone surrogate
+        return ",".join(json.dumps(item, separators=(",", ":"), ensure_ascii=False) for item in items).encode("utf-8")
 
 
 class CompactJSONResponse(Response):

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import phonenumbers
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
+from emulator.app import create_app
 from emulator.providers.cm import PROVIDER, render
 from emulator.providers.cm.models import NumberRequest
+from emulator.settings import Settings
+from tests.cm.conftest import AUTH, REQUESTS, TOKEN, advance
+from tests.support import ROOT
 
 
 def generated(runtime, tenant: str, count: int, seed: int) -> list[dict]:
@@ -31,3 +39,28 @@ def test_generation_is_deterministic_and_realistic(app):
         for number in request["numbers"]:
             parsed = phonenumbers.parse(number)
             assert phonenumbers.region_code_for_number(parsed) == request["country"]
+
+
+def test_seeded_orders_move_on_with_the_clock_like_api_made_ones(tmp_path):
+    """The seed command schedules its waiting orders' timed transitions: once the clock has moved
+    past accept and complete, none of them is waiting any more."""
+    database = tmp_path / "seeded.sqlite3"
+    command = [sys.executable, "-m", "emulator", "seed", "--database-url", f"sqlite:///{database}"]
+    command += ["--provider", "cm", "--tenant", TOKEN, "--count", "200", "--seed", "3", "--quiet"]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    with TestClient(create_app(Settings(database_url=f"sqlite:///{database}", data_dir=tmp_path))) as client:
+
+        def orders() -> dict[str, str]:
+            listed = client.get(REQUESTS, headers=AUTH, params={"Take": 1000})
+            assert listed.status_code == 200, listed.text
+            return {order["requestId"]: order["status"] for order in listed.json()}
+
+        fixtures = {record["requestId"] for record in client.app.state.runtime.fixture("cm")["number_requests"]}
+        waiting = [
+            guid for guid, status in orders().items() if status in ("Pending", "Accepted") and guid not in fixtures
+        ]
+        assert len(waiting) > 10
+        advance(client, 3600)
+        now = orders()
+        assert {now[guid] for guid in waiting} <= {"Completed", "Rejected"}

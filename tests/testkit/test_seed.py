@@ -72,3 +72,16 @@ def test_generated_records_are_served_like_any_other(tmp_path):
 def test_unknown_provider_is_refused(tmp_path):
     result = seed(tmp_path / "x.sqlite3", "--provider", "nobody", "--tenant", "t", "--count", "1")
     assert result.returncode == 2 and "providers that can: yay" in result.stderr
+
+
+def test_the_count_asked_is_the_count_added_when_numbers_collide(tmp_path):
+    """A second run with the same seed draws the numbers the unit already holds first: later
+    batches make up for every one skipped, so exactly the asked count is added again."""
+    database = tmp_path / "telcom.sqlite3"
+    for _ in range(2):
+        result = seed(database, "--provider", "telcom", "--tenant", "unit", "--count", "300", "--seed", "4", "--quiet")
+        assert result.returncode == 0, result.stderr
+        assert "added 300 telcom records to tenant 'unit' (seed 4)" in result.stdout
+    with sqlite3.connect(database) as connection:
+        numbers = [row[0] for row in connection.execute("SELECT number FROM telcom_number WHERE tenant = 'unit'")]
+    assert len(numbers) == len(set(numbers)) == 1 + 600  # the fixture's number, then both runs'

@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from emulator.core.rendering import CompactJSONResponse
+from starlette.responses import Response
+
+from emulator.core.rendering import CompactJSONResponse, compact_items
+from emulator.core.streaming import RenderedList, chunked_response, list_frame
 from emulator.providers.telcom import service
 from emulator.providers.telcom.models import Destination, Number
 from emulator.providers.telcom.service import Written
 
 
-def success(data: object, started: float) -> CompactJSONResponse:
-    """``time`` is the handling time in seconds, rounded to 2 decimals as moonrope does."""
+def success(data: object, started: float) -> Response:
+    """``time`` is the handling time in seconds, rounded to 2 decimals as moonrope does. A list
+    rendered in chunks (``RenderedList``, by ``compact_items``) is sent as its chunks."""
     elapsed = round(time.perf_counter() - started, 2)
+    if isinstance(data, RenderedList):
+        if not data.members:
+            data = []
+        else:
+            marker = "\x00"
+            whole = CompactJSONResponse({"status": "success", "time": elapsed, "flags": {}, "data": [marker]}).body
+            head, tail = list_frame(bytes(whole), compact_items([marker]))
+            return chunked_response([head, *data.members, tail], media_type=CompactJSONResponse.media_type)
     return CompactJSONResponse({"status": "success", "time": elapsed, "flags": {}, "data": data})
 
 
@@ -24,6 +38,46 @@ def timestamp(value: datetime | None) -> str | None:
     if value.tzinfo is not None:
         value = value.astimezone(UTC)
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+
+
+def _stored_timestamp(value: Any) -> str | None:
+    """``timestamp`` of a column as the DB-API hands it: SQLAlchemy's text on SQLite
+    (``2015-05-05 14:43:36.000000``), a ``datetime`` elsewhere."""
+    if isinstance(value, str):
+        if len(value) == 26 and value[10] == " " and value[19] == ".":
+            return f"{value[:10]}T{value[11:19]}.{value[20:23]}Z"
+        value = datetime.fromisoformat(value)
+    return timestamp(value)
+
+
+def listed_numbers(rows: Sequence[Sequence[Any]]) -> bytes:
+    """Rows of ``service.number_list``, as ``incoming_number`` renders them, as list members."""
+    items = []
+    for row in rows:
+        kind, object_id, name = row[19:22]
+        items.append(
+            {
+                "id": row[0],
+                "number": row[1],
+                "context": row[2],
+                "created_at": _stored_timestamp(row[3]),
+                "updated_at": _stored_timestamp(row[4]),
+                "recording_enabled": bool(row[5]),
+                "caller_id_prefix": row[6],
+                "callerid_passthrough": bool(row[7]),
+                "forward_sip_to": row[8],
+                "aquisition": {
+                    "acquired_at": _stored_timestamp(row[9]),
+                    "subscriber": {
+                        **dict(zip(service.SUBSCRIBER_FIELDS, row[10:17], strict=True)),
+                        "pushed_at": _stored_timestamp(row[17]),
+                        "status": row[18],
+                    },
+                },
+                "destination": None if kind is None else {"type": kind, "object": {"id": object_id, "name": name}},
+            }
+        )
+    return compact_items(items)
 
 
 def destination_body(destination: Destination | None) -> dict | None:

@@ -20,8 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
 from emulator.core.context import ProviderContext
-from emulator.core.fastread import read_call, reader
+from emulator.core.fastread import FastReader, read_call, reader
 from emulator.core.hotpath import Answer, HotRequest, HotRoute
+from emulator.core.streaming import JOINED_BODY_LIMIT, RenderedList
 from emulator.core.subapp import Responses, build_subapp
 from emulator.providers.telcom import render, schemas, service
 from emulator.providers.telcom.errors import (
@@ -90,13 +91,14 @@ class Call:
     params: Params
     now: datetime
     inventory: Inventory
+    fast: FastReader
 
 
 # --- actions ------------------------------------------------------------------------------------
 
 
 def list_numbers(call: Call) -> object:
-    return [render.incoming_number(n, d) for n, d in service.list_numbers(call.session, call.tenant)]
+    return RenderedList(service.number_list(call.fast, call.tenant, render.listed_numbers))
 
 
 def number_info(call: Call) -> object:
@@ -281,9 +283,15 @@ def _inventory(runtime: ProviderContext) -> Inventory:
     return Inventory(seed=stock["seed"], listed={prefix: tuple(numbers) for prefix, numbers in stock["listed"].items()})
 
 
+def _call(runtime: ProviderContext, session: Session, tenant: str, values: dict) -> Call:
+    return Call(
+        session, tenant, Params(values), runtime.clock.now(NAME, tenant), _inventory(runtime), reader(runtime.db)
+    )
+
+
 def _run(runtime: ProviderContext, action: Action, tenant: str, values: dict) -> Response:
     with runtime.db.session() as session:
-        call = Call(session, tenant, Params(values), runtime.clock.now(NAME, tenant), _inventory(runtime))
+        call = _call(runtime, session, tenant, values)
         # moonrope times the action itself, not routing, authentication or body reading.
         started = time.perf_counter()
         try:
@@ -345,12 +353,18 @@ def _hot_action(action: Action) -> Answer:
         key = (action.summary, token, repr(sorted(values.items())))
         data = request.cached(key)
         if data is None:
-            with runtime.db.session() as session:
-                call = Call(session, token, Params(values), runtime.clock.now(NAME, token), _inventory(runtime))
-                try:
-                    data = await read_call(runtime.db, action.handler, call)
-                except TelcomError as error:
-                    return failure(error)
+            if action.handler is list_numbers:
+                # Read and rendered in chunks; kept only when small.
+                members = await service.read_number_list(reader(runtime.db), token, render.listed_numbers)
+                data = RenderedList(members)
+                if sum(len(member) for member in members) > JOINED_BODY_LIMIT:
+                    return render.success(data, started)
+            else:
+                with runtime.db.session() as session:
+                    try:
+                        data = await read_call(runtime.db, action.handler, _call(runtime, session, token, values))
+                    except TelcomError as error:
+                        return failure(error)
             request.keep(key, data)
         return render.success(data, started)
 

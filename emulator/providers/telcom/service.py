@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
+from emulator.core.fastread import FastReader
+from emulator.core.streaming import RenderRows, read_rendered_rows, render_rows
 from emulator.providers.telcom.errors import NotFound, StructuredError, ValidationError
 from emulator.providers.telcom.models import Destination, Number, Sequence
 
@@ -94,6 +96,41 @@ def _with_destinations(tenant: str):
 
 def list_numbers(session: Session, tenant: str) -> list[tuple[Number, Destination | None]]:
     return list(session.exec(_with_destinations(tenant).order_by(Number.number_id)))
+
+
+# ``list_numbers`` as one SQL text for the bulk rendering: the number's columns as
+# ``render.listed_numbers`` takes them, then its destination's kind, ID and name (or nulls).
+_LISTED = (
+    "number_id",
+    "number",
+    "context",
+    "created_at",
+    "updated_at",
+    "recording_enabled",
+    "caller_id_prefix",
+    "callerid_passthrough",
+    "forward_sip_to",
+    "acquired_at",
+    *SUBSCRIBER_FIELDS,
+    "pushed_at",
+    "subscriber_status",
+)
+_READ_LISTED = (
+    f"SELECT {', '.join('n.' + name for name in _LISTED)}, d.kind, d.object_id, d.name"
+    " FROM telcom_number n LEFT JOIN telcom_destination d"
+    " ON d.tenant = :tenant AND d.kind = n.destination_type AND d.object_id = n.destination_id"
+    " WHERE n.tenant = :tenant ORDER BY n.number_id"
+)
+
+
+def number_list(fast: FastReader, tenant: str, render: RenderRows) -> list[bytes]:
+    """``list_numbers``, rendered a chunk at a time by ``render`` (in the calling thread)."""
+    return render_rows(fast, _READ_LISTED, {"tenant": tenant}, render, b",")
+
+
+async def read_number_list(fast: FastReader, tenant: str, render: RenderRows) -> list[bytes]:
+    """``number_list`` for a request (on the event loop if the list is short)."""
+    return await read_rendered_rows(fast, _READ_LISTED, {"tenant": tenant}, render, b",")
 
 
 def get_number(session: Session, tenant: str, number_id: int) -> tuple[Number, Destination | None]:

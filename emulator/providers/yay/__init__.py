@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from sqlalchemy import insert
 from sqlmodel import Session
 
+from emulator.core.bulk import bulk_insert
 from emulator.core.context import ProviderContext
-from emulator.core.db import table_of
 from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Provider, TenantCredentials
 from emulator.providers.yay import service
@@ -33,13 +32,11 @@ def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> Non
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, _runtime: ProviderContext) -> int:
-    """Generated addresses on the reseller's own account, in one bulk insert."""
+    """Generated addresses on the reseller's own account, in one bulk insert (the DB-API's own)."""
     from emulator.providers.yay import fake  # Faker: only the seed command needs it
 
-    rows = [{"tenant": tenant, "account": "", **address} for address in fake.bulk_addresses(seed, count)]
-    if rows:
-        session.execute(insert(table_of(NumberAddress)), rows)
-    return len(rows)
+    rows = [(tenant, "", *address) for address in fake.bulk_addresses(seed, count)]
+    return bulk_insert(session, "yay_number_address", ("tenant", "account", *fake.COLUMNS), rows)
 
 
 def _credentials_for(name: str) -> TenantCredentials:

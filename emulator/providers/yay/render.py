@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
 from http import HTTPStatus
 
-from emulator.core.rendering import PerlPrettyJSONResponse
+from starlette.responses import Response
+
+from emulator.core.rendering import PerlPrettyJSONResponse, perl_pretty_items
+from emulator.core.streaming import chunked_response, list_frame
 from emulator.providers.yay.models import NumberAddress
 
 
@@ -13,6 +17,20 @@ def envelope(result: object, status_code: int = 200) -> PerlPrettyJSONResponse:
         {"result": result, "status_code": status_code, "status_message": HTTPStatus(status_code).phrase},
         status_code=status_code,
     )
+
+
+@cache
+def _list_frame() -> tuple[bytes, bytes]:
+    marker = "\x00"
+    return list_frame(bytes(envelope([marker]).body), perl_pretty_items([marker], depth=2))
+
+
+def address_list(members: list[bytes]) -> Response:
+    """The envelope of a list, its members rendered in chunks (``perl_pretty_items``, depth 2)."""
+    if not members:
+        return envelope([])
+    head, tail = _list_frame()
+    return chunked_response([head, *members, tail], media_type=PerlPrettyJSONResponse.media_type)
 
 
 def address(address: NumberAddress, *, created: bool = False) -> dict:

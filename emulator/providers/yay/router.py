@@ -73,7 +73,7 @@ router = APIRouter(prefix="/voip/number-address", tags=["Number addresses"], rou
     "", response_model=AddressListEnvelope, responses=_ERRORS, summary="Gets all active number addresses on an account"
 )
 async def list_addresses(scope: ScopeDep, runtime: RuntimeDep):
-    return envelope(await service.read_addresses(reader(runtime.db), scope))
+    return render.address_list(await service.read_address_list(reader(runtime.db), scope))
 
 
 @router.get(
@@ -150,7 +150,7 @@ async def _hot_list(request: HotRequest) -> Response | None:
         return None
 
     async def build() -> Response:
-        return envelope(await service.read_addresses(reader(request.runtime.db), scope))
+        return render.address_list(await service.read_address_list(reader(request.runtime.db), scope))
 
     return await request.answer(("list", scope), build)
 

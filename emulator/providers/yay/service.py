@@ -10,6 +10,8 @@ from sqlmodel import Session, col, select
 
 from emulator.core.fastread import FastReader, iso_date
 from emulator.core.identifiers import is_uuid
+from emulator.core.rendering import perl_pretty_items
+from emulator.core.streaming import read_rendered_rows
 from emulator.core.tenancy import TenantScope
 from emulator.providers.yay.models import NumberAddress
 from emulator.providers.yay.schemas import AddressIn as AddressData
@@ -49,7 +51,11 @@ _COLUMNS = (
 )
 _READ = f"SELECT {', '.join(_COLUMNS)} FROM yay_number_address WHERE tenant = :tenant AND account = :account"
 _READ_ONE = _READ + " AND uuid = :uuid"
-_READ_ALL = _READ + " ORDER BY id"
+# The listed columns in the order the wire shows them (sorted), for the list's bulk rendering.
+_LISTED = tuple(sorted(_COLUMNS))
+_READ_LISTED = (
+    f"SELECT {', '.join(_LISTED)} FROM yay_number_address WHERE tenant = :tenant AND account = :account ORDER BY id"
+)
 
 
 def _rendered(row) -> dict:
@@ -61,10 +67,23 @@ def _rendered(row) -> dict:
     return body
 
 
-async def read_addresses(fast: FastReader, scope: TenantScope) -> list[dict]:
-    """``list_addresses``, rendered, through the fast reader."""
-    rows = await fast.fetchall(_READ_ALL, {"tenant": scope.tenant, "account": scope.account})
-    return [_rendered(row) for row in rows]
+def _listed(rows) -> bytes:
+    """Rows of ``_READ_LISTED`` as members of the envelope's ``result`` list."""
+    items = []
+    for row in rows:
+        item = dict(zip(_LISTED, row, strict=True))
+        item["is_default"] = bool(item["is_default"])
+        item["created_on"] = iso_date(item["created_on"])
+        item["updated_on"] = iso_date(item["updated_on"])
+        items.append(item)
+    return perl_pretty_items(items, depth=2)
+
+
+async def read_address_list(fast: FastReader, scope: TenantScope) -> list[bytes]:
+    """``list_addresses``, rendered a chunk at a time through the fast reader (see ``render.address_list``)."""
+    return await read_rendered_rows(
+        fast, _READ_LISTED, {"tenant": scope.tenant, "account": scope.account}, _listed, b",\n"
+    )
 
 
 async def read_address(fast: FastReader, scope: TenantScope, uuid: str) -> dict | None:

@@ -1,0 +1,139 @@
+"""Unpaged lists are read and rendered a chunk at a time, and the answer is the one-piece
+rendering byte for byte: status, headers (the length included) and body, for a short list (one
+chunk, on the event loop) and a long one (several chunks, sent as they were rendered), through the
+hot route and the FastAPI route alike."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from emulator.app import create_app
+from emulator.core.rendering import PerlPrettyJSONResponse, compact_items, perl_pretty_items
+from emulator.core.streaming import CHUNK_ROWS, JOINED_BODY_LIMIT
+from emulator.core.tenancy import TenantScope
+from emulator.providers.telcom import render as telcom_render
+from emulator.providers.telcom import service as telcom_service
+from emulator.providers.yay import render as yay_render
+from emulator.providers.yay import service as yay_service
+from emulator.settings import Settings
+from tests.support import YAY_ADDRESS
+
+pytestmark = pytest.mark.each_backend
+
+YAY = {"X-Auth-Reseller": "streamed", "X-Auth-User": "user", "X-Auth-Password": "secret"}
+YAY_LIST = "/yay/voip/number-address"
+TELCOM = {"X-Auth-Token": "streamed", "X-Auth-Secret": "secret"}
+TELCOM_LIST = "/telcom/api/v2/numbers/list"
+# Text the fast renderings must not get wrong: quotes, '": ', backslashes, non-ASCII, astral.
+AWKWARD = 'O"Brien": \\ "x" : ü 😀 \u2028'
+MANY = 2 * CHUNK_ROWS + 500
+
+
+@pytest.fixture
+def clients(database_url, tmp_path) -> Iterator[tuple[TestClient, TestClient]]:
+    """(hot, plain): two emulators on one database, with and without the hot routes."""
+    hot = create_app(Settings(database_url=database_url, data_dir=tmp_path, hot_routes=True))
+    plain = create_app(Settings(database_url=database_url, data_dir=tmp_path, hot_routes=False))
+    with TestClient(hot) as hot_client, TestClient(plain) as plain_client:
+        yield hot_client, plain_client
+
+
+def _generate(client: TestClient, provider: str, tenant: str, count: int) -> None:
+    runtime = client.app.state.runtime
+    with runtime.db.session() as session:
+        assert runtime.providers[provider].generate(session, tenant, count, 5, runtime) == count
+        session.commit()
+
+
+def _answer(response) -> tuple[int, list[tuple[str, str]], bytes]:
+    assert int(response.headers["content-length"]) == len(response.content)
+    headers = [(name, value) for name, value in response.headers.multi_items() if name not in ("date", "server")]
+    return response.status_code, headers, response.content
+
+
+def _yay_expected(client: TestClient) -> tuple[int, list[tuple[str, str]], bytes]:
+    """The list as the one-piece rendering makes it: the ORM's rows, rendered, one JSON text."""
+    with client.app.state.runtime.db.session() as session:
+        addresses = yay_service.list_addresses(session, TenantScope(tenant="streamed", account=""))
+        body = yay_render.envelope([yay_render.address(address) for address in addresses]).body
+    headers = [("content-length", str(len(body))), ("content-type", PerlPrettyJSONResponse.media_type)]
+    return 200, headers, bytes(body)
+
+
+@pytest.mark.parametrize("generated", [0, MANY], ids=["short", "several-chunks"])
+def test_the_yay_list_is_the_one_piece_rendering(clients, generated):
+    hot, plain = clients
+    fixtures = hot.get(YAY_LIST, headers=YAY).json()["result"]  # the tenant starts from the fixtures
+    created = plain.post(YAY_LIST, headers=YAY, json={**YAY_ADDRESS, "street": AWKWARD, "nickname": '": '})
+    assert created.status_code == 201, created.text
+    _generate(plain, "yay", "streamed", generated)
+    expected = _yay_expected(plain)
+    assert (len(expected[2]) > JOINED_BODY_LIMIT) == bool(generated)
+    for client in (hot, plain):
+        for _ in range(2):  # the second answer may come from the render cache
+            assert _answer(client.get(YAY_LIST, headers=YAY)) == expected
+    assert len(hot.get(YAY_LIST, headers=YAY).json()["result"]) == len(fixtures) + 1 + generated
+
+
+_TIME = re.compile(rb'^\{"status":"success","time":[0-9.]+,')
+
+
+def _telcom_expected(client: TestClient) -> bytes:
+    with client.app.state.runtime.db.session() as session:
+        numbers = telcom_service.list_numbers(session, "streamed")
+        data = [telcom_render.incoming_number(number, destination) for number, destination in numbers]
+    return bytes(telcom_render.success(data, time.perf_counter()).body)
+
+
+@pytest.mark.parametrize("generated", [0, MANY], ids=["short", "several-chunks"])
+def test_the_telcom_number_list_is_the_one_piece_rendering(clients, generated):
+    hot, plain = clients
+    assert hot.get(TELCOM_LIST, headers=TELCOM).status_code == 200  # the tenant starts from the fixtures
+    numbers = hot.get(TELCOM_LIST, headers=TELCOM).json()["data"]
+    changed = plain.post(
+        "/telcom/api/v2/numbers/update_subscriber", headers=TELCOM, json={"id": numbers[0]["id"], "name": AWKWARD}
+    )
+    assert changed.json()["status"] == "success", changed.text
+    _generate(plain, "telcom", "streamed", generated)
+    expected = _telcom_expected(plain)
+    assert (len(expected) > JOINED_BODY_LIMIT) == bool(generated)
+    for client in (hot, plain):
+        for method in ("GET", "POST"):
+            for _ in range(2):  # the second answer may come from the render cache
+                status, headers, body = _answer(client.request(method, TELCOM_LIST, headers=TELCOM))
+                assert status == 200
+                assert dict(headers)["content-type"] == "application/json"
+                # "time" is each answer's own measured handling time.
+                assert _TIME.sub(b"", body) == _TIME.sub(b"", expected)
+    assert len(hot.get(TELCOM_LIST, headers=TELCOM).json()["data"]) == len(numbers) + generated
+
+
+def _awkward_value(rng: random.Random):
+    text = "".join(rng.choice(["a", '"', ":", " ", "\\", "\n", "\x00", "é", "😀", "{", ",", '": ']) for _ in range(6))
+    return rng.choice([text, rng.randrange(-5, 10**6), True, False, None, 2**70, [], {}, [text, 1], {"k": text}])
+
+
+def test_the_chunk_renderings_are_json_dumps_own():
+    """What the fast renderings make of any list member is what ``json.dumps`` makes of it."""
+    rng = random.Random(7)
+    for _ in range(2000):
+        items = [
+            {rng.choice(["city", "a b", 'q": ', "z"]): _awkward_value(rng) for _ in range(rng.randrange(5))}
+            if rng.random() < 0.8
+            else _awkward_value(rng)
+            for _ in range(rng.randrange(5))
+        ]
+        for depth in (1, 2):
+            indent = "   " * (depth - 1)
+            whole = json.dumps(items, indent=3, sort_keys=True, separators=(",", " : "), ensure_ascii=False)
+            members = perl_pretty_items(items, depth).decode()
+            assert (f"[\n{members}\n{indent}]" if items else "[]") == whole.replace("\n", "\n" + indent)
+        compact = json.dumps(items, separators=(",", ":"), ensure_ascii=False).encode()
+        assert b"[" + compact_items(items) + b"]" == compact
