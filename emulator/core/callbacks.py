@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -47,8 +50,11 @@ STATUSES = (PENDING, DELIVERED, FAILED)
 
 # Attempts kept in a delivery's history (redeliveries can add more without end).
 MAX_HISTORY = 50
-# Heads of distinct URLs sent at the same time in one pass.
+# Heads of distinct URLs sent at the same time in one blocking pass (``deliver_due``).
 MAX_PARALLEL_URLS = 8
+# Heads looked at per pass; leased ones (in flight) are left out, so a dead receiver's never
+# crowd out the others'.
+HEADS_PER_PASS = 1000
 MAX_ERROR_LENGTH = 500
 
 
@@ -148,6 +154,13 @@ class CallbackDispatcher:
         self._client: httpx.Client | None = None
         # Names this dispatcher in the leases it takes (unique across processes and restarts).
         self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        # The background path (``start_due``): ordering keys being drained by this process's
+        # workers, and how many of them each tenant has, so one tenant never holds them all.
+        self._guard = threading.Lock()
+        self._draining: dict[str, tuple[str, str]] = {}
+        self._per_tenant: Counter[tuple[str, str]] = Counter()
+        self._queue: queue.SimpleQueue[CallbackDelivery | None] = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
 
     # --- sending -------------------------------------------------------------------------------
 
@@ -163,16 +176,101 @@ class CallbackDispatcher:
         with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_URLS, len(heads)), thread_name_prefix="callback") as pool:
             list(pool.map(self._drain, heads))
 
-    def _due_heads(self, now: datetime, limit: int = 200) -> list[CallbackDelivery]:
-        """Heads due by ``now`` (the latest of every clock), each then held to its own tenant's clock."""
+    def start_due(self, now: datetime) -> int:
+        """Hand every URL whose oldest pending delivery is due to the worker pool and return at
+        once (how many were handed over): each worker drains its URL as ``deliver_due`` does, so
+        a receiver that never answers holds one worker for one attempt timeout and nothing else.
+        A tenant gets at most a quarter of the workers (at least one)."""
+        heads = self._due_heads(now)
+        if not heads:
+            return 0
+        workers = self._settings.callback_workers
+        per_tenant = max(1, workers // 4)
+        started = 0
+        with self._guard:
+            while len(self._workers) < workers:
+                worker = threading.Thread(target=self._work, name=f"callback-{len(self._workers)}", daemon=True)
+                worker.start()
+                self._workers.append(worker)
+            for head in heads:
+                scope = (head.provider, head.tenant)
+                if head.ordering_key in self._draining or self._per_tenant[scope] >= per_tenant:
+                    continue
+                self._draining[head.ordering_key] = scope
+                self._per_tenant[scope] += 1
+                self._queue.put(head)
+                started += 1
+        return started
+
+    def _work(self) -> None:
+        # Daemon threads: a process that stops does not wait for a receiver that never answers
+        # (the lease hands an unfinished delivery to another process, or to this one on restart).
+        while (head := self._queue.get()) is not None:
+            try:
+                self._drain(head)
+            except Exception:  # a broken row or a lost database must not kill the worker
+                log.exception("callback delivery to %s failed", head.url)
+            finally:
+                with self._guard:
+                    scope = self._draining.pop(head.ordering_key)
+                    self._per_tenant[scope] -= 1
+                    if not self._per_tenant[scope]:
+                        del self._per_tenant[scope]
+
+    def in_progress(self, provider: str | None = None, tenant: str | None = None) -> tuple[int, int]:
+        """(in flight, due): deliveries of the scope some process is sending now (an unexpired
+        lease), and heads that are due and not taken yet. Both 0: every due delivery has been
+        attempted, whichever process sent it. One statement, so one snapshot: only heads are
+        ever leased, and a head handed from "due" to "in flight" is seen as one or the other."""
+        wall = _wall_now()
+        oldest_pending = select(func.min(CallbackDelivery.id)).where(CallbackDelivery.status == PENDING)
+        if provider is not None:
+            oldest_pending = oldest_pending.where(CallbackDelivery.provider == provider)
+        if tenant is not None:
+            oldest_pending = oldest_pending.where(CallbackDelivery.tenant == tenant)
+        statement = select(CallbackDelivery).where(
+            col(CallbackDelivery.id).in_(oldest_pending.group_by(CallbackDelivery.ordering_key)),
+            or_(
+                col(CallbackDelivery.next_attempt_at) <= self._clock.latest_now(),
+                col(CallbackDelivery.lease_expires_at) >= wall,
+            ),
+        )
+        with self._db.session() as session:
+            heads = session.exec(statement).all()
+        in_flight = [
+            head for head in heads if head.lease_expires_at is not None and _aware(head.lease_expires_at) >= wall
+        ]
+        due = [head for head in heads if head not in in_flight and self._is_due(head)]
+        return len(in_flight), len(due)
+
+    def settle(self, provider: str | None = None, tenant: str | None = None, timeout: float = 30.0) -> tuple[int, int]:
+        """Wait (starting due deliveries here) until the scope has nothing in flight and nothing
+        due, or ``timeout`` real seconds have passed; what ``in_progress`` says at the end."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.in_progress(provider, tenant)
+            if state == (0, 0) or time.monotonic() >= deadline:
+                return state
+            if state[1]:
+                self.start_due(self._clock.latest_now())
+            time.sleep(0.01)
+
+    def _due_heads(self, now: datetime, limit: int = HEADS_PER_PASS) -> list[CallbackDelivery]:
+        """Heads due by ``now`` (the latest of every clock) that no process is sending (no
+        unexpired lease), each then held to its own tenant's clock."""
         oldest_pending = (
             select(func.min(CallbackDelivery.id))
             .where(CallbackDelivery.status == PENDING)
             .group_by(CallbackDelivery.ordering_key)
         )
+        wall = _wall_now()
         statement = (
             select(CallbackDelivery)
-            .where(col(CallbackDelivery.id).in_(oldest_pending), col(CallbackDelivery.next_attempt_at) <= now)
+            .where(
+                col(CallbackDelivery.id).in_(oldest_pending),
+                col(CallbackDelivery.next_attempt_at) <= now,
+                or_(col(CallbackDelivery.lease_expires_at).is_(None), col(CallbackDelivery.lease_expires_at) < wall),
+            )
             .order_by(col(CallbackDelivery.id))
             .limit(limit)
         )
@@ -308,6 +406,10 @@ class CallbackDispatcher:
             session.commit()
 
     def close(self) -> None:
+        with self._guard:
+            for _worker in self._workers:
+                self._queue.put(None)
+            self._workers.clear()
         if self._client is not None:
             self._client.close()
             self._client = None
