@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     callback_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
     # Threads sending callbacks in the background, each draining one URL at a time; one tenant
     # gets at most a quarter of them.
-    callback_workers: int = Field(default=16, ge=1, le=256)
+    callback_workers: int = Field(default=32, ge=1, le=256)
     # A provider's own settings live in its package (``Provider.settings``), read from
     # ``EMULATOR_<PROVIDER>_*`` variables in the same way.
 

@@ -58,8 +58,9 @@ def silent_receiver() -> Iterator[SilentReceiver]:
 
 
 def _order(emulator: EmulatorProcess, token: str, callback_url: str) -> str:
-    response = httpx.post(
+    response = httpx.post(  # a provider's first request imports it: slow on a loaded machine
         f"{emulator.base_url}{BASE}/numberrequests",
+        timeout=60,
         headers={"X-CM-PRODUCTTOKEN": token},
         json={"quantity": 50, "areaCode": "0113", "callbackUrl": callback_url},
     )
@@ -82,7 +83,7 @@ def test_a_receiver_that_never_answers_stalls_neither_the_clock_nor_another_tena
     stalled, prompt = str(uuid.uuid4()), str(uuid.uuid4())
     env = {"EMULATOR_CALLBACK_TIMEOUT_SECONDS": str(ATTEMPT_TIMEOUT), "EMULATOR_TICK_SECONDS": "0.05"}
     with EmulatorProcess(shared_database, env=env) as emulator:
-        httpx.post(f"{emulator.base_url}/_emulator/clock/freeze")
+        httpx.post(f"{emulator.base_url}/_emulator/clock/freeze", timeout=60)
         stalled_order = _order(emulator, stalled, silent_receiver.url)
         prompt_order = _order(emulator, prompt, callback_receiver.url)
 
