@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(runtime.join)
         ticker = asyncio.create_task(runtime.background.run_forever(settings.tick_seconds))
         # Everything built so far (routes, models, compiled statements) lives as long as the app:
         # leave it out of the collector's scans, which otherwise cost a request its p99.
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
             runtime.callbacks.close()
+            await asyncio.to_thread(runtime.leave)
             runtime.db.dispose()
 
     app = FastAPI(

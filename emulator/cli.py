@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import json
+import os
 import random
 import sys
 import time
@@ -78,18 +79,45 @@ def open_control_warning(settings: Settings) -> str | None:
     )
 
 
+SERVE_SETTINGS = ("host", "port", "log_level", "database_url", "fixtures", "data_dir", "control_token", "workers")
+
+
+def in_memory(database_url: str) -> bool:
+    return database_url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in database_url
+
+
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from emulator.app import create_app
-
-    settings = _settings(
-        args, "host", "port", "log_level", "database_url", "fixtures", "data_dir", "control_token", *UVICORN_LIMITS
-    )
+    settings = _settings(args, *SERVE_SETTINGS, *UVICORN_LIMITS)
     warning = open_control_warning(settings)
     if warning:
         print(warning, file=sys.stderr, flush=True)
-    uvicorn.run(create_app(settings), **uvicorn_options(settings))
+    if settings.workers == 1:
+        from emulator.app import create_app
+
+        uvicorn.run(create_app(settings), **uvicorn_options(settings))
+        return 0
+    database_url = settings.resolved_database_url()
+    if in_memory(database_url):
+        print("error: --workers needs a database they can share (a SQLite file or PostgreSQL)", file=sys.stderr)
+        return 2
+    # Each worker is a fresh process that builds its app from the environment: hand the flags on
+    # there, and the database resolved once, so every worker opens the same one.
+    for name in (*SERVE_SETTINGS, *UVICORN_LIMITS):
+        value = getattr(args, name, None)
+        if value is not None:
+            os.environ[f"EMULATOR_{name.upper()}"] = str(value)
+    os.environ["EMULATOR_DATABASE_URL"] = database_url
+    uvicorn.run(
+        "emulator.app:create_app",
+        factory=True,
+        workers=settings.workers,
+        # A worker answers uvicorn's health pings only once it has imported and built its app,
+        # which on a busy machine takes longer than uvicorn's default 5 s before it kills it.
+        timeout_worker_healthcheck=60,
+        **uvicorn_options(settings),
+    )
     return 0
 
 
@@ -176,6 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fixtures", type=Path, help="folder of fixture files")
     serve.add_argument(
         "--control-token", dest="control_token", help="lock /_emulator/* (but health) behind this bearer token"
+    )
+    serve.add_argument(
+        "--workers", type=int, help="serving processes on one database, acting as one emulator (EMULATOR_WORKERS)"
     )
     for name in UVICORN_LIMITS:
         serve.add_argument(

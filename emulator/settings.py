@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Request headers beyond either limit are refused with 431 before any route sees them.
     max_header_bytes: int = Field(default=32_768, ge=256)
     max_header_count: int = Field(default=100, ge=1)
+    # Serving processes ``serve`` starts on one database; they act as one emulator.
+    workers: int = Field(default=1, ge=1, le=64)
     # uvicorn's own limits (``serve`` flags of the same names win).
     timeout_keep_alive: int = Field(default=5, ge=0)
     timeout_graceful_shutdown: int | None = Field(default=None, ge=0)
@@ -45,8 +47,8 @@ class Settings(BaseSettings):
     credentials: dict[str, list[list[str]]] = Field(default_factory=dict)
     # How often background work (due transitions, callback deliveries) is looked for, in seconds.
     tick_seconds: float = Field(default=0.2, gt=0)
-    # The request journal keeps the last ``journal_size`` provider requests in memory (0 turns it
-    # off); each recorded body is cut at ``journal_body_bytes``.
+    # The request journal keeps the last ``journal_size`` provider requests in the database (0 turns
+    # it off); each recorded body is cut at ``journal_body_bytes``.
     journal_size: int = Field(default=1000, ge=0, le=1_000_000)
     journal_body_bytes: int = Field(default=16_384, ge=0, le=16_777_216)
     # Seed of every random choice made for tests (generated records, random fault latency and

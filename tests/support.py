@@ -3,12 +3,14 @@ callback receiver is the library's: ``emulator.testing.CallbackReceiver``, the p
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,9 +31,10 @@ def free_port() -> int:
 class EmulatorProcess:
     """``python -m emulator serve`` in a child process on a free port, on a given database."""
 
-    def __init__(self, database_url: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, database_url: str, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> None:
         self.database_url = database_url
         self.env = env or {}
+        self.args = args
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -39,7 +42,17 @@ class EmulatorProcess:
     def start(self, timeout: float = 30.0) -> EmulatorProcess:
         env = {**os.environ, "EMULATOR_LOG_LEVEL": "warning", **self.env}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "serve", "--port", str(self.port), "--database-url", self.database_url],
+            [
+                sys.executable,
+                "-m",
+                "emulator",
+                "serve",
+                "--port",
+                str(self.port),
+                "--database-url",
+                self.database_url,
+                *self.args,
+            ],
             cwd=ROOT,
             env=env,
         )
@@ -141,3 +154,51 @@ YAY_ADDRESS = {
     "title": "Mr",
     "type_id": 2,
 }
+
+
+class RoundRobinBalancer:
+    """A TCP load balancer on loopback, like the nginx of ``deploy/compose.replicas.yml``: each new
+    client connection goes to the next backend in turn, bytes copied both ways."""
+
+    def __init__(self, backends: list[int]) -> None:
+        self.backends = backends
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.connections = [0] * len(backends)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._server: asyncio.Server | None = None
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except OSError:
+            pass
+        finally:
+            writer.close()
+
+    async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        turn = sum(self.connections) % len(self.backends)
+        self.connections[turn] += 1
+        try:
+            backend_reader, backend_writer = await asyncio.open_connection("127.0.0.1", self.backends[turn])
+        except OSError:
+            client_writer.close()
+            return
+        await asyncio.gather(self._pipe(client_reader, backend_writer), self._pipe(backend_reader, client_writer))
+
+    def __enter__(self) -> RoundRobinBalancer:
+        self._thread.start()
+        started = asyncio.run_coroutine_threadsafe(
+            asyncio.start_server(self._serve, "127.0.0.1", self.port), self._loop
+        )
+        self._server = started.result(timeout=10)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._server is not None:
+            self._loop.call_soon_threadsafe(self._server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)

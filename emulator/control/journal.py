@@ -87,7 +87,8 @@ def list_requests(
     limit: Annotated[int | None, Query(ge=1, le=1_000_000, description="Only the most recent N matches")] = None,
 ) -> list[RecordedRequest]:
     """Recorded provider requests, oldest first. The journal keeps the last EMULATOR_JOURNAL_SIZE
-    requests in memory (oldest dropped first); it is empty after a restart."""
+    requests (oldest dropped first) in the database, shared by every process serving from it; the
+    first process to start clears it."""
     return [_recorded(runtime, entry) for entry in runtime.journal.find(query, limit)]
 
 

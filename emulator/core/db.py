@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import cast
 
 from sqlalchemy import Table, event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -16,6 +18,9 @@ def table_of(model: type[SQLModel]) -> Table:
     """The table a model class maps (SQLModel sets ``__table__`` but does not declare it)."""
     return cast(Table, inspect(model).local_table)
 
+
+# Any number, the same in every process: names the lock held while tables are created.
+SCHEMA_LOCK = 7_313_001
 
 # Starlette runs sync handlers on a pool of 40 threads; each may hold one connection.
 POOL_SIZE = 40
@@ -66,7 +71,21 @@ class Database:
         self.engine = make_engine(url)
 
     def create_all(self) -> None:
-        SQLModel.metadata.create_all(self.engine)
+        """Create missing tables; several processes starting at once (``serve --workers N``) take
+        turns: PostgreSQL under an advisory lock, SQLite by trying again once the other is done."""
+        if self.engine.dialect.name == "postgresql":
+            with self.engine.begin() as connection:
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
+                SQLModel.metadata.create_all(connection)
+            return
+        for attempt in range(20):
+            try:
+                SQLModel.metadata.create_all(self.engine)
+                return
+            except OperationalError:  # "table ... already exists": another process made it meanwhile
+                if attempt == 19:
+                    raise
+                time.sleep(0.05)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -8,19 +8,29 @@ middleware leaves a gate in the request scope that ``Tenants.enter`` calls with 
 provider calls it once per request). A fault decided there aborts the handler before it touches
 state; the middleware then answers for it. So no provider needs its own hook, and a tenant rule
 applies exactly to requests that authenticate as that tenant.
+
+Rules live in the store, so every process on one database applies the same rules. Each process
+keeps the rule list in memory for the hot path (no rules: one attribute read per request) and drops
+it when the shared revision moves (a rule added, removed or cleared anywhere). A firing is claimed
+in the store with one atomic conditional UPDATE (``fired < count``), so a rule's ``count`` holds
+once overall, however many processes serve its requests. Probability and latency are rolled by
+each process from the rule's own random stream.
 """
 
 from __future__ import annotations
 
 import builtins
-import itertools
 import logging
 import random
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
+from sqlalchemy import Column, Text, delete, or_, update
+from sqlmodel import Field, SQLModel, col, select
 
+from emulator.core.db import Database, table_of
 from emulator.core.scope import DROPPED_KEY, FAULT_KEY, TENANT_GATE_KEY, path_matches
 from emulator.core.traffic import Traffic
 
@@ -49,6 +59,30 @@ class Fault:
     status: int
     retry_after: int | None
     delay_seconds: float
+
+
+class FaultRuleRow(SQLModel, table=True):
+    __tablename__ = "emulator_fault_rule"
+    # Ids never go back, so a removed rule's id never names another one.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    provider: str | None = Field(default=None, max_length=32)
+    method: str | None = Field(default=None, max_length=16)
+    path: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    tenant: str | None = Field(default=None, max_length=255)
+    status: int = 500
+    retry_after: int | None = None
+    latency_ms: int = 0
+    jitter_ms: int = 0
+    probability: float = 1.0
+    count: int | None = None
+    seed: int | None = None
+    fired: int = 0
+
+
+_SPEC = [name for name in FaultRuleRow.model_fields if name not in ("id", "fired")]
 
 
 @dataclass
@@ -86,72 +120,135 @@ class FaultRule:
         reproducible whatever other rules do)."""
         if self.remaining == 0 or self._random.random() >= self.probability:
             return None
-        self.fired += 1
         delay = (self.latency_ms + self._random.uniform(0, self.jitter_ms)) / 1000
         return Fault(self.id, self.kind, self.status, self.retry_after, delay)
 
 
 class Faults:
-    def __init__(self, default_seed: int | None) -> None:
+    def __init__(
+        self, default_seed: int | None, db: Database | None = None, on_change: Callable[[], None] = lambda: None
+    ) -> None:
         self._default_seed = default_seed
-        self._rules: list[FaultRule] = []
-        self._ids = itertools.count(1)
+        if db is None:  # on its own (a test of the rules alone): a private in-memory store
+            db = Database("sqlite://")
+            table_of(FaultRuleRow).create(db.engine, checkfirst=True)
+        self._db = db
+        self._on_change = on_change
+        # This process's copy of the rules (None: to be read again); rules keep their random streams.
+        self._cache: builtins.list[FaultRule] | None = None
+        self._known: dict[int, FaultRule] = {}
         self._lock = threading.Lock()
 
     @property
     def active(self) -> bool:
-        return bool(self._rules)
+        """Whether any rule exists (the hot path's one question when none does)."""
+        rules = self._cache
+        return bool(rules if rules is not None else self._reload())
 
-    def add(self, **spec) -> FaultRule:
-        with self._lock:
-            rule = FaultRule(id=next(self._ids), **spec)
+    def forget(self) -> None:
+        """Drop the cached rules: another process changed them (the shared revision moved)."""
+        self._cache = None
+
+    def _rule(self, row: FaultRuleRow) -> FaultRule:
+        assert row.id is not None
+        rule = self._known.get(row.id)
+        if rule is None:
+            rule = FaultRule(id=row.id, **{name: getattr(row, name) for name in _SPEC})
             if rule.seed is not None:
                 rule._random = random.Random(rule.seed)
             elif self._default_seed is not None:
                 # Under the global seed each rule still gets a stream of its own, reproducibly.
                 rule._random = random.Random(f"{self._default_seed}:{rule.id}")
-            self._rules.append(rule)
-            return rule
+            self._known[row.id] = rule
+        rule.fired = row.fired
+        return rule
 
-    def list(self) -> list[FaultRule]:
+    def _reload(self) -> builtins.list[FaultRule]:
+        with self._db.session() as session:
+            rows = session.exec(select(FaultRuleRow).order_by(col(FaultRuleRow.id))).all()
         with self._lock:
-            return list(self._rules)
+            rules = [self._rule(row) for row in rows]
+            self._known = {rule.id: rule for rule in rules}
+            self._cache = rules
+        return rules
+
+    def _changed(self) -> None:
+        self._cache = None
+        self._on_change()
+
+    def add(self, **spec) -> FaultRule:
+        with self._db.session() as session:
+            row = FaultRuleRow(**spec)
+            session.add(row)
+            session.commit()
+            session.refresh(row)
+        with self._lock:
+            rule = self._rule(row)
+        self._changed()
+        return rule
+
+    def list(self) -> builtins.list[FaultRule]:
+        return self._reload()
 
     def get(self, rule_id: int) -> FaultRule | None:
-        with self._lock:
-            return next((rule for rule in self._rules if rule.id == rule_id), None)
+        return next((rule for rule in self._reload() if rule.id == rule_id), None)
 
     def remove(self, rule_id: int) -> FaultRule | None:
-        with self._lock:
-            rule = next((rule for rule in self._rules if rule.id == rule_id), None)
-            if rule is not None:
-                self._rules.remove(rule)
-            return rule
+        rule = self.get(rule_id)
+        if rule is not None:
+            with self._db.session() as session:
+                removed = session.execute(delete(FaultRuleRow).where(col(FaultRuleRow.id) == rule_id)).rowcount  # type: ignore[attr-defined]
+                session.commit()
+            self._changed()
+            if not removed:  # another process removed it first
+                return None
+        return rule
 
     def clear(self, provider: str | None = None, tenant: str | None = None) -> int:
         """Remove every rule, or those of one provider and/or one tenant."""
-        with self._lock:
-            kept = [
-                rule
-                for rule in self._rules
-                if (provider is not None and rule.provider != provider)
-                or (tenant is not None and rule.tenant != tenant)
-            ]
-            removed = len(self._rules) - len(kept)
-            self._rules = kept
-            return removed
+        statement = delete(FaultRuleRow)
+        if provider is not None:
+            statement = statement.where(col(FaultRuleRow.provider) == provider)
+        if tenant is not None:
+            statement = statement.where(col(FaultRuleRow.tenant) == tenant)
+        with self._db.session() as session:
+            removed = session.execute(statement).rowcount  # type: ignore[attr-defined]
+            session.commit()
+        if removed:
+            self._changed()
+        return removed
 
     def candidates(self, provider: str, method: str, path: str) -> builtins.list[FaultRule]:
+        rules = self._cache
+        if rules is None:
+            rules = self._reload()
+        return [rule for rule in rules if rule.matches(provider, method, path)]
+
+    def _claim(self, rule: FaultRule) -> bool:
+        """Count one firing in the store unless the rule is used up (or gone) there."""
+        table = table_of(FaultRuleRow)
+        statement = (
+            update(table)
+            .where(table.c.id == rule.id, or_(table.c.count.is_(None), table.c.fired < table.c.count))
+            .values(fired=table.c.fired + 1)
+        )
+        with self._db.session() as session:
+            claimed = session.execute(statement).rowcount == 1  # type: ignore[attr-defined]
+            session.commit()
         with self._lock:
-            return [rule for rule in self._rules if rule.matches(provider, method, path)]
+            if claimed:
+                rule.fired += 1
+            elif rule.count is not None:
+                rule.fired = rule.count  # used up elsewhere: this process stops trying it
+        return claimed
 
     def decide(self, rules: builtins.list[FaultRule]) -> Fault | None:
         """The first of the rules (in creation order) that fires."""
-        with self._lock:
-            for rule in rules:
+        for rule in rules:
+            with self._lock:
                 fault = rule.roll()
-                if fault is not None:
-                    return fault
+            if fault is not None and self._claim(rule):
+                return fault
         return None
 
 
@@ -184,7 +281,8 @@ class FaultInjection:
             return
         state = scope.setdefault("state", {})
         body = _BodyTracker(receive)
-        fault = self._faults.decide([rule for rule in rules if rule.tenant is None])
+        door_rules = [rule for rule in rules if rule.tenant is None]
+        fault = await anyio.to_thread.run_sync(self._faults.decide, door_rules) if door_rules else None
         if fault is not None:
             state[FAULT_KEY] = fault.rule_id
             await anyio.sleep(fault.delay_seconds)

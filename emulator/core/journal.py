@@ -1,8 +1,13 @@
 """The request journal: the last N provider requests and their answers, for tests to assert on.
 
-Kept in memory (a bounded deque behind a lock): recording costs no database write on the hot path,
-the bound holds memory flat however long the emulator runs (the oldest entry goes first), and the
-journal is lost on restart, which suits what it is for (asserting on the calls a test just made).
+Kept in the store (a table trimmed to its newest N rows by id), so every process on one database
+shares one journal and the bound holds across them. Recording costs a request no database round
+trip: entries wait in a bounded in-process buffer that a writer thread flushes in batches (it wakes
+when an entry arrives and writes whatever has piled up meanwhile in one transaction). A query
+flushes this process's buffer first, so it sees every request this process answered. While other
+processes serve from the same database, a response's last byte waits until its entry is written
+(group commit: one flush carries every request that finished meanwhile), so a query through any
+process sees every request whose answer has arrived.
 Credentials are masked as they are recorded (``SECRET_HEADERS``, and ``SECRET_FIELDS`` in JSON and
 form bodies and query strings, both ways): anyone who reaches the control plane can read the
 journal, and a shared sandbox's tenants should not learn each other's secrets from it.
@@ -10,7 +15,8 @@ journal, and a shared sandbox's tenants should not learn each other's secrets fr
 
 from __future__ import annotations
 
-import itertools
+import contextlib
+import logging
 import re
 import threading
 import time
@@ -19,8 +25,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import anyio
+from sqlalchemy import JSON, Column, Index, Row, Text, delete, func, insert, select
+from sqlalchemy.engine import Connection
+from sqlmodel import Field, SQLModel
+
+from emulator.core.db import Database, table_of
 from emulator.core.scope import DROPPED_KEY, FAULT_KEY, TENANT_KEY, path_matches
 from emulator.core.traffic import Traffic
+
+log = logging.getLogger("emulator.journal")
 
 
 @dataclass(frozen=True)
@@ -69,38 +83,206 @@ class JournalFilter:
         )
 
 
+class JournalRow(SQLModel, table=True):
+    __tablename__ = "emulator_journal"
+    # Ids never go back (not even after a clear), so "increases by one per request" holds.
+    __table_args__ = (Index("ix_emulator_journal_scope", "provider", "tenant"), {"sqlite_autoincrement": True})
+
+    id: int | None = Field(default=None, primary_key=True)
+    time: datetime
+    provider: str = Field(max_length=32)
+    tenant: str | None = Field(default=None, max_length=255)
+    method: str = Field(max_length=32)
+    path: str = Field(sa_column=Column(Text, nullable=False))
+    query: str = Field(sa_column=Column(Text, nullable=False))
+    request_headers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    request_body: str = Field(sa_column=Column(Text, nullable=False))
+    request_body_truncated: bool
+    status: int | None = None
+    response_headers: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    response_body: str = Field(sa_column=Column(Text, nullable=False))
+    response_body_truncated: bool
+    duration_ms: float
+    fault_id: int | None = None
+
+
+_COLUMNS = [column.key for column in table_of(JournalRow).columns]
+
+
+def _entry(row: Row) -> JournalEntry:
+    fields = dict(zip(_COLUMNS, row, strict=True))
+    fields["time"] = _aware(fields["time"])
+    return JournalEntry(**fields)
+
+
+def _stored_time(instant: datetime) -> datetime:
+    return _aware(instant).astimezone(UTC)
+
+
+def _nul_free(text: str) -> str:
+    # PostgreSQL text cannot hold NUL; the journal shows it as U+FFFD (what a bad UTF-8 byte becomes).
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 class Journal:
-    def __init__(self, size: int, body_bytes: int) -> None:
+    """The shared journal, with this process's buffer of entries not yet written."""
+
+    def __init__(
+        self, size: int, body_bytes: int, db: Database | None = None, shared: Callable[[], bool] = lambda: False
+    ) -> None:
         self.size = size
+        # Whether other processes read this journal: then an answer waits for its entry's write.
+        self.shared = shared
         self.body_bytes = body_bytes
-        self._entries: deque[JournalEntry] = deque(maxlen=size)
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+        if db is None:  # on its own (a tool, a test of the journal alone): a private in-memory store
+            db = Database("sqlite://")
+            table_of(JournalRow).create(db.engine, checkfirst=True)
+        self._db = db
+        # Bounded: entries beyond the journal's size would be trimmed at once anyway.
+        self._buffer: deque[dict] = deque(maxlen=max(size, 1))
+        self._arrived = threading.Condition(threading.Lock())
+        # Held while a batch is written, so a flush also waits for the batch already on its way.
+        self._writing = threading.Lock()
+        self._writer: threading.Thread | None = None
+        self._closed = False
 
     @property
     def enabled(self) -> bool:
         return self.size > 0
 
     def record(self, **fields) -> None:
-        with self._lock:
-            self._entries.append(JournalEntry(id=next(self._ids), **fields))
+        """Buffer one entry (no database work here: the writer thread stores it)."""
+        with self._arrived:
+            self._buffer.append(fields)
+            if self._writer is None and not self._closed:
+                self._writer = threading.Thread(target=self._write_forever, name="journal-writer", daemon=True)
+                self._writer.start()
+            self._arrived.notify()
+
+    def _write_forever(self) -> None:
+        while True:
+            with self._arrived:
+                while not self._buffer and not self._closed:
+                    self._arrived.wait()
+                if self._closed and not self._buffer:
+                    return
+            try:
+                self.flush()
+            except Exception:  # the store is away for a moment: keep the entries, try again
+                log.exception("could not write journal entries")
+                time.sleep(0.5)
+
+    def _take(self) -> list[dict]:
+        with self._arrived:
+            batch = list(self._buffer)
+            self._buffer.clear()
+        return batch
+
+    def flush(self) -> None:
+        """Write every buffered entry, and trim the table to its newest ``size`` rows."""
+        with self._writing:
+            batch = self._take()
+            if not batch:
+                return
+            for fields in batch:
+                for name in ("path", "query", "request_body", "response_body"):
+                    fields[name] = _nul_free(fields[name])
+                for name in ("request_headers", "response_headers"):
+                    fields[name] = {key: _nul_free(value) for key, value in fields[name].items()}
+                fields["time"] = _stored_time(fields["time"])
+            table = table_of(JournalRow)
+            try:
+                with self._db.engine.begin() as connection:
+                    connection.execute(insert(table), batch)
+                    self._trim(connection)
+            except Exception:
+                with self._arrived:  # back to the front, oldest first, within the bound
+                    self._buffer.extendleft(reversed(batch))
+                raise
+
+    def flush_quietly(self) -> None:
+        """``flush``, for a request that waits on it: a store away for a moment must not fail the
+        answer (the entries stay buffered for the writer to try again)."""
+        try:
+            self.flush()
+        except Exception:
+            log.exception("could not write journal entries")
+
+    def _trim(self, connection: Connection) -> None:
+        table = table_of(JournalRow)
+        low, high = connection.execute(select(func.min(table.c.id), func.max(table.c.id))).one()
+        if low is None or high - low < self.size:
+            return
+        # The id of the newest row beyond the bound; it and everything older go.
+        cut = connection.execute(
+            select(table.c.id).order_by(table.c.id.desc()).offset(self.size).limit(1)
+        ).scalar_one_or_none()
+        if cut is not None:
+            connection.execute(delete(table).where(table.c.id <= cut))
+
+    def close(self) -> None:
+        """Write what is buffered and stop the writer (at shutdown)."""
+        with self._arrived:
+            self._closed = True
+            self._arrived.notify()
+        writer = self._writer
+        if writer is not None:
+            writer.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self.flush()
+
+    def _where(self, query: JournalFilter):
+        table = table_of(JournalRow)
+        conditions = []
+        if query.provider is not None:
+            conditions.append(table.c.provider == query.provider)
+        if query.tenant is not None:
+            conditions.append(table.c.tenant == query.tenant)
+        if query.method is not None:
+            conditions.append(table.c.method == query.method.upper())
+        if query.status is not None:
+            conditions.append(table.c.status == query.status)
+        if query.since is not None:
+            conditions.append(table.c.time >= _stored_time(query.since))
+        if query.until is not None:
+            conditions.append(table.c.time <= _stored_time(query.until))
+        return conditions
 
     def find(self, query: JournalFilter, limit: int | None = None) -> list[JournalEntry]:
         """Matching entries, oldest first; with ``limit``, the most recent ``limit`` of them."""
-        with self._lock:
-            entries = list(self._entries)
-        found = [entry for entry in entries if query.matches(entry)]
+        self.flush()
+        table = table_of(JournalRow)
+        statement = select(table).where(*self._where(query)).order_by(table.c.id.desc())
+        if limit and query.path is None:  # a path glob is matched here, after the query
+            statement = statement.limit(limit)
+        with self._db.engine.begin() as connection:
+            rows = connection.execute(statement).all()
+        found = [entry for entry in map(_entry, rows) if path_matches(query.path, entry.path)]
+        found.reverse()
         return found[-limit:] if limit else found
 
     def count(self, query: JournalFilter) -> int:
-        with self._lock:
-            return sum(1 for entry in self._entries if query.matches(entry))
+        if query.path is not None:
+            return len(self.find(query))
+        self.flush()
+        table = table_of(JournalRow)
+        with self._db.engine.begin() as connection:
+            return connection.execute(select(func.count()).select_from(table).where(*self._where(query))).scalar_one()
 
     def clear(self, query: JournalFilter = JournalFilter()) -> int:
-        with self._lock:
-            kept = [entry for entry in self._entries if not query.matches(entry)]
-            cleared = len(self._entries) - len(kept)
-            self._entries = deque(kept, maxlen=self.size)
+        self.flush()
+        table = table_of(JournalRow)
+        with self._db.engine.begin() as connection:
+            if query.path is None:
+                cleared = connection.execute(delete(table).where(*self._where(query))).rowcount
+            else:
+                rows = connection.execute(select(table.c.id, table.c.path).where(*self._where(query))).all()
+                ids = [row.id for row in rows if path_matches(query.path, row.path)]
+                cleared = 0
+                for start in range(0, len(ids), 500):
+                    cleared += connection.execute(
+                        delete(table).where(table.c.id.in_(ids[start : start + 500]))
+                    ).rowcount
         return cleared
 
 
@@ -182,20 +364,11 @@ class RequestJournal:
                 request_body.add(message.get("body", b""))
             return message
 
-        async def recording_send(message) -> None:
-            if message["type"] == "http.response.start":
-                response["status"], response["headers"] = message["status"], message.get("headers", [])
-            elif message["type"] == "http.response.body":
-                response_body.add(message.get("body", b""))
-            await send(message)
+        recorded = False
 
-        try:
-            await self.app(scope, recording_receive, recording_send)
-        except BaseException:
-            if response["status"] is None:
-                response["status"] = 500  # what the server answers for an unhandled error
-            raise
-        finally:
+        def record() -> None:
+            nonlocal recorded, started_at
+            recorded = True
             tenant = state.get(TENANT_KEY)
             if tenant is not None:  # when it arrived on the clock of the tenant it turned out to be for
                 started_at += self._now(target.provider.name, tenant) - self._now(target.provider.name, None)
@@ -217,3 +390,23 @@ class RequestJournal:
                 duration_ms=round(elapsed * 1000, 3),
                 fault_id=state.get(FAULT_KEY),
             )
+
+        async def recording_send(message) -> None:
+            if message["type"] == "http.response.start":
+                response["status"], response["headers"] = message["status"], message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                response_body.add(message.get("body", b""))
+                if not message.get("more_body", False) and self._journal.shared():
+                    record()
+                    await anyio.to_thread.run_sync(self._journal.flush_quietly)
+            await send(message)
+
+        try:
+            await self.app(scope, recording_receive, recording_send)
+        except BaseException:
+            if response["status"] is None:
+                response["status"] = 500  # what the server answers for an unhandled error
+            raise
+        finally:
+            if not recorded:
+                record()

@@ -1,17 +1,42 @@
-"""Several emulator processes may share one database (PostgreSQL behind a load balancer). What a
-process caches from it — the clock, which tenants are seeded — is dropped when another process
-publishes a change, at the latest one background tick later."""
+"""Several emulator processes may share one database (``serve --workers N``, or replicas on one
+PostgreSQL behind a load balancer). What a process caches from it — the clock, which tenants are
+seeded, the fault rules — is dropped when another process publishes a change.
+
+Each serving process registers itself (a row with the revision it has seen and a heartbeat) and
+watches the revision from a thread of its own, every ``POLL_SECONDS``. A change published through
+one process (a reset, a restore, a clock move, a fault rule) returns only once every other live
+process has taken it up, or after ``ACK_TIMEOUT_SECONDS`` when one does not answer: so the next
+request, through whichever process, sees the change. A process whose heartbeat is older than
+``STALE_SECONDS`` (killed, say) is no longer waited for.
+
+Listeners run outside any lock of this module: they take locks of their own (the clock's), and a
+publish may come from under those.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, SQLModel
 
-from emulator.core.db import Database
+from emulator.core.db import Database, table_of
+
+log = logging.getLogger("emulator.revision")
+
+POLL_SECONDS = 0.01
+HEARTBEAT_SECONDS = 1.0
+STALE_SECONDS = 3.0
+ACK_TIMEOUT_SECONDS = 2.0
 
 
 class Revision(SQLModel, table=True):
@@ -21,43 +46,163 @@ class Revision(SQLModel, table=True):
     value: int = 0
 
 
+class ProcessRecord(SQLModel, table=True):
+    """A process serving from this database: the revision it has taken up, and when it last said so."""
+
+    __tablename__ = "emulator_process"
+
+    owner: str = Field(primary_key=True, max_length=128)
+    seen: int = 0
+    heartbeat_at: datetime
+
+
+def _wall_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def process_name() -> str:
+    """Unique across processes and restarts."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+
+
+_REVISION = table_of(Revision)
+_PROCESS = table_of(ProcessRecord)
+_READ = select(_REVISION.c.value).where(_REVISION.c.id == 1)
+
+
 class SharedRevision:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._seen: int | None = None
+        self._seen_lock = threading.Lock()
         self._listeners: list[Callable[[], None]] = []
+        self.owner = process_name()
+        self._watcher: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._peers = 0
 
     def start(self) -> None:
-        with self._db.session() as session:
-            if session.get(Revision, 1) is None:
-                session.add(Revision(id=1, value=0))
+        with self._db.engine.begin() as connection:
+            if connection.execute(_READ).first() is None:
                 try:
-                    session.commit()
+                    with connection.begin_nested():
+                        connection.execute(insert(_REVISION).values(id=1, value=0))
                 except IntegrityError:  # another process created it first
-                    session.rollback()
+                    pass
         self._seen = self._current()
 
     def on_change(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
 
+    @property
+    def shared(self) -> bool:
+        """Whether other live processes serve from this database (as of the last heartbeat)."""
+        return self._peers > 0
+
+    # --- serving processes -------------------------------------------------------------------
+
+    def join(self) -> bool:
+        """Register this process and start watching; True when no other live process serves
+        from this database (the emulator is starting afresh). The processes already serving
+        learn of this one at once (a publish), so they know they are no longer alone."""
+        with self._db.engine.begin() as connection:
+            # Rows of processes long gone (killed: they could not deregister) are dropped here.
+            connection.execute(delete(_PROCESS).where(_PROCESS.c.heartbeat_at < _wall_now() - timedelta(hours=1)))
+            self._peers = self._live_peers(connection)
+            connection.execute(
+                insert(_PROCESS).values(owner=self.owner, seen=self._seen or 0, heartbeat_at=_wall_now())
+            )
+        self._stopping.clear()
+        self._watcher = threading.Thread(target=self._watch, name="shared-revision", daemon=True)
+        self._watcher.start()
+        alone = self._peers == 0
+        if not alone:
+            self.publish()
+        return alone
+
+    def leave(self) -> None:
+        self._stopping.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=5)
+            self._watcher = None
+        try:
+            with self._db.engine.begin() as connection:
+                connection.execute(delete(_PROCESS).where(_PROCESS.c.owner == self.owner))
+        except Exception:  # the database is going away too: the row goes stale on its own
+            log.debug("could not deregister", exc_info=True)
+
+    def _live_peers(self, connection: Connection, behind: int | None = None) -> int:
+        statement = (
+            select(func.count())
+            .select_from(_PROCESS)
+            .where(
+                _PROCESS.c.owner != self.owner,
+                _PROCESS.c.heartbeat_at > _wall_now() - timedelta(seconds=STALE_SECONDS),
+            )
+        )
+        if behind is not None:
+            statement = statement.where(_PROCESS.c.seen < behind)
+        return connection.execute(statement).scalar_one()
+
+    def _watch(self) -> None:
+        beat = 0.0
+        while not self._stopping.wait(POLL_SECONDS):
+            try:
+                self.check()
+                if time.monotonic() - beat >= HEARTBEAT_SECONDS:
+                    beat = time.monotonic()
+                    self._acknowledge(heartbeat=True)
+            except Exception:
+                log.exception("watching the shared revision failed")
+                self._stopping.wait(0.5)
+
+    def _acknowledge(self, heartbeat: bool = False) -> None:
+        """Say which revision this process has taken up (and, on a heartbeat, that it lives);
+        count the live peers again meanwhile (one may just have joined)."""
+        values: dict = {"seen": self._seen or 0}
+        if heartbeat:
+            values["heartbeat_at"] = _wall_now()
+        with self._db.engine.begin() as connection:
+            connection.execute(update(_PROCESS).where(_PROCESS.c.owner == self.owner).values(**values))
+            self._peers = self._live_peers(connection)
+
+    # --- the revision --------------------------------------------------------------------------
+
     def publish(self) -> None:
-        """Tell the other processes that shared state changed under their caches."""
-        with self._db.session() as session:
-            session.exec(update(Revision).where(col(Revision.id) == 1).values(value=col(Revision.value) + 1))
-            session.commit()
-            self._seen = self._value(session)
+        """Tell the other processes that shared state changed under their caches; return once
+        every live one has taken it up (or after ``ACK_TIMEOUT_SECONDS``)."""
+        with self._db.engine.begin() as connection:
+            connection.execute(update(_REVISION).where(_REVISION.c.id == 1).values(value=_REVISION.c.value + 1))
+            value = connection.execute(_READ).scalar_one()
+        with self._seen_lock:
+            # Only when nobody else published meanwhile: otherwise the watcher finds the revision
+            # ahead of what this process has seen and takes everything up again.
+            if self._seen is not None and value == self._seen + 1:
+                self._seen = value
+        if self._watcher is None:
+            return  # not serving (a tool, or an app without its lifespan): nobody waits on it
+        deadline = time.monotonic() + ACK_TIMEOUT_SECONDS
+        while True:
+            with self._db.engine.connect() as connection:
+                if self._live_peers(connection, behind=value) == 0:
+                    return
+            if time.monotonic() >= deadline:
+                log.warning("another process did not take up revision %s in time", value)
+                return
+            time.sleep(POLL_SECONDS / 2)
 
     def check(self, _now: datetime | None = None) -> None:
+        """Take up a change another process published: run the listeners, then say so."""
         current = self._current()
-        if current != self._seen:
+        with self._seen_lock:
+            if current == self._seen:
+                return
             self._seen = current
-            for listener in self._listeners:
-                listener()
+        for listener in self._listeners:
+            listener()
+        if self._watcher is not None:
+            self._acknowledge()
 
     def _current(self) -> int:
-        with self._db.session() as session:
-            return self._value(session)
-
-    @staticmethod
-    def _value(session: Session) -> int:
-        return session.exec(select(Revision.value).where(Revision.id == 1)).one()
+        with self._db.engine.connect() as connection:
+            return connection.execute(_READ).scalar_one()

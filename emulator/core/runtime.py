@@ -48,8 +48,10 @@ class Runtime:
         )
         # Jobs get the latest now of any clock and hold each row to its own tenant's clock.
         self.background = BackgroundWork(self.clock.latest_now)
-        self.journal = Journal(settings.journal_size, settings.journal_body_bytes)
-        self.faults = Faults(settings.seed)
+        self.journal = Journal(
+            settings.journal_size, settings.journal_body_bytes, self.db, shared=lambda: self.revision.shared
+        )
+        self.faults = Faults(settings.seed, self.db, on_change=self.revision.publish)
         self.metrics = RequestMetrics()
         self.callbacks = CallbackDispatcher(self.db, self.clock, settings, self.callback_targets)
         self.background.register("callbacks", self.callbacks.start_due, order=DISPATCH_ORDER)
@@ -67,10 +69,21 @@ class Runtime:
         self.clock.load()
         self.revision.on_change(self.clock.load)
         self.revision.on_change(self.tenants.forget)
-        self.background.register("shared state", self.revision.check)
+        self.revision.on_change(self.faults.forget)
         for provider in self.providers.values():
             if provider.fixture is not None:
                 self.fixture(provider.fixture)
+
+    def join(self) -> None:
+        """Start serving beside any other processes on the database. The journal and fault rules
+        last as long as some process serves: the first one to start clears what a previous run left."""
+        if self.revision.join():
+            self.journal.clear()
+            self.faults.clear()
+
+    def leave(self) -> None:
+        self.journal.close()
+        self.revision.leave()
 
     def settings_of(self, model: type[ProviderSettings]) -> ProviderSettings:
         settings = self._provider_settings[model]
