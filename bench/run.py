@@ -26,6 +26,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from results import publish  # noqa: E402
+
 from tests.support import free_port  # noqa: E402
 
 AUTH = {"X-Auth-Reseller": "bench", "X-Auth-User": "user", "X-Auth-Password": "secret"}
@@ -234,20 +236,6 @@ def load_average() -> str:
     return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-BEGIN, END = "<!-- bench/run.py: begin -->", "<!-- bench/run.py: end -->"
-
-
-def publish(out: Path, section: str) -> None:
-    """Replace this benchmark's section of the results file, keeping every other section."""
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        before, rest = text.split(BEGIN, 1)
-        after = rest.split(END, 1)[1]
-    else:
-        before, after = text.rstrip("\n") + "\n\n", "\n"
-    out.write_text(f"{before}{BEGIN}\n## Hot path against Prism\n\n{section}\n{END}{after}", encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
@@ -339,7 +327,7 @@ def main() -> int:
         f"memory after load ×{ours['rss'] / peer['rss']:.2f}.",
         "",
     ]
-    publish(args.out, "\n".join(lines[2:]))
+    publish(args.out, "run.py", "Hot path against Prism", "\n".join(lines[2:]))
     print("\n".join(lines))
     return 0
 

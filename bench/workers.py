@@ -20,13 +20,13 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import publish  # noqa: E402
 from run import AUTH, CM_AUTH, CM_REQUESTS, DOCUMENTED, ROOT, SCENARIOS, load_average, milliseconds, wrk  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from tests.support import free_port  # noqa: E402
 
 LOADS = {"Yay get one address": ("/yay" + DOCUMENTED, AUTH), "CM list number requests": ("/cm" + CM_REQUESTS, CM_AUTH)}
-BEGIN, END = "<!-- bench/workers.py: begin -->", "<!-- bench/workers.py: end -->"
 
 
 def start(workers: int, database_url: str) -> tuple[subprocess.Popen, str]:
@@ -58,16 +58,6 @@ def stop(process: subprocess.Popen) -> None:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         process.kill()
-
-
-def publish(out: Path, section: str) -> None:
-    text = out.read_text(encoding="utf-8") if out.exists() else "# Benchmark results\n"
-    if BEGIN in text and END in text:
-        before, rest = text.split(BEGIN, 1)
-        after = rest.split(END, 1)[1]
-    else:
-        before, after = text.rstrip("\n") + "\n\n", "\n"
-    out.write_text(f"{before}{BEGIN}\n## Worker processes\n\n{section}\n{END}{after}", encoding="utf-8")
 
 
 def main() -> int:
@@ -106,7 +96,7 @@ def main() -> int:
         )
     section = "\n".join(lines)
     print(section)
-    publish(args.out, section)
+    publish(args.out, "workers.py", "Worker processes", section)
     return 0
 
 

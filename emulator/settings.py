@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # Real seconds a process holds its claim on a delivery it is sending; if it dies meanwhile,
     # another process takes the delivery over after this long. Longer than the attempt timeout.
     callback_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # Threads sending callbacks in the background, each draining one URL at a time; one tenant
+    # gets at most a quarter of them.
+    callback_workers: int = Field(default=32, ge=1, le=256)
     # A provider's own settings live in its package (``Provider.settings``), read from
     # ``EMULATOR_<PROVIDER>_*`` variables in the same way.
 

@@ -205,16 +205,36 @@ class EmulatorServer:
         """The shared clock, or a tenant's when both ``provider`` and ``tenant`` are given."""
         return self._call("GET", "/clock", params=_present(provider=provider, tenant=tenant))
 
-    def advance_clock(self, seconds: float, provider: str | None = None, tenant: str | None = None) -> dict:
-        """Move time forward and run what came due (order transitions, callbacks)."""
+    def advance_clock(
+        self, seconds: float, provider: str | None = None, tenant: str | None = None, *, settle: bool = True
+    ) -> dict:
+        """Move time forward and run what came due (order transitions, callbacks). With ``settle``
+        (the default) it returns once every callback that came due has been attempted (of the
+        tenant, when one is named; see ``settle_callbacks``)."""
         params = _present(provider=provider, tenant=tenant)
-        return self._call("POST", "/clock/advance", json={"seconds": seconds}, params=params)
+        clock = self._call("POST", "/clock/advance", json={"seconds": seconds}, params=params)
+        if settle:
+            self.settle_callbacks(provider, tenant)
+        return clock
 
-    def set_clock(self, now: datetime | str, provider: str | None = None, tenant: str | None = None) -> dict:
-        """Jump to an instant (UTC when it has no offset); a frozen clock stays frozen there."""
+    def set_clock(
+        self, now: datetime | str, provider: str | None = None, tenant: str | None = None, *, settle: bool = True
+    ) -> dict:
+        """Jump to an instant (UTC when it has no offset); a frozen clock stays frozen there.
+        ``settle`` as for ``advance_clock``."""
         instant = now.isoformat() if isinstance(now, datetime) else now
         params = _present(provider=provider, tenant=tenant)
-        return self._call("POST", "/clock/set", json={"now": instant}, params=params)
+        clock = self._call("POST", "/clock/set", json={"now": instant}, params=params)
+        if settle:
+            self.settle_callbacks(provider, tenant)
+        return clock
+
+    def settle_callbacks(self, provider: str | None = None, tenant: str | None = None, timeout: float = 30.0) -> dict:
+        """Wait until every due callback (of a provider, a tenant, or all) has been attempted:
+        ``{"settled": true, "in_flight": 0, "due": 0}``, or ``settled`` false after ``timeout``
+        seconds (a receiver slower than that). Moving the clock only starts deliveries."""
+        params = _present(provider=provider, tenant=tenant, timeout=timeout)
+        return self._call("POST", "/callbacks/settle", params=params, timeout=timeout + 30)
 
     def freeze_clock(self, provider: str | None = None, tenant: str | None = None) -> dict:
         """Stop the clock where it is (the shared one, or a tenant's)."""
@@ -284,7 +304,8 @@ class EmulatorTenant:
         return _instant(self.server.clock(provider, self.tenant(provider))["now"])
 
     def advance(self, seconds: float, provider: str | None = None) -> dict:
-        """Move this tenant's time forward and run what came due for it."""
+        """Move this tenant's time forward and run what came due for it; it returns once the
+        tenant's callbacks that came due have been attempted."""
         return self._on_clock(lambda p, t: self.server.advance_clock(seconds, p, t), provider)
 
     def set(self, now: datetime | str, provider: str | None = None) -> dict:

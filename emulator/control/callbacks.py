@@ -81,6 +81,27 @@ def list_deliveries(
     return [_delivery(runtime, row) for row in rows]
 
 
+class Settled(BaseModel):
+    settled: bool = Field(description="Nothing of the scope is in flight or due: every due delivery has been attempted")
+    in_flight: int = Field(description="Deliveries being sent now, by any process")
+    due: int = Field(description="Deliveries due and not yet taken")
+
+
+@router.post("/settle", response_model=Settled)
+def settle(
+    runtime: RuntimeDep,
+    provider: Annotated[str | None, Query(max_length=32, description="Only this provider's")] = None,
+    tenant: Annotated[str | None, tenant_filter("Only this tenant's")] = None,
+    timeout: Annotated[float, Query(ge=0, le=300, description="Real seconds to wait at most")] = 30,
+) -> Settled:
+    """Wait until every delivery that is due (of a provider, a tenant, or all) has been attempted:
+    none in flight, none due and untaken. Moving the clock starts the deliveries it made due and
+    answers without waiting for them; call this after it to see their outcome."""
+    tenant = tenant_names.resolved(runtime, tenant)
+    in_flight, due = runtime.callbacks.settle(provider, tenant, timeout)
+    return Settled(settled=in_flight == due == 0, in_flight=in_flight, due=due)
+
+
 @router.post(
     "/{delivery_id}/redeliver",
     response_model=Delivery,

@@ -21,11 +21,15 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -47,9 +51,17 @@ STATUSES = (PENDING, DELIVERED, FAILED)
 
 # Attempts kept in a delivery's history (redeliveries can add more without end).
 MAX_HISTORY = 50
-# Heads of distinct URLs sent at the same time in one pass.
+# Heads of distinct URLs sent at the same time in one blocking pass (``deliver_due``).
 MAX_PARALLEL_URLS = 8
+# Heads looked at per pass; leased ones (in flight) are left out, so a dead receiver's never
+# crowd out the others'.
+HEADS_PER_PASS = 1000
+# Deliveries of one URL claimed, sent and recorded together.
+CLAIM_BATCH = 50
+USER_AGENT = f"number-emulator/{emulator.__version__}"
 MAX_ERROR_LENGTH = 500
+# Bytes of a receiver's answer read to keep its connection alive.
+MAX_ANSWER_BYTES = 65_536
 
 
 class CallbackDelivery(SQLModel, table=True):
@@ -135,6 +147,21 @@ def enqueue_all(session: Session, rows: list[dict]) -> None:
         session.execute(insert(CallbackDelivery), rows)
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One attempt: when (on the emulator's clock), the answer's status, why it failed."""
+
+    at: datetime
+    status_code: int | None
+    error: str | None
+    elapsed_ms: int
+    final: bool = False  # refused: no retry can change it
+
+    @property
+    def delivered(self) -> bool:
+        return self.error is None
+
+
 class RedeliveryRefused(Exception):
     """The delivery is still pending: it will be attempted anyway."""
 
@@ -148,6 +175,13 @@ class CallbackDispatcher:
         self._client: httpx.Client | None = None
         # Names this dispatcher in the leases it takes (unique across processes and restarts).
         self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        # The background path (``start_due``): ordering keys being drained by this process's
+        # workers, and how many of them each tenant has, so one tenant never holds them all.
+        self._guard = threading.Lock()
+        self._draining: dict[str, tuple[str, str]] = {}
+        self._per_tenant: Counter[tuple[str, str]] = Counter()
+        self._queue: queue.SimpleQueue[CallbackDelivery | None] = queue.SimpleQueue()
+        self._workers: list[threading.Thread] = []
 
     # --- sending -------------------------------------------------------------------------------
 
@@ -163,16 +197,101 @@ class CallbackDispatcher:
         with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_URLS, len(heads)), thread_name_prefix="callback") as pool:
             list(pool.map(self._drain, heads))
 
-    def _due_heads(self, now: datetime, limit: int = 200) -> list[CallbackDelivery]:
-        """Heads due by ``now`` (the latest of every clock), each then held to its own tenant's clock."""
+    def start_due(self, now: datetime) -> int:
+        """Hand every URL whose oldest pending delivery is due to the worker pool and return at
+        once (how many were handed over): each worker drains its URL as ``deliver_due`` does, so
+        a receiver that never answers holds one worker for one attempt timeout and nothing else.
+        A tenant gets at most a quarter of the workers (at least one)."""
+        heads = self._due_heads(now)
+        if not heads:
+            return 0
+        workers = self._settings.callback_workers
+        per_tenant = max(1, workers // 4)
+        started = 0
+        with self._guard:
+            while len(self._workers) < workers:
+                worker = threading.Thread(target=self._work, name=f"callback-{len(self._workers)}", daemon=True)
+                worker.start()
+                self._workers.append(worker)
+            for head in heads:
+                scope = (head.provider, head.tenant)
+                if head.ordering_key in self._draining or self._per_tenant[scope] >= per_tenant:
+                    continue
+                self._draining[head.ordering_key] = scope
+                self._per_tenant[scope] += 1
+                self._queue.put(head)
+                started += 1
+        return started
+
+    def _work(self) -> None:
+        # Daemon threads: a process that stops does not wait for a receiver that never answers
+        # (the lease hands an unfinished delivery to another process, or to this one on restart).
+        while (head := self._queue.get()) is not None:
+            try:
+                self._drain(head)
+            except Exception:  # a broken row or a lost database must not kill the worker
+                log.exception("callback delivery to %s failed", head.url)
+            finally:
+                with self._guard:
+                    scope = self._draining.pop(head.ordering_key)
+                    self._per_tenant[scope] -= 1
+                    if not self._per_tenant[scope]:
+                        del self._per_tenant[scope]
+
+    def in_progress(self, provider: str | None = None, tenant: str | None = None) -> tuple[int, int]:
+        """(in flight, due): deliveries of the scope some process is sending now (an unexpired
+        lease), and heads that are due and not taken yet. Both 0: every due delivery has been
+        attempted, whichever process sent it. One statement, so one snapshot: only heads are
+        ever leased, and a head handed from "due" to "in flight" is seen as one or the other."""
+        wall = _wall_now()
+        oldest_pending = select(func.min(CallbackDelivery.id)).where(CallbackDelivery.status == PENDING)
+        if provider is not None:
+            oldest_pending = oldest_pending.where(CallbackDelivery.provider == provider)
+        if tenant is not None:
+            oldest_pending = oldest_pending.where(CallbackDelivery.tenant == tenant)
+        statement = select(CallbackDelivery).where(
+            col(CallbackDelivery.id).in_(oldest_pending.group_by(CallbackDelivery.ordering_key)),
+            or_(
+                col(CallbackDelivery.next_attempt_at) <= self._clock.latest_now(),
+                col(CallbackDelivery.lease_expires_at) >= wall,
+            ),
+        )
+        with self._db.session() as session:
+            heads = session.exec(statement).all()
+        in_flight = [
+            head for head in heads if head.lease_expires_at is not None and _aware(head.lease_expires_at) >= wall
+        ]
+        due = [head for head in heads if head not in in_flight and self._is_due(head)]
+        return len(in_flight), len(due)
+
+    def settle(self, provider: str | None = None, tenant: str | None = None, timeout: float = 30.0) -> tuple[int, int]:
+        """Wait (starting due deliveries here) until the scope has nothing in flight and nothing
+        due, or ``timeout`` real seconds have passed; what ``in_progress`` says at the end."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.in_progress(provider, tenant)
+            if state == (0, 0) or time.monotonic() >= deadline:
+                return state
+            if state[1]:
+                self.start_due(self._clock.latest_now())
+            time.sleep(0.01)
+
+    def _due_heads(self, now: datetime, limit: int = HEADS_PER_PASS) -> list[CallbackDelivery]:
+        """Heads due by ``now`` (the latest of every clock) that no process is sending (no
+        unexpired lease), each then held to its own tenant's clock."""
         oldest_pending = (
             select(func.min(CallbackDelivery.id))
             .where(CallbackDelivery.status == PENDING)
             .group_by(CallbackDelivery.ordering_key)
         )
+        wall = _wall_now()
         statement = (
             select(CallbackDelivery)
-            .where(col(CallbackDelivery.id).in_(oldest_pending), col(CallbackDelivery.next_attempt_at) <= now)
+            .where(
+                col(CallbackDelivery.id).in_(oldest_pending),
+                col(CallbackDelivery.next_attempt_at) <= now,
+                or_(col(CallbackDelivery.lease_expires_at).is_(None), col(CallbackDelivery.lease_expires_at) < wall),
+            )
             .order_by(col(CallbackDelivery.id))
             .limit(limit)
         )
@@ -184,130 +303,171 @@ class CallbackDispatcher:
         due = delivery.next_attempt_at
         return due is not None and _aware(due) <= self._clock.now(delivery.provider, delivery.tenant)
 
-    def _next_due(self, ordering_key: str) -> CallbackDelivery | None:
-        with self._db.session() as session:
-            head = session.exec(
-                select(CallbackDelivery)
-                .where(CallbackDelivery.status == PENDING, CallbackDelivery.ordering_key == ordering_key)
-                .order_by(col(CallbackDelivery.id))
-                .limit(1)
-            ).first()
-        return head if head is not None and self._is_due(head) else None
-
-    def _claim(self, delivery: CallbackDelivery) -> bool:
-        """Take the lease on a pending delivery unless another process holds an unexpired one;
-        one atomic conditional UPDATE, so of several processes trying at once exactly one wins."""
+    def _claim(self, *deliveries: CallbackDelivery) -> bool:
+        """Take the lease on pending deliveries unless another process holds an unexpired one on
+        any of them: one atomic conditional UPDATE, all or none, so of several processes trying
+        at once exactly one wins."""
         wall = _wall_now()
+        ids = [delivery.id for delivery in deliveries]
         statement = (
             update(CallbackDelivery)
             .where(
-                col(CallbackDelivery.id) == delivery.id,
+                col(CallbackDelivery.id).in_(ids),
                 col(CallbackDelivery.status) == PENDING,
                 or_(col(CallbackDelivery.lease_expires_at).is_(None), col(CallbackDelivery.lease_expires_at) < wall),
             )
             .values(lease_owner=self.owner, lease_expires_at=wall + timedelta(seconds=self._lease_seconds()))
         )
         with self._db.session() as session:
-            claimed = session.exec(statement).rowcount == 1  # type: ignore[call-overload]
-            session.commit()
+            claimed = session.exec(statement).rowcount == len(ids)  # type: ignore[call-overload]
+            if claimed:
+                session.commit()
+            else:
+                session.rollback()
         return claimed
 
     def _lease_seconds(self) -> float:
         # Never shorter than an attempt may take, or a slow receiver would be sent to twice.
         return max(self._settings.callback_lease_seconds, self._settings.callback_timeout_seconds * 2)
 
+    def _due_run(self, ordering_key: str) -> list[CallbackDelivery]:
+        """The key's oldest pending deliveries that are due, in order, up to ``CLAIM_BATCH``."""
+        with self._db.session() as session:
+            rows = session.exec(
+                select(CallbackDelivery)
+                .where(CallbackDelivery.status == PENDING, CallbackDelivery.ordering_key == ordering_key)
+                .order_by(col(CallbackDelivery.id))
+                .limit(CLAIM_BATCH)
+            ).all()
+        run = []
+        for row in rows:
+            if not self._is_due(row):
+                break
+            run.append(row)
+        return run
+
     def _drain(self, head: CallbackDelivery) -> None:
-        delivery: CallbackDelivery | None = head
-        while delivery is not None and self._claim(delivery) and self._attempt(delivery):
-            delivery = self._next_due(delivery.ordering_key)
+        """Send a URL's due deliveries in order until one fails: claimed a run at a time (one
+        UPDATE), sent one by one over a kept-alive connection, recorded a run at a time (one
+        transaction). A run stops early when its lease would run out before another attempt."""
+        budget = self._lease_seconds() - self._settings.callback_timeout_seconds
+        while True:
+            run = self._due_run(head.ordering_key)
+            if not run or not self._claim(*run):
+                return
+            claimed_at = time.monotonic()
+            outcomes: list[tuple[CallbackDelivery, Outcome]] = []
+            for delivery in run:
+                if outcomes and time.monotonic() - claimed_at > budget:
+                    break
+                outcome = self._attempt(delivery)
+                outcomes.append((delivery, outcome))
+                if not outcome.delivered:
+                    break
+            self._record(outcomes, released=[d.id for d in run[len(outcomes) :]])
+            if not outcomes[-1][1].delivered:
+                return
 
     def _http(self) -> httpx.Client:
         if self._client is None:
             timeout = self._settings.callback_timeout_seconds
             # No proxies from the environment: receivers are usually on this machine or network.
-            self._client = httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False)
+            # Kept-alive connections: a URL's run reuses one.
+            limits = httpx.Limits(max_connections=None, max_keepalive_connections=self._settings.callback_workers * 2)
+            self._client = httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False, limits=limits)
         return self._client
 
-    def _attempt(self, delivery: CallbackDelivery) -> bool:
-        """POST once and record the outcome; True when the receiver took it (2xx)."""
+    def _attempt(self, delivery: CallbackDelivery) -> Outcome:
+        """POST once; what happened (recorded by the caller)."""
         attempted_at = self._clock.now(delivery.provider, delivery.tenant)
         started = time.monotonic()
         status_code: int | None = None
         error: str | None = None
         headers = {
             "Content-Type": delivery.content_type,
-            "User-Agent": f"number-emulator/{emulator.__version__}",
+            "User-Agent": USER_AGENT,
             "X-Emulator-Delivery": str(delivery.id),
             "X-Emulator-Attempt": str(delivery.attempt_count + 1),
         }
         refusal = self._targets.refusal(delivery.url)
         if refusal is not None:  # never sent; no retry can change where the name points now
-            self._record(delivery.id, attempted_at, None, f"refused: {refusal}", 0, False, final=True)
             log.warning("callback %s to %s refused: %s", delivery.id, delivery.url, refusal)
-            return False
+            return Outcome(attempted_at, None, f"refused: {refusal}", 0, final=True)
         try:
-            # Streamed and closed unread: the receiver's answer body does not matter.
             with self._http().stream("POST", delivery.url, content=delivery.payload, headers=headers) as response:
                 status_code = response.status_code
+                # The answer's body does not matter; a short one is read so the connection is kept
+                # for the next delivery, a long one is not (the connection is closed instead).
+                read = 0
+                for chunk in response.iter_raw():
+                    read += len(chunk)
+                    if read > MAX_ANSWER_BYTES:
+                        break
             if not 200 <= status_code < 300:
                 error = f"HTTP {status_code}"
         except httpx.TimeoutException:
             error = "timed out"
         except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
-        elapsed_ms = round((time.monotonic() - started) * 1000)
-        delivered = error is None
-        self._record(delivery.id, attempted_at, status_code, error, elapsed_ms, delivered)
-        if not delivered:
+        if error is not None:
             log.info("callback %s to %s failed: %s", delivery.id, delivery.url, error)
-        return delivered
+        return Outcome(attempted_at, status_code, error, round((time.monotonic() - started) * 1000))
 
-    def _record(
-        self,
-        delivery_id: int | None,
-        at: datetime,
-        status_code: int | None,
-        error: str | None,
-        elapsed_ms: int,
-        delivered: bool,
-        *,
-        final: bool = False,
-    ) -> None:
+    def _record(self, outcomes: list[tuple[CallbackDelivery, Outcome]], released: list[int | None]) -> None:
+        """Every attempt of a run and its delivery's new state in one transaction; the leases of
+        the run's unsent deliveries given back."""
         settings = self._settings
         with self._db.session() as session:
-            delivery = session.get(CallbackDelivery, delivery_id)
-            if delivery is None:  # dropped by a reset while in flight
-                return
-            delivery.attempt_count += 1
-            delivery.lease_owner = None
-            delivery.lease_expires_at = None
-            attempt = {
-                "attempt": delivery.attempt_count,
-                "at": at.isoformat(),
-                "status_code": status_code,
-                "error": error,
-                "duration_ms": elapsed_ms,
+            current = {
+                row.id: row
+                for row in session.exec(
+                    select(CallbackDelivery).where(col(CallbackDelivery.id).in_([d.id for d, _ in outcomes]))
+                )
             }
-            delivery.attempts = [*delivery.attempts, attempt][-MAX_HISTORY:]
-            if delivered:
-                delivery.status = DELIVERED
-                delivery.delivered_at = at
-                delivery.next_attempt_at = None
-            else:
-                delivery.failures += 1
-                if final or delivery.failures >= settings.callback_max_attempts:
-                    delivery.status = FAILED
+            for sent, outcome in outcomes:
+                delivery = current.get(sent.id)
+                if delivery is None:  # dropped by a reset while in flight
+                    continue
+                delivery.attempt_count += 1
+                delivery.lease_owner = None
+                delivery.lease_expires_at = None
+                attempt = {
+                    "attempt": delivery.attempt_count,
+                    "at": outcome.at.isoformat(),
+                    "status_code": outcome.status_code,
+                    "error": outcome.error,
+                    "duration_ms": outcome.elapsed_ms,
+                }
+                delivery.attempts = [*delivery.attempts, attempt][-MAX_HISTORY:]
+                if outcome.delivered:
+                    delivery.status = DELIVERED
+                    delivery.delivered_at = outcome.at
                     delivery.next_attempt_at = None
                 else:
-                    backoff = min(
-                        settings.callback_backoff_seconds * 2 ** (delivery.failures - 1),
-                        settings.callback_backoff_max_seconds,
-                    )
-                    delivery.next_attempt_at = at + timedelta(seconds=backoff)
-            session.add(delivery)
+                    delivery.failures += 1
+                    if outcome.final or delivery.failures >= settings.callback_max_attempts:
+                        delivery.status = FAILED
+                        delivery.next_attempt_at = None
+                    else:
+                        backoff = min(
+                            settings.callback_backoff_seconds * 2 ** (delivery.failures - 1),
+                            settings.callback_backoff_max_seconds,
+                        )
+                        delivery.next_attempt_at = outcome.at + timedelta(seconds=backoff)
+                session.add(delivery)
+            if released:
+                session.exec(
+                    update(CallbackDelivery)  # type: ignore[call-overload]
+                    .where(col(CallbackDelivery.id).in_(released), col(CallbackDelivery.lease_owner) == self.owner)
+                    .values(lease_owner=None, lease_expires_at=None)
+                )
             session.commit()
 
     def close(self) -> None:
+        with self._guard:
+            for _worker in self._workers:
+                self._queue.put(None)
+            self._workers.clear()
         if self._client is not None:
             self._client.close()
             self._client = None

@@ -57,7 +57,7 @@ class Runtime:
         self.faults = Faults(settings.seed, self.db, on_change=self.revision.publish)
         self.metrics = RequestMetrics()
         self.callbacks = CallbackDispatcher(self.db, self.clock, settings, self.callback_targets)
-        self.background.register("callbacks", self.callbacks.deliver_due, order=DISPATCH_ORDER)
+        self.background.register("callbacks", self.callbacks.start_due, order=DISPATCH_ORDER)
         for provider in self.providers.values():
             if provider.background_jobs is not None:
                 for name, job in provider.background_jobs(self).items():

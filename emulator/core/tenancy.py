@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -129,17 +128,28 @@ class Tenants:
             if key in self._known:
                 return
             with self._db.session() as session:
-                if session.get(TenantRecord, key) is None:
-                    session.add(
-                        TenantRecord(provider=provider, tenant=tenant, created_at=self._clock.now(provider, tenant))
-                    )
+                if session.get(TenantRecord, key) is None and self._claim(session, provider, tenant):
                     self._seeders[provider](session, tenant)
-                    try:
-                        session.commit()
-                    except IntegrityError:
-                        # Another process seeded it first; its copy stands.
-                        session.rollback()
+                    session.commit()
             self._known.add(key)
+
+    def _claim(self, session: Session, provider: str, tenant: str) -> bool:
+        """Insert the tenant's record unless it exists; True when this transaction inserted it and
+        so seeds the tenant. Of processes seeding a new tenant at once, exactly one wins: on
+        PostgreSQL the others wait on the key until the winner commits (its seed is then there to
+        read), on SQLite on the database's write lock."""
+        values = {"provider": provider, "tenant": tenant, "created_at": self._clock.now(provider, tenant)}
+        if session.get_bind().dialect.name == "postgresql":
+            from sqlalchemy.dialects import postgresql
+
+            statement: Any = postgresql.insert(TenantRecord).values(**values).on_conflict_do_nothing()
+        else:
+            from sqlalchemy.dialects import sqlite
+
+            statement = sqlite.insert(TenantRecord).values(**values).on_conflict_do_nothing()
+        # RETURNING, not the row count: psycopg reports none for this statement.
+        inserted = session.connection().execute(statement.returning(col(TenantRecord.tenant)))
+        return inserted.first() is not None
 
     def forget(self) -> None:
         """Drop what this process remembers of seeded tenants (another process reset some)."""

@@ -23,9 +23,12 @@ def cm(client: TestClient) -> TestClient:
 
 
 def advance(client: TestClient, seconds: float) -> None:
-    """Move the clock; whatever comes due (transitions, callback attempts) runs before this returns."""
+    """Move the clock; whatever comes due (transitions, callback attempts) runs before this returns:
+    the emulator applies the transitions and starts the deliveries, this waits for their attempts."""
     response = client.post("/_emulator/clock/advance", json={"seconds": seconds})
     assert response.status_code == 200, response.text
+    settled = client.post("/_emulator/callbacks/settle")
+    assert settled.json()["settled"], settled.text
 
 
 def create(client: TestClient, **body) -> dict:

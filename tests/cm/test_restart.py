@@ -47,6 +47,7 @@ def test_a_retry_pending_at_shutdown_is_made_after_the_restart(tmp_path, callbac
         ).json()
         httpx.post(emulator.base_url + f"{REQUESTS}/{order['requestId']}/cancel", headers=AUTH)
         httpx.post(f"{emulator.base_url}/_emulator/clock/advance", json={"seconds": 0})
+        httpx.post(f"{emulator.base_url}/_emulator/callbacks/settle")  # the advance only starts it
         [owed] = httpx.get(f"{emulator.base_url}/_emulator/callbacks").json()
         assert (owed["status"], owed["attempt_count"]) == ("pending", 1)
 
@@ -57,5 +58,6 @@ def test_a_retry_pending_at_shutdown_is_made_after_the_restart(tmp_path, callbac
         httpx.post(f"{emulator.base_url}/_emulator/clock/advance", json={"seconds": 2})
         [callback] = callback_receiver.wait_for(1)
         assert (callback.json()["requestId"], callback.json()["status"]) == (order["requestId"], "Cancelled")
+        httpx.post(f"{emulator.base_url}/_emulator/callbacks/settle")  # the answer recorded
         [delivered] = httpx.get(f"{emulator.base_url}/_emulator/callbacks").json()
         assert (delivered["status"], delivered["attempt_count"]) == ("delivered", 2)

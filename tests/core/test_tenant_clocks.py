@@ -37,6 +37,9 @@ def move(client, action: str, provider: str, tenant: str, **body) -> dict:
         f"/_emulator/clock/{action}", params={"provider": provider, "tenant": tenant}, json=body or None
     )
     assert response.status_code == 200, response.text
+    if action in ("advance", "set"):  # the clock only starts deliveries: wait for their attempts
+        settled = client.post("/_emulator/callbacks/settle", params={"provider": provider, "tenant": tenant})
+        assert settled.json()["settled"], settled.text
     return response.json()
 
 

@@ -44,7 +44,9 @@ def test_inspector_shows_a_tenant_and_its_buttons_act(browser, emulator, receive
     order = cm.post("/numberrequests", json={"quantity": 50, "areaCode": "0113", "callbackUrl": f"{receiver.url}/hook"})
     assert order.json()["status"] == "Pending"
     control.post("/clock/advance", json={"seconds": 60}).raise_for_status()  # accepted; the receiver answers 503
+    control.post("/callbacks/settle").raise_for_status()  # the advance starts the attempt; its outcome
     control.post("/clock/advance", json={"seconds": 2}).raise_for_status()  # past the backoff: delivered
+    control.post("/callbacks/settle").raise_for_status()
     [delivery] = control.get("/callbacks", params={"tenant": cm_tenant}).json()
     assert delivery["status"] == "delivered" and delivery["attempt_count"] == 2
 

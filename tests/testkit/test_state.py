@@ -135,6 +135,7 @@ def test_callbacks_still_owed_are_state_and_come_back(client):
     created = client.post(requests, headers=token, json={"quantity": 50, "areaCode": "0113", "callbackUrl": nobody})
     assert created.status_code == 200, created.text
     client.post("/_emulator/clock/advance", json={"seconds": 60})  # accepted: a callback is owed
+    client.post("/_emulator/callbacks/settle")  # its first attempt made (and refused)
     exported = client.get("/_emulator/state").json()
     owed = exported["tables"]["emulator_callback"]
     assert [(row["url"], row["status"]) for row in owed] == [(nobody, "pending")]
