@@ -3,7 +3,8 @@ PostgreSQL behind a load balancer). What a process caches from it — the clock,
 seeded, the fault rules — is dropped when another process publishes a change.
 
 Each serving process registers itself (a row with the revision it has seen and a heartbeat) and
-watches the revision from a thread of its own, every ``POLL_SECONDS``. A change published through
+watches the revision from a thread of its own, every ``POLL_SECONDS`` (``ALONE_POLL_SECONDS``
+while no other process serves). A change published through
 one process (a reset, a restore, a clock move, a fault rule) returns only once every other live
 process has taken it up, or after ``ACK_TIMEOUT_SECONDS`` when one does not answer: so the next
 request, through whichever process, sees the change. A process whose heartbeat is older than
@@ -34,6 +35,9 @@ from emulator.core.db import Database, table_of
 log = logging.getLogger("emulator.revision")
 
 POLL_SECONDS = 0.01
+# A process alone on its database has nobody to hear from but a newcomer, who waits for its answer
+# this long at most: it polls slowly, and fast once it has company.
+ALONE_POLL_SECONDS = 0.25
 HEARTBEAT_SECONDS = 1.0
 STALE_SECONDS = 3.0
 ACK_TIMEOUT_SECONDS = 2.0
@@ -165,7 +169,7 @@ class SharedRevision:
 
     def _watch(self) -> None:
         beat = 0.0
-        while not self._stopping.wait(POLL_SECONDS):
+        while not self._stopping.wait(POLL_SECONDS if self.shared else ALONE_POLL_SECONDS):
             try:
                 self._poll()
                 if time.monotonic() - beat >= HEARTBEAT_SECONDS:

@@ -28,7 +28,7 @@ get, post, put, delete = (
     functools.partial(method, timeout=60) for method in (httpx.get, httpx.post, httpx.put, httpx.delete)
 )
 
-ORDERS = 40
+ORDERS = 12
 FAST = {"EMULATOR_TICK_SECONDS": "0.01", "EMULATOR_CALLBACK_LEASE_SECONDS": "5"}
 
 
