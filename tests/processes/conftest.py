@@ -7,6 +7,12 @@ import uuid
 import pytest
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/processes/" in item.nodeid:
+            item.add_marker(pytest.mark.processes)
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def shared_database(request, tmp_path) -> str:
     if request.param == "sqlite":
