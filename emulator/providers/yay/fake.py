@@ -15,6 +15,7 @@ from functools import cache
 from faker import Faker
 
 from emulator.core import numbering
+from emulator.providers.yay.models import ADDRESS_COLUMNS
 
 _NICKNAMES = ["Head Office", "Warehouse", "Home", "Branch Office", "Registered Office", "Studio", "Workshop"]
 
@@ -24,24 +25,7 @@ _FIRST_DAY, _LAST_DAY = date(2021, 1, 1), date(2023, 5, 31)
 
 
 # The table columns ``bulk_addresses`` gives values for, in its order.
-COLUMNS = (
-    "uuid",
-    "city",
-    "country_code",
-    "country_personal_id",
-    "forename",
-    "is_default",
-    "name",
-    "nickname",
-    "postcode",
-    "premises",
-    "state",
-    "street",
-    "title",
-    "type_id",
-    "created_on",
-    "updated_on",
-)
+COLUMNS = ADDRESS_COLUMNS
 
 
 @cache

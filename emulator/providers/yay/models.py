@@ -34,3 +34,24 @@ class NumberAddress(TenantScoped, table=True):
     type_id: int
     created_on: date
     updated_on: date
+
+
+# An address's own columns (not its tenant and account), in the order reads and bulk writes use.
+ADDRESS_COLUMNS = (
+    "uuid",
+    "city",
+    "country_code",
+    "country_personal_id",
+    "forename",
+    "is_default",
+    "name",
+    "nickname",
+    "postcode",
+    "premises",
+    "state",
+    "street",
+    "title",
+    "type_id",
+    "created_on",
+    "updated_on",
+)

@@ -13,7 +13,7 @@ from emulator.core.identifiers import is_uuid
 from emulator.core.rendering import perl_pretty_items
 from emulator.core.streaming import read_rendered_rows
 from emulator.core.tenancy import TenantScope
-from emulator.providers.yay.models import NumberAddress
+from emulator.providers.yay.models import ADDRESS_COLUMNS, NumberAddress
 from emulator.providers.yay.schemas import AddressIn as AddressData
 
 
@@ -31,28 +31,10 @@ def get_address(session: Session, scope: TenantScope, uuid: str) -> NumberAddres
     return session.exec(select(NumberAddress).where(_in_scope(scope), NumberAddress.uuid == uuid)).first()
 
 
-_COLUMNS = (
-    "uuid",
-    "city",
-    "country_code",
-    "country_personal_id",
-    "forename",
-    "is_default",
-    "name",
-    "nickname",
-    "postcode",
-    "premises",
-    "state",
-    "street",
-    "title",
-    "type_id",
-    "created_on",
-    "updated_on",
-)
-_READ = f"SELECT {', '.join(_COLUMNS)} FROM yay_number_address WHERE tenant = :tenant AND account = :account"
+_READ = f"SELECT {', '.join(ADDRESS_COLUMNS)} FROM yay_number_address WHERE tenant = :tenant AND account = :account"
 _READ_ONE = _READ + " AND uuid = :uuid"
 # The listed columns in the order the wire shows them (sorted), for the list's bulk rendering.
-_LISTED = tuple(sorted(_COLUMNS))
+_LISTED = tuple(sorted(ADDRESS_COLUMNS))
 _READ_LISTED = (
     f"SELECT {', '.join(_LISTED)} FROM yay_number_address WHERE tenant = :tenant AND account = :account ORDER BY id"
 )
@@ -60,7 +42,7 @@ _READ_LISTED = (
 
 def _rendered(row) -> dict:
     """A row as the wire shows it (what ``router._render`` makes of a model)."""
-    body = dict(zip(_COLUMNS, row, strict=True))
+    body = dict(zip(ADDRESS_COLUMNS, row, strict=True))
     body["is_default"] = bool(body["is_default"])
     body["created_on"] = iso_date(body["created_on"])
     body["updated_on"] = iso_date(body["updated_on"])
