@@ -32,13 +32,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import httpx
-from sqlalchemy import JSON, Column, Index, LargeBinary, func, insert, or_, update
+from sqlalchemy import JSON, Column, Index, LargeBinary, Row, bindparam, func, insert, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
 
 import emulator
 from emulator.core.clock import Clock
 from emulator.core.db import Database, empty_list
+from emulator.core.posting import Poster
 from emulator.core.targets import CallbackTargets
 from emulator.settings import Settings
 
@@ -60,7 +60,7 @@ HEADS_PER_PASS = 1000
 CLAIM_BATCH = 50
 USER_AGENT = f"number-emulator/{emulator.__version__}"
 MAX_ERROR_LENGTH = 500
-# Bytes of a receiver's answer read to keep its connection alive.
+# Bytes of a receiver's answer read to keep its connection alive (a longer one closes it).
 MAX_ANSWER_BYTES = 65_536
 
 
@@ -91,6 +91,26 @@ class CallbackDelivery(SQLModel, table=True):
     # The process sending it now, and until when (real UTC time) its claim holds.
     lease_owner: str | None = Field(default=None, max_length=128)
     lease_expires_at: datetime | None = None
+
+
+_TABLE = CallbackDelivery.__table__  # type: ignore[attr-defined]
+# What a run reads of its deliveries: what sending needs and what recording carries forward.
+_RUN_COLUMNS = tuple(
+    _TABLE.c[name]
+    for name in (
+        "id",
+        "provider",
+        "tenant",
+        "url",
+        "content_type",
+        "payload",
+        "attempt_count",
+        "failures",
+        "next_attempt_at",
+        "delivered_at",
+        "attempts",
+    )
+)
 
 
 def _aware(instant: datetime) -> datetime:
@@ -172,7 +192,7 @@ class CallbackDispatcher:
         self._clock = clock
         self._settings = settings
         self._targets = targets or CallbackTargets(settings.callback_hosts, settings.host, settings.port)
-        self._client: httpx.Client | None = None
+        self._posting: Poster | None = None
         # Names this dispatcher in the leases it takes (unique across processes and restarts).
         self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
         # The background path (``start_due``): ordering keys being drained by this process's
@@ -299,44 +319,47 @@ class CallbackDispatcher:
             heads = session.exec(statement).all()
         return [head for head in heads if self._is_due(head)]
 
-    def _is_due(self, delivery: CallbackDelivery) -> bool:
+    def _is_due(self, delivery: CallbackDelivery | Row) -> bool:
         due = delivery.next_attempt_at
         return due is not None and _aware(due) <= self._clock.now(delivery.provider, delivery.tenant)
 
-    def _claim(self, *deliveries: CallbackDelivery) -> bool:
+    def _claim(self, *deliveries: CallbackDelivery | Row) -> bool:
         """Take the lease on pending deliveries unless another process holds an unexpired one on
         any of them: one atomic conditional UPDATE, all or none, so of several processes trying
         at once exactly one wins."""
         wall = _wall_now()
         ids = [delivery.id for delivery in deliveries]
+        table = _TABLE
         statement = (
-            update(CallbackDelivery)
+            update(table)
             .where(
-                col(CallbackDelivery.id).in_(ids),
-                col(CallbackDelivery.status) == PENDING,
-                or_(col(CallbackDelivery.lease_expires_at).is_(None), col(CallbackDelivery.lease_expires_at) < wall),
+                table.c.id.in_(ids),
+                table.c.status == PENDING,
+                or_(table.c.lease_expires_at.is_(None), table.c.lease_expires_at < wall),
             )
             .values(lease_owner=self.owner, lease_expires_at=wall + timedelta(seconds=self._lease_seconds()))
         )
-        with self._db.session() as session:
-            claimed = session.exec(statement).rowcount == len(ids)  # type: ignore[call-overload]
+        with self._db.engine.connect() as connection:
+            claimed = connection.execute(statement).rowcount == len(ids)
             if claimed:
-                session.commit()
+                connection.commit()
             else:
-                session.rollback()
+                connection.rollback()
         return claimed
 
     def _lease_seconds(self) -> float:
         # Never shorter than an attempt may take, or a slow receiver would be sent to twice.
         return max(self._settings.callback_lease_seconds, self._settings.callback_timeout_seconds * 2)
 
-    def _due_run(self, ordering_key: str) -> list[CallbackDelivery]:
-        """The key's oldest pending deliveries that are due, in order, up to ``CLAIM_BATCH``."""
-        with self._db.session() as session:
-            rows = session.exec(
-                select(CallbackDelivery)
-                .where(CallbackDelivery.status == PENDING, CallbackDelivery.ordering_key == ordering_key)
-                .order_by(col(CallbackDelivery.id))
+    def _due_run(self, ordering_key: str) -> list[Row]:
+        """The key's oldest pending deliveries that are due, in order, up to ``CLAIM_BATCH``: plain
+        rows (no ORM objects), as the run only reads them and writes them back by id."""
+        table = _TABLE
+        with self._db.engine.connect() as connection:
+            rows = connection.execute(
+                select(*_RUN_COLUMNS)
+                .where(table.c.status == PENDING, table.c.ordering_key == ordering_key)
+                .order_by(table.c.id)
                 .limit(CLAIM_BATCH)
             ).all()
         run = []
@@ -356,7 +379,7 @@ class CallbackDispatcher:
             if not run or not self._claim(*run):
                 return
             claimed_at = time.monotonic()
-            outcomes: list[tuple[CallbackDelivery, Outcome]] = []
+            outcomes: list[tuple[Row, Outcome]] = []
             for delivery in run:
                 if outcomes and time.monotonic() - claimed_at > budget:
                     break
@@ -364,25 +387,24 @@ class CallbackDispatcher:
                 outcomes.append((delivery, outcome))
                 if not outcome.delivered:
                     break
-            self._record(outcomes, released=[d.id for d in run[len(outcomes) :]])
+            self._record(outcomes, released=[row.id for row in run[len(outcomes) :]])
             if not outcomes[-1][1].delivered:
                 return
 
-    def _http(self) -> httpx.Client:
-        if self._client is None:
-            timeout = self._settings.callback_timeout_seconds
-            # No proxies from the environment: receivers are usually on this machine or network.
+    def _poster(self) -> Poster:
+        if self._posting is None:
             # Kept-alive connections: a URL's run reuses one.
-            limits = httpx.Limits(max_connections=None, max_keepalive_connections=self._settings.callback_workers * 2)
-            self._client = httpx.Client(timeout=timeout, trust_env=False, follow_redirects=False, limits=limits)
-        return self._client
+            self._posting = Poster(
+                timeout=self._settings.callback_timeout_seconds,
+                max_answer_bytes=MAX_ANSWER_BYTES,
+                max_idle=self._settings.callback_workers * 2,
+            )
+        return self._posting
 
-    def _attempt(self, delivery: CallbackDelivery) -> Outcome:
+    def _attempt(self, delivery: Row) -> Outcome:
         """POST once; what happened (recorded by the caller)."""
         attempted_at = self._clock.now(delivery.provider, delivery.tenant)
         started = time.monotonic()
-        status_code: int | None = None
-        error: str | None = None
         headers = {
             "Content-Type": delivery.content_type,
             "User-Agent": USER_AGENT,
@@ -393,84 +415,87 @@ class CallbackDispatcher:
         if refusal is not None:  # never sent; no retry can change where the name points now
             log.warning("callback %s to %s refused: %s", delivery.id, delivery.url, refusal)
             return Outcome(attempted_at, None, f"refused: {refusal}", 0, final=True)
-        try:
-            with self._http().stream("POST", delivery.url, content=delivery.payload, headers=headers) as response:
-                status_code = response.status_code
-                # The answer's body does not matter; a short one is read so the connection is kept
-                # for the next delivery, a long one is not (the connection is closed instead).
-                read = 0
-                for chunk in response.iter_raw():
-                    read += len(chunk)
-                    if read > MAX_ANSWER_BYTES:
-                        break
-            if not 200 <= status_code < 300:
-                error = f"HTTP {status_code}"
-        except httpx.TimeoutException:
-            error = "timed out"
-        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+        answer = self._poster().post(delivery.url, delivery.payload, headers)
+        status_code, error = answer.status_code, answer.error
+        if error is not None and len(error) > MAX_ERROR_LENGTH:
+            error = error[:MAX_ERROR_LENGTH]
         if error is not None:
             log.info("callback %s to %s failed: %s", delivery.id, delivery.url, error)
         return Outcome(attempted_at, status_code, error, round((time.monotonic() - started) * 1000))
 
-    def _record(self, outcomes: list[tuple[CallbackDelivery, Outcome]], released: list[int | None]) -> None:
-        """Every attempt of a run and its delivery's new state in one transaction; the leases of
-        the run's unsent deliveries given back."""
+    def _record(self, outcomes: list[tuple[Row, Outcome]], released: list[int]) -> None:
+        """Every attempt of a run and its delivery's new state in one transaction (one statement
+        for all), the leases of the run's unsent deliveries given back. The new state is worked
+        out from the rows as claimed: while the lease is held nothing else writes them, and a
+        row dropped or replaced meanwhile (reset, restore) no longer carries this lease, so it is
+        left alone."""
         settings = self._settings
-        with self._db.session() as session:
-            current = {
-                row.id: row
-                for row in session.exec(
-                    select(CallbackDelivery).where(col(CallbackDelivery.id).in_([d.id for d, _ in outcomes]))
-                )
+        changes = []
+        for sent, outcome in outcomes:
+            attempt_count = sent.attempt_count + 1
+            attempt = {
+                "attempt": attempt_count,
+                "at": outcome.at.isoformat(),
+                "status_code": outcome.status_code,
+                "error": outcome.error,
+                "duration_ms": outcome.elapsed_ms,
             }
-            for sent, outcome in outcomes:
-                delivery = current.get(sent.id)
-                if delivery is None:  # dropped by a reset while in flight
-                    continue
-                delivery.attempt_count += 1
-                delivery.lease_owner = None
-                delivery.lease_expires_at = None
-                attempt = {
-                    "attempt": delivery.attempt_count,
-                    "at": outcome.at.isoformat(),
-                    "status_code": outcome.status_code,
-                    "error": outcome.error,
-                    "duration_ms": outcome.elapsed_ms,
-                }
-                delivery.attempts = [*delivery.attempts, attempt][-MAX_HISTORY:]
-                if outcome.delivered:
-                    delivery.status = DELIVERED
-                    delivery.delivered_at = outcome.at
-                    delivery.next_attempt_at = None
+            change = {
+                "b_id": sent.id,
+                "b_attempt_count": attempt_count,
+                "b_attempts": [*sent.attempts, attempt][-MAX_HISTORY:],
+                "b_failures": sent.failures,
+                "b_status": PENDING,
+                "b_delivered_at": sent.delivered_at,
+                "b_next_attempt_at": None,
+            }
+            if outcome.delivered:
+                change.update(b_status=DELIVERED, b_delivered_at=outcome.at)
+            else:
+                failures = sent.failures + 1
+                change["b_failures"] = failures
+                if outcome.final or failures >= settings.callback_max_attempts:
+                    change["b_status"] = FAILED
                 else:
-                    delivery.failures += 1
-                    if outcome.final or delivery.failures >= settings.callback_max_attempts:
-                        delivery.status = FAILED
-                        delivery.next_attempt_at = None
-                    else:
-                        backoff = min(
-                            settings.callback_backoff_seconds * 2 ** (delivery.failures - 1),
-                            settings.callback_backoff_max_seconds,
-                        )
-                        delivery.next_attempt_at = outcome.at + timedelta(seconds=backoff)
-                session.add(delivery)
+                    backoff = min(
+                        settings.callback_backoff_seconds * 2 ** (failures - 1),
+                        settings.callback_backoff_max_seconds,
+                    )
+                    change["b_next_attempt_at"] = outcome.at + timedelta(seconds=backoff)
+            changes.append(change)
+        table = _TABLE
+        with self._db.engine.begin() as connection:
+            if changes:
+                connection.execute(
+                    update(table)
+                    .where(table.c.id == bindparam("b_id"), table.c.lease_owner == self.owner)
+                    .values(
+                        attempt_count=bindparam("b_attempt_count"),
+                        attempts=bindparam("b_attempts"),
+                        failures=bindparam("b_failures"),
+                        status=bindparam("b_status"),
+                        delivered_at=bindparam("b_delivered_at"),
+                        next_attempt_at=bindparam("b_next_attempt_at"),
+                        lease_owner=None,
+                        lease_expires_at=None,
+                    ),
+                    changes,
+                )
             if released:
-                session.exec(
-                    update(CallbackDelivery)  # type: ignore[call-overload]
-                    .where(col(CallbackDelivery.id).in_(released), col(CallbackDelivery.lease_owner) == self.owner)
+                connection.execute(
+                    update(table)
+                    .where(table.c.id.in_(released), table.c.lease_owner == self.owner)
                     .values(lease_owner=None, lease_expires_at=None)
                 )
-            session.commit()
 
     def close(self) -> None:
         with self._guard:
             for _worker in self._workers:
                 self._queue.put(None)
             self._workers.clear()
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        if self._posting is not None:
+            self._posting.close()
+            self._posting = None
 
     # --- inspection and control ----------------------------------------------------------------
 
