@@ -111,7 +111,7 @@ def _wait_until_answering(
         if process.poll() is not None:
             raise RuntimeError(f"{url}: server exited with {process.returncode}")
         try:
-            if httpx.request(method, url, headers=headers, content=body, timeout=1).status_code == 200:
+            if httpx.request(method, url, headers=headers, content=body, timeout=1).is_success:
                 return time.monotonic() - started
         except httpx.TransportError:
             time.sleep(0.02)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request, Security
 from fastapi.security import APIKeyHeader
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
@@ -96,9 +99,8 @@ async def get_address(uuid: str, scope: ScopeDep, runtime: RuntimeDep):
     responses=_ERRORS,
     summary="Creates a new Number Address",
 )
-def create_address(data: AddressBody, scope: ScopeDep, session: SessionDep, runtime: RuntimeDep):
-    address = service.create_address(session, scope, data, runtime.clock.now(NAME, scope.tenant).date())
-    return envelope(render.address(address, created=True), 201)
+def create_address(data: AddressBody, scope: ScopeDep, runtime: RuntimeDep):
+    return envelope(service.create_address(runtime.db, scope, data, runtime.clock.now(NAME, scope.tenant).date()), 201)
 
 
 @router.put(
@@ -168,8 +170,29 @@ async def _hot_get(request: HotRequest) -> Response | None:
     return await request.answer(("get", scope, uuid), build)
 
 
+async def _hot_create(request: HotRequest) -> Response | None:
+    # Only a JSON object the route would take as it is; anything it would refuse is its to answer
+    # (decided before the tenant is named).
+    content_type = request.header(b"content-type")
+    if content_type is None or content_type.split(";")[0].strip().lower() != "application/json":
+        return None
+    try:
+        data = AddressIn.model_validate(json.loads(request.body))
+    except (ValueError, ValidationError):
+        return None
+    scope = await _hot_scope(request)
+    if scope is None:
+        return None
+    today = request.runtime.clock.now(NAME, scope.tenant).date()
+    return envelope(await run_in_threadpool(service.create_address, request.runtime.db, scope, data, today), 201)
+
+
 def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
-    return [HotRoute(router.prefix, _hot_list), HotRoute(router.prefix + "/{uuid}", _hot_get)]
+    return [
+        HotRoute(router.prefix, _hot_list),
+        HotRoute(router.prefix, _hot_create, method="POST", body=True),
+        HotRoute(router.prefix + "/{uuid}", _hot_get),
+    ]
 
 
 def build_app(runtime: ProviderContext) -> FastAPI:

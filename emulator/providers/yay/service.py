@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid as uuid_lib
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import Connection, insert, update
 from sqlmodel import Session, col, select
 
+from emulator.core.db import Database, table_of
 from emulator.core.fastread import FastReader, iso_date
 from emulator.core.identifiers import is_uuid
 from emulator.core.rendering import perl_pretty_items
@@ -76,29 +77,35 @@ async def read_address(fast: FastReader, scope: TenantScope, uuid: str) -> dict 
     return None if row is None else _rendered(row)
 
 
-def _clear_other_defaults(session: Session, scope: TenantScope, keep_uuid: str) -> None:
+_TABLE = table_of(NumberAddress)
+
+
+def _clear_other_defaults(connection: Connection, scope: TenantScope, keep_uuid: str) -> None:
     """One default address per account: a new default takes the place of the old."""
-    session.exec(
-        update(NumberAddress)
-        .where(_in_scope(scope), col(NumberAddress.uuid) != keep_uuid, col(NumberAddress.is_default).is_(True))
+    table = _TABLE
+    connection.execute(
+        update(table)
+        .where(
+            table.c.tenant == scope.tenant,
+            table.c.account == scope.account,
+            table.c.uuid != keep_uuid,
+            table.c.is_default.is_(True),
+        )
         .values(is_default=False)
     )
 
 
-def create_address(session: Session, scope: TenantScope, data: AddressData, today: date) -> NumberAddress:
-    address = NumberAddress(
-        tenant=scope.tenant,
-        account=scope.account,
-        uuid=str(uuid_lib.uuid4()),
-        created_on=today,
-        updated_on=today,
-        **data.model_dump(),
-    )
-    if address.is_default:
-        _clear_other_defaults(session, scope, address.uuid)
-    session.add(address)
-    session.commit()
-    return address
+def create_address(db: Database, scope: TenantScope, data: AddressData, today: date) -> dict:
+    """Store a new address (one transaction, no ORM object); the wire's view of it as created,
+    which shows no ``updated_on``."""
+    fields = data.model_dump()
+    uuid = str(uuid_lib.uuid4())
+    row = {**fields, "tenant": scope.tenant, "account": scope.account, "uuid": uuid}
+    with db.engine.begin() as connection:
+        if data.is_default:
+            _clear_other_defaults(connection, scope, uuid)
+        connection.execute(insert(_TABLE), {**row, "created_on": today, "updated_on": today})
+    return {**fields, "uuid": uuid, "created_on": today.isoformat()}
 
 
 def replace_address(
@@ -112,7 +119,7 @@ def replace_address(
         setattr(address, field, value)
     address.updated_on = today
     if address.is_default:
-        _clear_other_defaults(session, scope, uuid)
+        _clear_other_defaults(session.connection(), scope, uuid)
     session.add(address)
     session.commit()
     return address
