@@ -124,6 +124,11 @@ def _nul_free(text: str) -> str:
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
+# How long the writer lets entries gather before it writes them, and how many it writes at once.
+WRITE_LINGER_SECONDS = 0.05
+WRITE_BATCH = 500
+
+
 class Journal:
     """The shared journal, with this process's buffer of entries not yet written."""
 
@@ -137,8 +142,9 @@ class Journal:
         # On its own (a tool, a test of the journal alone): a private in-memory store.
         self._db = db or Database("sqlite://")
         self._db.create_all([table_of(JournalRow)])
-        # Bounded: entries beyond the journal's size would be trimmed at once anyway.
-        self._buffer: deque[dict] = deque(maxlen=max(size, 1))
+        # Bounded: entries beyond the journal's size would be trimmed at once anyway (a batch's
+        # worth more, so entries of a burst are written, and numbered, before they are trimmed).
+        self._buffer: deque[dict] = deque(maxlen=size + WRITE_BATCH)
         self._arrived = threading.Condition(threading.Lock())
         # Held while a batch is written, so a flush also waits for the batch already on its way.
         self._writing = threading.Lock()
@@ -156,7 +162,8 @@ class Journal:
             if self._writer is None and not self._closed:
                 self._writer = threading.Thread(target=self._write_forever, name="journal-writer", daemon=True)
                 self._writer.start()
-            self._arrived.notify()
+            if len(self._buffer) == 1 or len(self._buffer) >= WRITE_BATCH:  # a batch begins, or is full
+                self._arrived.notify()
 
     def _write_forever(self) -> None:
         while True:
@@ -165,6 +172,12 @@ class Journal:
                     self._arrived.wait()
                 if self._closed and not self._buffer:
                     return
+                # Let a batch gather: one write of many entries costs the requests (whose thread
+                # it shares the interpreter with) far less than a write per entry. A query never
+                # waits for this: it flushes first.
+                lingered = time.monotonic() + WRITE_LINGER_SECONDS
+                while not self._closed and len(self._buffer) < WRITE_BATCH and time.monotonic() < lingered:
+                    self._arrived.wait(max(lingered - time.monotonic(), 0))
             try:
                 self.flush()
             except Exception:  # the store is away for a moment: keep the entries, try again

@@ -1,9 +1,11 @@
 """The hot routes answer exactly as the FastAPI routes do: the same status, headers and bytes for
-every documented GET of every provider, the plain case and the refusals they hand on alike. Two
-emulators share one database, one with the hot routes and one without, so both see one state."""
+every documented GET of every provider (and Yay's create), the plain case and the refusals they
+hand on alike. Two emulators share one database, one with the hot routes and one without, so both
+see one state."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -47,6 +49,8 @@ def _cloudlx_token(client: TestClient, tenant: str = "hot-client") -> str:
 
 
 _TRACE_ID = re.compile(rb'"traceId":"[^"]*"')
+# A created Yay address's uuid is new on every answer.
+_YAY_UUID = re.compile(rb'"uuid" : "[0-9a-f-]{36}"')
 _TIME = re.compile(rb'"time":[0-9.]+')
 
 
@@ -61,6 +65,7 @@ def _seen(response) -> tuple[int, list[tuple[str, str]], bytes]:
         if name not in ("date", "server", "content-length")
     ]
     body = _TIME.sub(b'"time":0', _TRACE_ID.sub(b'"traceId":""', response.content))
+    body = _YAY_UUID.sub(b'"uuid" : ""', body)
     return response.status_code, headers, body
 
 
@@ -79,6 +84,24 @@ def _cases(cloudlx_token: str) -> list[tuple[str, str, dict, dict]]:
         ("GET", YAY_DOCUMENTED, {**YAY, "X-Auth-User": ""}, {}),
         ("GET", YAY_DOCUMENTED, {**YAY, "Content-Type": "text/plain"}, {"content": b"not json"}),
         ("GET", f"{YAY_BASE}/", YAY, {}),
+        ("POST", YAY_BASE, YAY, {"json": ADDRESS}),
+        ("POST", YAY_BASE, YAY, {"json": {**ADDRESS, "is_default": True, "extra": [1]}}),
+        ("POST", YAY_BASE, YAY, {"json": {**ADDRESS, "is_default": "1", "type_id": "1"}}),
+        ("POST", YAY_BASE, YAY, {"json": {key: value for key, value in ADDRESS.items() if key != "city"}}),
+        ("POST", YAY_BASE, YAY, {"json": {**ADDRESS, "type_id": 3}}),
+        ("POST", YAY_BASE, YAY, {"json": {**ADDRESS, "country_code": "XX"}}),
+        ("POST", YAY_BASE, YAY, {"json": [ADDRESS]}),
+        ("POST", YAY_BASE, YAY, {"content": b"{not json", "headers": {"Content-Type": "application/json"}}),
+        ("POST", YAY_BASE, YAY, {"content": json.dumps(ADDRESS), "headers": {"Content-Type": "text/plain"}}),
+        ("POST", YAY_BASE, YAY, {"content": json.dumps(ADDRESS)}),
+        (
+            "POST",
+            YAY_BASE,
+            YAY,
+            {"content": json.dumps(ADDRESS), "headers": {"Content-Type": "application/json; charset=utf-8"}},
+        ),
+        ("POST", YAY_BASE, {**YAY, "X-Auth-Password": "wrong"}, {"json": ADDRESS}),
+        ("POST", YAY_BASE, {**YAY, "X-Auth-For": "sub-customer"}, {"json": ADDRESS}),
         ("GET", "/telcom/api/v2/numbers/list", TELCOM, {}),
         ("POST", "/telcom/api/v2/numbers/list", TELCOM, {"json": {}}),
         ("POST", "/telcom/api/v2/numbers/info", TELCOM, {"json": {"id": 3466}}),
@@ -126,6 +149,7 @@ def _cases(cloudlx_token: str) -> list[tuple[str, str, dict, dict]]:
 
 HOT_ROUTES = {
     "GET /yay/voip/number-address",
+    "POST /yay/voip/number-address",
     "GET /yay/voip/number-address/{uuid}",
     "GET /telcom/api/v2/numbers/list",
     "POST /telcom/api/v2/numbers/list",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request, Security
@@ -15,7 +14,7 @@ from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
 from emulator.core.hotpath import HotRequest, HotRoute
-from emulator.core.http import GuardedRoute
+from emulator.core.http import BodyError, GuardedRoute, parse_json
 from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
 from emulator.core.tenancy import TenantScope
 from emulator.providers.yay import render, service
@@ -177,8 +176,8 @@ async def _hot_create(request: HotRequest) -> Response | None:
     if content_type is None or content_type.split(";")[0].strip().lower() != "application/json":
         return None
     try:
-        data = AddressIn.model_validate(json.loads(request.body))
-    except (ValueError, ValidationError):
+        data = AddressIn.model_validate(parse_json(request.body))
+    except (BodyError, ValidationError):
         return None
     scope = await _hot_scope(request)
     if scope is None:
