@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, event, inspect
 from sqlalchemy.engine import Engine
@@ -21,6 +24,9 @@ def table_of(model: type[SQLModel]) -> Table:
     """The table a model class maps (SQLModel sets ``__table__`` but does not declare it)."""
     return cast(Table, inspect(model).local_table)
 
+
+T = TypeVar("T")
+_writer_lock = threading.Lock()
 
 # Any number, the same in every process: names the lock held while tables are created.
 SCHEMA_LOCK = 7_313_001
@@ -143,6 +149,7 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        self._writer: ThreadPoolExecutor | None = None
 
     def companion(self, name: str) -> Database:
         """A database of its own beside this one, for writes that must not change this one's
@@ -172,10 +179,23 @@ class Database:
                     raise
                 time.sleep(0.05)
 
+    async def write(self, work: Callable[..., T], *args: Any) -> T:
+        """Run ``work(*args)`` (a short write transaction) on this database's writer thread: the
+        event loop's writes queue there in arrival order, so none waits behind the others'
+        contention for the lock, and the loop is never blocked by one."""
+        if self._writer is None:
+            with _writer_lock:
+                if self._writer is None:
+                    self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
+        return await asyncio.get_running_loop().run_in_executor(self._writer, functools.partial(work, *args))
+
     @contextmanager
     def session(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
     def dispose(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
         self.engine.dispose()

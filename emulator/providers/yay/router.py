@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request, Security
 from fastapi.security import APIKeyHeader
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
@@ -183,7 +182,8 @@ async def _hot_create(request: HotRequest) -> Response | None:
     if scope is None:
         return None
     today = request.runtime.clock.now(NAME, scope.tenant).date()
-    return envelope(await run_in_threadpool(service.create_address, request.runtime.db, scope, data, today), 201)
+    db = request.runtime.db
+    return envelope(await db.write(service.create_address, db, scope, data, today), 201)
 
 
 def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
