@@ -77,8 +77,8 @@ def router(runtime: Runtime) -> APIRouter:
         removed: int
 
     def render(rule: FaultRule) -> FaultRuleOut:
-        out = FaultRuleOut.model_validate(rule, from_attributes=True)
-        out.tenant = tenant_names.shown(runtime, rule.provider, rule.tenant)
+        out = FaultRuleOut.model_validate({**rule.row.model_dump(), "fired": rule.fired, "remaining": rule.remaining})
+        out.tenant = tenant_names.shown(runtime, rule.row.provider, rule.tenant)
         return out
 
     rules = APIRouter(prefix="/faults", tags=["Fault injection"], route_class=GuardedRoute)

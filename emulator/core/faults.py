@@ -82,46 +82,45 @@ class FaultRuleRow(SQLModel, table=True):
     fired: int = 0
 
 
-_SPEC = [name for name in FaultRuleRow.model_fields if name not in ("id", "fired")]
-
-
 @dataclass
 class FaultRule:
-    id: int
-    kind: str
-    provider: str | None = None
-    method: str | None = None
-    path: str | None = None
-    tenant: str | None = None
-    status: int = 500
-    retry_after: int | None = None
-    latency_ms: int = 0
-    jitter_ms: int = 0
-    probability: float = 1.0
-    count: int | None = None
-    seed: int | None = None
+    """A rule as this process uses it: its stored row (what was asked for), how often it has
+    fired as last seen, and its own random stream."""
+
+    row: FaultRuleRow
     fired: int = 0
     _random: random.Random = field(default_factory=random.Random, repr=False)
 
     @property
+    def id(self) -> int:
+        assert self.row.id is not None
+        return self.row.id
+
+    @property
+    def tenant(self) -> str | None:
+        return self.row.tenant
+
+    @property
     def remaining(self) -> int | None:
-        return None if self.count is None else self.count - self.fired
+        return None if self.row.count is None else self.row.count - self.fired
 
     def matches(self, provider: str, method: str, path: str) -> bool:
+        row = self.row
         return (
             self.remaining != 0
-            and (self.provider is None or self.provider == provider)
-            and (self.method is None or self.method == method)
-            and path_matches(self.path, path)
+            and (row.provider is None or row.provider == provider)
+            and (row.method is None or row.method == method)
+            and path_matches(row.path, path)
         )
 
     def roll(self) -> Fault | None:
         """Whether the rule fires for this request (its own random stream, so a seeded rule is
         reproducible whatever other rules do)."""
-        if self.remaining == 0 or self._random.random() >= self.probability:
+        row = self.row
+        if self.remaining == 0 or self._random.random() >= row.probability:
             return None
-        delay = (self.latency_ms + self._random.uniform(0, self.jitter_ms)) / 1000
-        return Fault(self.id, self.kind, self.status, self.retry_after, delay)
+        delay = (row.latency_ms + self._random.uniform(0, row.jitter_ms)) / 1000
+        return Fault(self.id, row.kind, row.status, row.retry_after, delay)
 
 
 class Faults:
@@ -153,9 +152,9 @@ class Faults:
         assert row.id is not None
         rule = self._known.get(row.id)
         if rule is None:
-            rule = FaultRule(id=row.id, **{name: getattr(row, name) for name in _SPEC})
-            if rule.seed is not None:
-                rule._random = random.Random(rule.seed)
+            rule = FaultRule(row)
+            if row.seed is not None:
+                rule._random = random.Random(row.seed)
             elif self._default_seed is not None:
                 # Under the global seed each rule still gets a stream of its own, reproducibly.
                 rule._random = random.Random(f"{self._default_seed}:{rule.id}")
@@ -238,8 +237,8 @@ class Faults:
         with self._lock:
             if claimed:
                 rule.fired += 1
-            elif rule.count is not None:
-                rule.fired = rule.count  # used up elsewhere: this process stops trying it
+            elif rule.row.count is not None:
+                rule.fired = rule.row.count  # used up elsewhere: this process stops trying it
         return claimed
 
     def decide(self, rules: builtins.list[FaultRule]) -> Fault | None:

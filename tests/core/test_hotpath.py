@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.app import create_app
-from emulator.settings import Settings
 from tests.support import YAY_ADDRESS as ADDRESS
 
 pytestmark = pytest.mark.each_backend
@@ -27,15 +24,6 @@ CM_BASE = "/cm/voice-phonenumberrequestapi/v1/00000000-0000-0000-0000-0000000000
 CM_REQUEST = "3b9a6a3e-8c4f-4a8e-9a51-0c1d2e3f4a5b"
 CLOUDLX_ACCEPT = {"Accept": "application/vnd.cloudlx.v1+json"}
 CLOUDLX_NUMBER = "7c327e0f-6bce-4b2f-9d5d-9c86e7fa065f"
-
-
-@pytest.fixture
-def clients(database_url, tmp_path) -> Iterator[tuple[TestClient, TestClient]]:
-    """(hot, plain): two emulators on one database, with and without the hot routes."""
-    hot = create_app(Settings(database_url=database_url, data_dir=tmp_path, hot_routes=True))
-    plain = create_app(Settings(database_url=database_url, data_dir=tmp_path, hot_routes=False))
-    with TestClient(hot) as hot_client, TestClient(plain) as plain_client:
-        yield hot_client, plain_client
 
 
 def _cloudlx_token(client: TestClient, tenant: str = "hot-client") -> str:

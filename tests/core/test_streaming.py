@@ -9,12 +9,10 @@ import json
 import random
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
 
-from emulator.app import create_app
 from emulator.core.rendering import PerlPrettyJSONResponse, compact_items, perl_pretty_items
 from emulator.core.streaming import CHUNK_ROWS, JOINED_BODY_LIMIT
 from emulator.core.tenancy import TenantScope
@@ -22,7 +20,6 @@ from emulator.providers.telcom import render as telcom_render
 from emulator.providers.telcom import service as telcom_service
 from emulator.providers.yay import render as yay_render
 from emulator.providers.yay import service as yay_service
-from emulator.settings import Settings
 from tests.support import YAY_ADDRESS
 
 pytestmark = pytest.mark.each_backend
@@ -34,15 +31,6 @@ TELCOM_LIST = "/telcom/api/v2/numbers/list"
 # Text the fast renderings must not get wrong: quotes, '": ', backslashes, non-ASCII, astral.
 AWKWARD = 'O"Brien": \\ "x" : ü 😀 \u2028'
 MANY = 2 * CHUNK_ROWS + 500
-
-
-@pytest.fixture
-def clients(database_url, tmp_path) -> Iterator[tuple[TestClient, TestClient]]:
-    """(hot, plain): two emulators on one database, with and without the hot routes."""
-    hot = create_app(Settings(database_url=database_url, data_dir=tmp_path, hot_routes=True))
-    plain = create_app(Settings(database_url=database_url, data_dir=tmp_path, hot_routes=False))
-    with TestClient(hot) as hot_client, TestClient(plain) as plain_client:
-        yield hot_client, plain_client
 
 
 def _generate(client: TestClient, provider: str, tenant: str, count: int) -> None:
