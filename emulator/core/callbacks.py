@@ -38,7 +38,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 import emulator
 from emulator.core.clock import Clock
-from emulator.core.db import Database, empty_list
+from emulator.core.db import Database, empty_list, table_of
 from emulator.core.targets import CallbackTargets
 from emulator.settings import Settings
 
@@ -93,6 +93,9 @@ class CallbackDelivery(SQLModel, table=True):
     lease_expires_at: datetime | None = None
 
 
+_OUTBOX = table_of(CallbackDelivery)
+
+
 def _aware(instant: datetime) -> datetime:
     # SQLite hands datetimes back naive; they were stored as UTC.
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
@@ -142,9 +145,9 @@ def enqueue(session: Session, **fields) -> CallbackDelivery:
 
 def enqueue_all(session: Session, rows: list[dict]) -> None:
     """Write many ``delivery_row``s in one statement, in order (they are sent in id order), as
-    part of the caller's transaction."""
+    part of the caller's transaction. A Core insert: the rows are not the session's objects."""
     if rows:
-        session.execute(insert(CallbackDelivery), rows)
+        session.connection().execute(insert(_OUTBOX), rows)
 
 
 @dataclass(frozen=True)
