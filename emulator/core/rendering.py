@@ -106,7 +106,7 @@ def dotnet_json_string(text: str) -> str:
 def dotnet_json(value: Any) -> str:
     """Compact JSON exactly as ASP.NET Core's System.Text.Json writes it by default."""
     if _plain(value):
-        return _mend_json_dumps(json.dumps(value, separators=(",", ":")))
+        return _mend_json_dumps(_COMPACT.encode(value))
     return _dotnet_json_walk(value)
 
 
@@ -133,6 +133,8 @@ def _dotnet_json_walk(value: Any) -> str:
 
 
 _SCALARS = frozenset({str, int, bool, type(None)})
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+"""``json.dumps(value, separators=(",", ":"))`` without making an encoder per call."""
 
 
 def _plain(value: Any) -> bool:

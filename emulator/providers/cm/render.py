@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from emulator.providers.cm.models import NumberRequest
 
@@ -63,8 +64,10 @@ class DueRequest:
     numbers: list[str]
 
 
+@lru_cache(maxsize=4096)
 def dotnet_datetime(instant: datetime | None) -> str | None:
-    """A UTC DateTime as System.Text.Json writes it: fractional seconds only when non-zero."""
+    """A UTC DateTime as System.Text.Json writes it: fractional seconds only when non-zero.
+    Cached: the requests a clock move changes share a few instants (their due times)."""
     if instant is None:
         return None
     text = instant.strftime("%Y-%m-%dT%H:%M:%S")
