@@ -37,6 +37,7 @@ from sqlalchemy import JSON, Column, Index, LargeBinary, func, insert, or_, upda
 from sqlmodel import Field, Session, SQLModel, col, select
 
 import emulator
+from emulator.core.bulk import execute_many
 from emulator.core.clock import Clock
 from emulator.core.db import Database, empty_list, table_of
 from emulator.core.targets import CallbackTargets
@@ -145,9 +146,9 @@ def enqueue(session: Session, **fields) -> CallbackDelivery:
 
 def enqueue_all(session: Session, rows: list[dict]) -> None:
     """Write many ``delivery_row``s in one statement, in order (they are sent in id order), as
-    part of the caller's transaction. A Core insert: the rows are not the session's objects."""
-    if rows:
-        session.connection().execute(insert(_OUTBOX), rows)
+    part of the caller's transaction, straight through the DB-API (the rows are not the session's
+    objects)."""
+    execute_many(session, insert(_OUTBOX), rows)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
+from emulator.core.bulk import execute_many
 from emulator.core.callbacks import delivery_row, enqueue_all
 from emulator.core.db import table_of
 from emulator.core.fastread import FastReader
@@ -459,7 +460,7 @@ def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 20
     (so its callback and its ``updatedOn`` say when it happened, however far the clock jumped).
     ``now`` is the latest of every clock; each request moves only as far as its tenant's clock.
     Set-based: a batch of rows is read under a lock in one query, changed in memory, written back
-    in one executemany, with its callbacks in one insert."""
+    in one executemany, with its callbacks in another."""
     complete_after = timedelta(seconds=runtime.settings_of(CMSettings).complete_after_seconds)
     after: tuple[datetime, int] | None = None
     while True:
@@ -498,14 +499,14 @@ def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 20
                 if delivery is not None:
                     deliveries.append(delivery)
                 changed[request.id] = request
-            if changed:
-                connection.execute(
-                    _WRITE_BACK,
-                    [
-                        {"row_id": request.id, **{name: getattr(request, name) for name in _CHANGED}}
-                        for request in changed.values()
-                    ],
-                )
+            execute_many(
+                session,
+                _WRITE_BACK,
+                [
+                    {"row_id": request.id, **{name: getattr(request, name) for name in _CHANGED}}
+                    for request in changed.values()
+                ],
+            )
             enqueue_all(session, deliveries)
             session.commit()
         if len(due) < batch:
