@@ -58,14 +58,14 @@ def execute_many(session: Session, statement: ClauseElement, rows: Sequence[Mapp
     converters = [
         (name, _converter(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))) for name in names
     ]
-    if compiled.positional:
-        parameters: list[Any] = [
-            tuple(row[name] if convert is None else convert(row[name]) for name, convert in converters) for row in rows
-        ]
-    else:
-        parameters = [
-            {name: row[name] if convert is None else convert(row[name]) for name, convert in converters} for row in rows
-        ]
+    # Column by column: one pass of C-level iteration per parameter, none per row.
+    columns = [
+        [row[name] for row in rows] if convert is None else list(map(convert, [row[name] for row in rows]))
+        for name, convert in converters
+    ]
+    parameters: list[Any] = list(zip(*columns, strict=True)) if columns else [()] * len(rows)
+    if not compiled.positional:
+        parameters = [dict(zip(names, values, strict=True)) for values in parameters]
     driver = connection.connection.driver_connection
     assert driver is not None
     cursor = driver.cursor()
