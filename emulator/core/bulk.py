@@ -1,12 +1,17 @@
-"""Bulk inserts for generated volume: rows go straight through the DB-API, in the session's
-transaction: ``executemany`` on SQLite, ``COPY`` on PostgreSQL. Values must already be what the
-column stores (ISO text for dates on SQLite, for instance)."""
+"""Many rows in one go, straight through the DB-API, in the session's transaction.
+
+``bulk_insert`` is for generated volume: ``executemany`` on SQLite, ``COPY`` on PostgreSQL, with
+values already what the column stores (ISO text for dates on SQLite, for instance).
+``execute_many`` runs one Core statement for many rows of Python values, as
+``connection.execute(statement, rows)`` would, with less work per row."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
 
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session
 
 BULK_CACHE_KIB = 262_144
@@ -35,3 +40,58 @@ def bulk_insert(session: Session, table: str, columns: Sequence[str], rows: Sequ
         finally:
             cursor.close()
     return len(rows)
+
+
+def execute_many(session: Session, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Run ``statement`` (an insert or update naming its parameters, e.g. ``bindparam("row_id")``)
+    once per row of ``rows`` (dicts with the same keys) in one DB-API ``executemany``; returns how
+    many. What ``connection.execute(statement, rows)`` does, compiled once, and each distinct value
+    of a parameter turned once into what the driver takes (by its column type's own bind
+    processor): rows that share values (the instants of one clock move, constants) cost little
+    more than their tuple."""
+    if not rows:
+        return 0
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = cast(SQLCompiler, statement.compile(dialect=dialect, column_keys=list(rows[0])))
+    names = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+    converters = [
+        (name, _converter(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))) for name in names
+    ]
+    # Column by column: one pass of C-level iteration per parameter, none per row.
+    columns = [
+        [row[name] for row in rows] if convert is None else list(map(convert, [row[name] for row in rows]))
+        for name, convert in converters
+    ]
+    parameters: list[Any] = list(zip(*columns, strict=True)) if columns else [()] * len(rows)
+    if not compiled.positional:
+        parameters = [dict(zip(names, values, strict=True)) for values in parameters]
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(compiled.string, parameters)
+    finally:
+        cursor.close()
+    return len(rows)
+
+
+def _converter(processor: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    """``processor``, remembering its answer for each distinct value (by type too: ``True`` and
+    ``1`` are equal but not alike); an unhashable value (a JSON column's list) is processed each
+    time."""
+    if processor is None:
+        return None
+    memo: dict[tuple[type, Any], Any] = {}
+
+    def convert(value: Any) -> Any:
+        key = (type(value), value)
+        try:
+            return memo[key]
+        except KeyError:
+            memo[key] = result = processor(value)
+            return result
+        except TypeError:
+            return processor(value)
+
+    return convert

@@ -36,8 +36,9 @@ from sqlalchemy import JSON, Column, Index, LargeBinary, Row, bindparam, func, i
 from sqlmodel import Field, Session, SQLModel, col, select
 
 import emulator
+from emulator.core.bulk import execute_many
 from emulator.core.clock import Clock
-from emulator.core.db import Database, empty_list
+from emulator.core.db import Database, empty_list, table_of
 from emulator.core.posting import Poster
 from emulator.core.targets import CallbackTargets
 from emulator.settings import Settings
@@ -93,7 +94,7 @@ class CallbackDelivery(SQLModel, table=True):
     lease_expires_at: datetime | None = None
 
 
-_TABLE = CallbackDelivery.__table__  # type: ignore[attr-defined]
+_TABLE = table_of(CallbackDelivery)
 # What a run reads of its deliveries: what sending needs and what recording carries forward.
 _RUN_COLUMNS = tuple(
     _TABLE.c[name]
@@ -162,9 +163,9 @@ def enqueue(session: Session, **fields) -> CallbackDelivery:
 
 def enqueue_all(session: Session, rows: list[dict]) -> None:
     """Write many ``delivery_row``s in one statement, in order (they are sent in id order), as
-    part of the caller's transaction."""
-    if rows:
-        session.execute(insert(CallbackDelivery), rows)
+    part of the caller's transaction, straight through the DB-API (the rows are not the session's
+    objects)."""
+    execute_many(session, insert(_TABLE), rows)
 
 
 @dataclass(frozen=True)

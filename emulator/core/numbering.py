@@ -23,14 +23,11 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import phonenumbers as pn
 from phonenumbers import PhoneNumberType as PNT
-
-# The type rule itself (premium before toll-free before ... fixed line), as phonenumbers applies it.
-from phonenumbers.phonenumberutil import _number_type_helper as _number_type_of
 
 GEOGRAPHIC = "GEOGRAPHIC"
 TOLL_FREE = "TOLL FREE"
@@ -434,28 +431,94 @@ def service_type_prefixes(service_type: str, region: str = "GB") -> tuple[str, .
     return tuple(sorted(trunk + b for b in blocks))
 
 
+# phonenumbers' type rule (``phonenumberutil._number_type_helper``, what ``number_type`` applies):
+# the first of these types whose description a number matches, else fixed line (or "fixed line or
+# mobile"), else mobile.
+_TYPE_RULE = (
+    (PNT.PREMIUM_RATE, "premium_rate"),
+    (PNT.TOLL_FREE, "toll_free"),
+    (PNT.SHARED_COST, "shared_cost"),
+    (PNT.VOIP, "voip"),
+    (PNT.PERSONAL_NUMBER, "personal_number"),
+    (PNT.PAGER, "pager"),
+    (PNT.UAN, "uan"),
+    (PNT.VOICEMAIL, "voicemail"),
+)
+_Description = tuple[frozenset[int], Callable[[str], re.Match[str] | None]] | None
+
+
+def _compiled(desc: pn.PhoneNumberDesc | None) -> _Description:
+    """A number description as its lengths and its pattern's ``fullmatch``, made once; None for
+    one that matches nothing (none, or no pattern)."""
+    if desc is None or not desc.national_number_pattern:
+        return None
+    return frozenset(desc.possible_length), re.compile(desc.national_number_pattern).fullmatch
+
+
+def _matches(desc: _Description, nsn: str) -> bool:
+    # As phonenumbers' _is_number_matching_desc: a description listing no lengths allows any.
+    return desc is not None and (not desc[0] or len(nsn) in desc[0]) and desc[1](nsn) is not None
+
+
+@cache
+def _type_rule(region: str) -> Callable[[str], int]:
+    """The type phonenumbers gives a national significant number of ``region``, decided as it
+    decides it, with the region's patterns compiled and its lengths made sets once: drawing
+    thousands of numbers decides thousands of types. tests/core/test_numbering.py holds it to
+    phonenumbers' own answer."""
+    md = _metadata(region)
+    general = _compiled(md.general_desc)
+    ordered = [(pnt, desc) for pnt, name in _TYPE_RULE if (desc := _compiled(getattr(md, name))) is not None]
+    fixed_line, mobile = _compiled(md.fixed_line), _compiled(md.mobile)
+    same = bool(md.same_mobile_and_fixed_line_pattern)
+
+    def type_of(nsn: str) -> int:
+        if not _matches(general, nsn):
+            return PNT.UNKNOWN
+        for pnt, desc in ordered:
+            if _matches(desc, nsn):
+                return pnt
+        if _matches(fixed_line, nsn):
+            return PNT.FIXED_LINE_OR_MOBILE if same or _matches(mobile, nsn) else PNT.FIXED_LINE
+        if not same and _matches(mobile, nsn):
+            return PNT.MOBILE
+        return PNT.UNKNOWN
+
+    return type_of
+
+
 @cache
 def _valid_of_type(region: str, pnt: int | None) -> Callable[[str], bool]:
     """Whether a national significant number is valid in ``region`` (and of type ``pnt``): what
     ``is_valid_number_for_region`` and ``number_type`` say together, at a fraction of their cost
     when drawing thousands of numbers. A number must match the metadata's own pattern for the type
     (a cheap first test that rejects most random draws); then phonenumbers' type rule decides,
-    once, against the region's metadata (the public calls would find the region again and decide
-    the type twice)."""
+    once (the public calls would find the region again and decide the type twice)."""
     md = _metadata(region)
     desc = md.general_desc if pnt is None else getattr(md, _TYPE_DESC[pnt])
     pattern = re.compile(desc.national_number_pattern) if desc is not None and desc.national_number_pattern else None
+    type_of = _type_rule(region)
 
     def check(nsn: str) -> bool:
         if pattern is not None and pattern.fullmatch(nsn) is None:
             return False
-        found = _number_type_of(nsn, md)
+        found = type_of(nsn)
         if pnt is None:
             return found != PNT.UNKNOWN
         # NANPA numbers can't be told apart: FIXED_LINE_OR_MOBILE counts as both.
         return found == pnt or (found == PNT.FIXED_LINE_OR_MOBILE and pnt in (PNT.FIXED_LINE, PNT.MOBILE))
 
     return check
+
+
+@lru_cache(maxsize=4096)
+def _drawing(prefix: str, region: str, service_type: str | None) -> tuple[str, tuple[int, ...], Callable[[str], bool]]:
+    """What drawing numbers from a national prefix takes, worked out once per prefix: its national
+    significant digits, the number lengths longer than those, and the validity check."""
+    nsn_prefix = _nsn_prefix(prefix, region)
+    lengths = tuple(n for n in _possible_lengths(region) if n > len(nsn_prefix))
+    want = DRAWABLE_TYPES[service_type] if service_type else None
+    return nsn_prefix, lengths, _valid_of_type(region, want)
 
 
 def candidate_numbers(
@@ -469,12 +532,8 @@ def candidate_numbers(
     the smaller list. Optionally keep only one service type. Fewer are returned only if the
     prefix holds too few valid numbers to find."""
     region = region.upper()
-    possible_lengths = _possible_lengths(region)
-    nsn_prefix = _nsn_prefix(prefix, region)
-    lengths = [n for n in possible_lengths if n > len(nsn_prefix)]
-    want = DRAWABLE_TYPES[service_type] if service_type else None
+    nsn_prefix, lengths, valid_of_type = _drawing(prefix, region, service_type)
     rng = random.Random(f"{seed!r}|{nsn_prefix}|{region}")
-    valid_of_type = _valid_of_type(region, want)
     found: dict[str, None] = {}  # insertion-ordered set
     attempts = 0
     while len(found) < count and lengths and attempts < 200 * count + 2000:

@@ -105,6 +105,14 @@ def dotnet_json_string(text: str) -> str:
 
 def dotnet_json(value: Any) -> str:
     """Compact JSON exactly as ASP.NET Core's System.Text.Json writes it by default."""
+    if _plain(value):
+        return _mend_json_dumps(_COMPACT.encode(value))
+    return _dotnet_json_walk(value)
+
+
+def _dotnet_json_walk(value: Any) -> str:
+    """``dotnet_json`` one value at a time: for what ``json.dumps`` would write otherwise (floats,
+    keys that are not strings)."""
     if value is None:
         return "null"
     if value is True:
@@ -118,10 +126,54 @@ def dotnet_json(value: Any) -> str:
     if isinstance(value, float):
         return repr(value) if not value.is_integer() else str(int(value))
     if isinstance(value, dict):
-        return "{" + ",".join(f"{dotnet_json_string(str(k))}:{dotnet_json(v)}" for k, v in value.items()) + "}"
+        return "{" + ",".join(f"{dotnet_json_string(str(k))}:{_dotnet_json_walk(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
-        return "[" + ",".join(dotnet_json(item) for item in value) + "]"
+        return "[" + ",".join(_dotnet_json_walk(item) for item in value) + "]"
     raise TypeError(f"cannot render {type(value).__name__} as JSON")
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+"""``json.dumps(value, separators=(",", ":"))`` without making an encoder per call."""
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``json.dumps`` writes ``value`` as System.Text.Json does but for the escapes inside
+    strings: strings, whole numbers, booleans, nulls, lists and dicts keyed by strings (a float's
+    text differs, and so does a key that is not a string)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return True
+    if kind is dict:
+        return all(type(key) is str and (type(item) in _SCALARS or _plain(item)) for key, item in value.items())
+    if kind is list or kind is tuple:
+        return all(type(item) in _SCALARS or _plain(item) for item in value)
+    return False
+
+
+# ``json.dumps`` (in C, ASCII only) and System.Text.Json write plain values alike except inside
+# strings: ``\uXXXX`` in lower-case hex, ``\"`` for a quote, and the HTML-sensitive characters left
+# as they are. An escape is matched whole, so ``\\`` before a closing quote is not taken for an
+# escaped quote; the HTML-sensitive characters stand for themselves wherever they are (no escape
+# holds one, and outside strings plain values have none).
+_JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-f]{4})|(.))")
+_HTML_SENSITIVE = tuple((char, "\\u%04X" % ord(char)) for char in "&'+<>`")
+
+
+def _dotnet_escape(match: re.Match[str]) -> str:
+    hex_digits, escaped = match.groups()
+    if hex_digits is not None:
+        return "\\u" + hex_digits.upper()
+    return "\\u0022" if escaped == '"' else match.group()
+
+
+def _mend_json_dumps(text: str) -> str:
+    if "\\" in text:
+        text = _JSON_ESCAPE.sub(_dotnet_escape, text)
+    for char, escape in _HTML_SENSITIVE:
+        if char in text:
+            text = text.replace(char, escape)
+    return text
 
 
 class DotNetJSONResponse(Response):

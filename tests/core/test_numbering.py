@@ -108,6 +108,36 @@ def test_candidate_numbers_are_valid_distinct_and_national(prefix: str, region: 
         assert national_digits(number, region) == number
 
 
+@pytest.mark.parametrize("region", ["GB", "NL", "BE", "US", "DE", "IT", "CA", "AU"])
+def test_the_type_rule_gives_phonenumbers_own_answer(region: str) -> None:
+    """The compiled rule the draws use decides every type as phonenumbers does: random national
+    numbers of every possible length, and numbers under each type's own prefixes (every branch)."""
+    from phonenumbers.phonenumberutil import _number_type_helper
+
+    metadata = pn.PhoneMetadata.metadata_for_region(region)
+    rng = random.Random(f"type-rule|{region}")
+    lengths = list(metadata.general_desc.possible_length)
+    # Geographic area codes take seconds to index in some regions: their example numbers will do.
+    examples = (
+        pn.example_number_for_type(region, kind) for kind in (pn.PhoneNumberType.FIXED_LINE, pn.PhoneNumberType.MOBILE)
+    )
+    prefixes = ["", *(pn.national_significant_number(example)[:3] for example in examples if example is not None)] + [
+        prefix.removeprefix(N._trunk_prefix(region))
+        for service_type in N.DRAWABLE_TYPES
+        if service_type != N.GEOGRAPHIC
+        for prefix in N.service_type_prefixes(service_type, region)[:5]
+    ]
+    numbers = [
+        prefix + str(rng.randrange(10**rest)).zfill(rest)
+        for prefix in prefixes
+        for _ in range(300)
+        if (rest := rng.choice(lengths) + rng.choice((-1, 0, 0, 0)) - len(prefix)) > 0
+    ]
+    types_of = N._type_rule(region)
+    assert [types_of(nsn) for nsn in numbers] == [_number_type_helper(nsn, metadata) for nsn in numbers]
+    assert len({_number_type_helper(nsn, metadata) for nsn in numbers}) >= 3
+
+
 def test_candidate_numbers_look_like_the_docs() -> None:
     [number] = N.candidate_numbers("01234", 1, 1)
     assert re.fullmatch(r"01234\d{6}", number)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from emulator.providers.cm.models import NumberRequest
 
@@ -33,8 +34,40 @@ class StoredRequest:
     numbers: list[str]
 
 
+@dataclass(slots=True)
+class DueRequest:
+    """A number request the clock moves (service.run_due_transitions): read from its row, these
+    columns in this order, changed in memory and written back."""
+
+    id: int
+    tenant: str
+    guid: str
+    company_profile_id: str | None
+    status: str
+    reason: str | None
+    number_type: str
+    country: str
+    quantity: int
+    range_size: int | None
+    area_code: str | None
+    city: str | None
+    region: str | None
+    comment: str | None
+    callback_url: str | None
+    prefix: str | None
+    created_at: datetime
+    updated_at: datetime
+    next_transition_at: datetime | None
+    range_id: str | None
+    valid_from: datetime | None
+    valid_to: datetime | None
+    numbers: list[str]
+
+
+@lru_cache(maxsize=4096)
 def dotnet_datetime(instant: datetime | None) -> str | None:
-    """A UTC DateTime as System.Text.Json writes it: fractional seconds only when non-zero."""
+    """A UTC DateTime as System.Text.Json writes it: fractional seconds only when non-zero.
+    Cached: the requests a clock move changes share a few instants (their due times)."""
     if instant is None:
         return None
     text = instant.strftime("%Y-%m-%dT%H:%M:%S")
@@ -43,7 +76,7 @@ def dotnet_datetime(instant: datetime | None) -> str | None:
     return text + "Z"
 
 
-def number_request(request: NumberRequest | StoredRequest) -> dict:
+def number_request(request: NumberRequest | StoredRequest | DueRequest) -> dict:
     """The number request as "get number request" returns it (and every callback carries it)."""
     return {
         "requestId": request.guid,

@@ -8,17 +8,20 @@ import re
 import threading
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Final, Literal
 
 import phonenumbers
-from sqlalchemy import func, tuple_, update
+from sqlalchemy import bindparam, func, tuple_, update
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
+from emulator.core.bulk import execute_many
 from emulator.core.callbacks import delivery_row, enqueue_all
+from emulator.core.db import table_of
 from emulator.core.fastread import FastReader
 from emulator.core.identifiers import UUID_PATTERN, is_uuid
 from emulator.core.rendering import dotnet_json
@@ -305,7 +308,7 @@ def create_request(
     return request
 
 
-def _assign(request: NumberRequest, now: datetime) -> None:
+def _assign(request: NumberRequest | render.DueRequest, now: datetime) -> None:
     request.numbers = draw_numbers(
         request.country, request.number_type, request.prefix or "", request.quantity, request.range_size, request.guid
     )
@@ -353,7 +356,11 @@ def _change(
 
 
 def _apply(
-    request: NumberRequest, status: str, at: datetime, complete_after: timedelta, reason: str | None = None
+    request: NumberRequest | render.DueRequest,
+    status: str,
+    at: datetime,
+    complete_after: timedelta,
+    reason: str | None = None,
 ) -> dict | None:
     """Change ``request`` as of ``at``; the callback it owes, as an outbox row, if it has a URL."""
     if status == COMPLETED:
@@ -376,7 +383,7 @@ def _apply(
     )
 
 
-def no_numbers_reason(request: NumberRequest) -> str:
+def no_numbers_reason(request: NumberRequest | render.DueRequest) -> str:
     place = " ".join(part for part in (request.area_code, request.city, request.region) if part)
     return f"No {request.number_type} numbers are available for {place} in {request.country}."
 
@@ -414,7 +421,7 @@ def force_transition(
         session.commit()
 
 
-def _scheduled(request: NumberRequest, now: datetime, complete_after: timedelta) -> list[tuple[datetime, str]]:
+def _scheduled(request: render.DueRequest, now: datetime, complete_after: timedelta) -> list[tuple[datetime, str]]:
     """The changes a request goes through by itself up to ``now``, with their times."""
     changes: list[tuple[datetime, str]] = []
     status, due = request.status, request.next_transition_at
@@ -441,26 +448,37 @@ def _lock_for_transitions(session: Session) -> None:
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_TABLE = table_of(NumberRequest)
+_DUE = select_rows(*(_TABLE.c[field.name] for field in fields(render.DueRequest)))
+_CHANGED = ("status", "reason", "updated_at", "next_transition_at", "range_id", "valid_from", "numbers")
+"""The columns a transition changes."""
+_WRITE_BACK = update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+
+
 def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 2000) -> None:
     """Every change that has come due, in time order across requests, each at its own due time
     (so its callback and its ``updatedOn`` say when it happened, however far the clock jumped).
     ``now`` is the latest of every clock; each request moves only as far as its tenant's clock.
-    Set-based: a batch is read under a lock, changed in memory and written in one flush, with its
-    callbacks in one insert."""
+    Set-based: a batch of rows is read under a lock in one query, changed in memory, written back
+    in one executemany, with its callbacks in another."""
     complete_after = timedelta(seconds=runtime.settings_of(CMSettings).complete_after_seconds)
     after: tuple[datetime, int] | None = None
     while True:
         with _changes, runtime.db.session() as session:
             _lock_for_transitions(session)
-            statement = select(NumberRequest).where(col(NumberRequest.next_transition_at) <= now)
+            statement = _DUE.where(_TABLE.c.next_transition_at <= now)
             if after is not None:  # past the rows a tenant's own clock left waiting
-                statement = statement.where(tuple_(NumberRequest.next_transition_at, NumberRequest.id) > after)
-            due = session.exec(
-                statement.order_by(col(NumberRequest.next_transition_at), col(NumberRequest.id))
-                .limit(batch)
-                # On PostgreSQL, rows another process is transitioning now are left to it.
-                .with_for_update(skip_locked=True)
-            ).all()
+                statement = statement.where(tuple_(_TABLE.c.next_transition_at, _TABLE.c.id) > after)
+            connection = session.connection()
+            due = [
+                render.DueRequest(*row)
+                for row in connection.execute(
+                    statement.order_by(_TABLE.c.next_transition_at, _TABLE.c.id)
+                    .limit(batch)
+                    # On PostgreSQL, rows another process is transitioning now are left to it.
+                    .with_for_update(skip_locked=True)
+                )
+            ]
             if due:
                 last = due[-1]
                 after = (last.next_transition_at, last.id)  # type: ignore[assignment]
@@ -474,12 +492,21 @@ def run_due_transitions(runtime: ProviderContext, now: datetime, batch: int = 20
                 key=lambda change: change[:3],
             )
             deliveries = []
+            changed: dict[int, render.DueRequest] = {}
             for at, _id, _step, request, status in changes:
                 reason = no_numbers_reason(request) if status == REJECTED else None
                 delivery = _apply(request, status, at, complete_after, reason)
                 if delivery is not None:
                     deliveries.append(delivery)
-            session.flush()
+                changed[request.id] = request
+            execute_many(
+                session,
+                _WRITE_BACK,
+                [
+                    {"row_id": request.id, **{name: getattr(request, name) for name in _CHANGED}}
+                    for request in changed.values()
+                ],
+            )
             enqueue_all(session, deliveries)
             session.commit()
         if len(due) < batch:
