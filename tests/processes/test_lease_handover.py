@@ -95,24 +95,36 @@ def _wait(condition, timeout: float, what: str) -> None:
 
 
 def test_a_replica_killed_while_sending_hands_its_leases_over_and_nothing_is_lost(shared_database, slow_receiver):
-    survivor = EmulatorProcess(shared_database, env=ENV).start()
-    doomed = EmulatorProcess(shared_database, env=ENV).start()
+    first = EmulatorProcess(shared_database, env=ENV).start()
+    second = EmulatorProcess(shared_database, env=ENV).start()
+    survivor, doomed = first, second
     engine = make_engine(shared_database)
     http = httpx.Client(timeout=60)  # a first request to a provider imports it: slow on a loaded machine
     try:
-        assert doomed.process is not None
-        doomed_pid = doomed.process.pid
-        http.post(f"{doomed.base_url}/_emulator/clock/freeze")
+        http.post(f"{first.base_url}/_emulator/clock/freeze")
         ids = []
         for n in range(ORDERS):
             body = {"quantity": 40, "areaCode": "0113", "callbackUrl": f"{slow_receiver.url}/hook/{n % URLS}"}
-            order = http.post(doomed.base_url + REQUESTS, headers=AUTH, json=body).json()
+            order = http.post(first.base_url + REQUESTS, headers=AUTH, json=body).json()
             assert order["status"] == "Pending"
             ids.append(order["requestId"])
         # Accepted and Completed both due: two deliveries per order, four per URL, in order.
-        assert http.post(f"{doomed.base_url}/_emulator/clock/advance", json={"seconds": 360}).status_code == 200
+        assert http.post(f"{first.base_url}/_emulator/clock/advance", json={"seconds": 360}).status_code == 200
         _wait(lambda: slow_receiver.count() >= URLS // 2, 30, "the first attempts did not arrive")
 
+        # Whichever replica holds leases now (both send; either may have taken every URL) is killed.
+        leased = "SELECT id, lease_owner FROM emulator_callback WHERE status = 'pending' AND lease_owner IS NOT NULL"
+        with engine.connect() as connection:
+            owners = {row[1] for row in connection.execute(text(leased))}
+        pids = {int(owner.split(":")[-2]) for owner in owners}
+        assert pids, "no replica held a lease while the receiver held its attempts"
+        for process in (first, second):
+            assert process.process is not None
+            if process.process.pid in pids:
+                doomed, survivor = process, (second if process is first else first)
+                break
+        assert doomed.process is not None
+        doomed_pid = doomed.process.pid
         doomed.process.kill()  # SIGKILL: no shutdown, its leases stay in the store
         doomed.process.wait()
         doomed.process = None
