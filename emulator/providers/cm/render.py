@@ -9,7 +9,7 @@ from functools import lru_cache
 from emulator.providers.cm.models import NumberRequest
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredRequest:
     """A number request as read straight from its row (the fast reader), fields as the model's."""
 
@@ -35,33 +35,15 @@ class StoredRequest:
 
 
 @dataclass(slots=True)
-class DueRequest:
-    """A number request the clock moves (service.run_due_transitions): read from its row, these
-    columns in this order, changed in memory and written back."""
+class DueRequest(StoredRequest):
+    """A number request the clock moves (service.run_due_transitions): a stored request plus what
+    moving it needs, read from its row in this order (``fields``), changed in memory and written
+    back."""
 
     id: int
     tenant: str
-    guid: str
-    company_profile_id: str | None
-    status: str
-    reason: str | None
-    number_type: str
-    country: str
-    quantity: int
-    range_size: int | None
-    area_code: str | None
-    city: str | None
-    region: str | None
-    comment: str | None
-    callback_url: str | None
     prefix: str | None
-    created_at: datetime
-    updated_at: datetime
     next_transition_at: datetime | None
-    range_id: str | None
-    valid_from: datetime | None
-    valid_to: datetime | None
-    numbers: list[str]
 
 
 @lru_cache(maxsize=4096)
@@ -76,7 +58,7 @@ def dotnet_datetime(instant: datetime | None) -> str | None:
     return text + "Z"
 
 
-def number_request(request: NumberRequest | StoredRequest | DueRequest) -> dict:
+def number_request(request: NumberRequest | StoredRequest) -> dict:
     """The number request as "get number request" returns it (and every callback carries it)."""
     return {
         "requestId": request.guid,
