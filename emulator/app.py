@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from emulator.core.journal import RequestJournal
     from emulator.core.metrics import MetricsMiddleware
     from emulator.core.runtime import Runtime
-    from emulator.core.subapp import DOCUMENTATION_PATHS, LazyMount
+    from emulator.core.subapp import DOCUMENTATION_PATHS, LazyMount, without_telemetry
     from emulator.core.traffic import Traffic, VirtualHosts, virtual_host_prefixes
     from emulator.providers import load_providers
     from emulator.settings import Settings
@@ -70,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             runtime.db.dispose()
 
     app = FastAPI(
+        **without_telemetry(),
         title="Number emulator",
         version=emulator.__version__,
         openapi_url=None,

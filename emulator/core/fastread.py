@@ -11,9 +11,11 @@ Statements use ``:name`` parameters, which both ``sqlite3`` and SQLAlchemy's ``t
 
 from __future__ import annotations
 
+import mmap
+import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import text
@@ -32,12 +34,29 @@ def _sqlite_file(url: str) -> str | None:
     return path or None
 
 
+WAL_INDEX_HEADER = 48
+"""Bytes of the wal-index header's first copy, the one a commit writes last."""
+
+
+def _map_wal_index(path: str) -> mmap.mmap | None:
+    """The header of a SQLite file's wal-index (its ``-shm`` file), mapped read-only; None when
+    the file has none (not in WAL mode, an unusual VFS)."""
+    try:
+        with open(f"{path}-shm", "rb") as file:
+            if os.fstat(file.fileno()).st_size < WAL_INDEX_HEADER:
+                return None
+            return mmap.mmap(file.fileno(), WAL_INDEX_HEADER, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+
+
 class FastReader:
     def __init__(self, db: Database) -> None:
         self._db = db
         self._path = _sqlite_file(db.url)
         self._local = threading.local()
         self._texts: dict[str, Any] = {}
+        self._wal_index: mmap.mmap | None = None
 
     @property
     def inline(self) -> bool:
@@ -102,14 +121,26 @@ class FastReader:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
 
-    def data_version(self) -> int | None:
-        """A number that changes whenever another connection (of this process or another one)
-        commits to the SQLite file, as this thread's reader sees it; None where there is none."""
+    def data_version(self) -> Hashable | None:
+        """A value that changes whenever a connection (of this process or another one) commits to
+        the SQLite file; None where there is none. Read from the file's wal-index: the header of
+        its shared-memory file changes with every commit (sqlite.org/walformat.html), and reading
+        mapped memory never lets go of the interpreter, where a statement would hand it to another
+        thread mid-request. Until the wal-index is mapped, SQLite's own ``PRAGMA data_version``."""
         if self._path is None:
             return None
-        return self._connection().execute("PRAGMA data_version").fetchone()[0]
+        index = self._wal_index
+        if index is not None:
+            return index[:WAL_INDEX_HEADER]
+        version = self._connection().execute("PRAGMA data_version").fetchone()[0]
+        # The reader's open connection keeps the wal-index in place for as long as it lives.
+        self._wal_index = _map_wal_index(self._path)
+        return version
 
     def close(self) -> None:
+        if self._wal_index is not None:
+            self._wal_index.close()
+            self._wal_index = None
         connection = getattr(self._local, "connection", None)
         if connection is not None:
             connection.close()

@@ -9,9 +9,9 @@ route unchanged: a hot route answers only the plain, well-formed case (accepted 
 documented parameters) and leaves every refusal to the route, so error bodies stay the route's.
 It must decide that before it names the tenant (tenant fault rules act then, once).
 
-Answers may be kept in a render cache keyed by the store's version (SQLite's ``PRAGMA
-data_version`` as the event loop's reader connection sees it): any write, by this process or
-another one sharing the file, changes the version and so empties the cache before the next read.
+Answers may be kept in a render cache keyed by the store's version (``FastReader.data_version``:
+the SQLite file's wal-index header): any write, by this process or another one sharing the file,
+changes the version and so empties the cache before the next read.
 """
 
 from __future__ import annotations
@@ -82,10 +82,10 @@ class RenderCache:
     the store's version stays the same."""
 
     def __init__(self) -> None:
-        self._version: int | None = None
+        self._version: Hashable | None = None
         self._answers: dict[Hashable, Any] = {}
 
-    def lookup(self, version: int | None, key: Hashable) -> Any:
+    def lookup(self, version: Hashable | None, key: Hashable) -> Any:
         if version is None:
             return None
         if version != self._version:
@@ -94,7 +94,7 @@ class RenderCache:
             return None
         return self._answers.get(key)
 
-    def keep(self, version: int | None, key: Hashable, value: Any) -> None:
+    def keep(self, version: Hashable | None, key: Hashable, value: Any) -> None:
         if version is None or version != self._version:
             return
         if isinstance(value, ChunkedResponse) or (isinstance(value, Response) and len(value.body) > MAX_CACHED_BODY):
@@ -118,7 +118,7 @@ class HotRequest:
         self.body = body
         self.runtime = runtime
         self._cache = cache
-        self._version: int | None = None
+        self._version: Hashable | None = None
         self._query: QueryParams | None = None
 
     def header(self, name: bytes) -> str | None:

@@ -31,23 +31,37 @@ def documentation_paths(app: FastAPI) -> frozenset[str]:
     return frozenset(path for path in paths if path)
 
 
+_CLASSIFIED = "emulator.traffic"
+"""Where a request's classification is kept in its scope, with the path it was made for."""
+
+
 class Traffic:
     def __init__(self, providers: Iterable[Provider], documentation: dict[str, frozenset[str]]) -> None:
         self._providers = {provider.name: provider for provider in providers}
-        self._documentation = documentation
+        self._documentation = {
+            name: (paths, tuple(f"{path}/" for path in paths if path.endswith("-assets")))
+            for name, paths in documentation.items()
+        }
 
     def classify(self, scope: dict) -> ProviderRequest | None:
         """The provider a request's path belongs to, or None for the control plane, the index and
-        the providers' documentation pages."""
+        the providers' documentation pages. Worked out once per request (the journal, the metrics
+        and the faults all ask)."""
         path: str = scope["path"]
+        kept = scope.get(_CLASSIFIED)
+        if kept is not None and kept[0] is path:
+            return kept[1]
+        found = self._classified(path)
+        scope[_CLASSIFIED] = (path, found)
+        return found
+
+    def _classified(self, path: str) -> ProviderRequest | None:
         provider = self._providers.get(path[1:].split("/", 1)[0]) if path.startswith("/") else None
         if provider is None:
             return None
         below = path[len(provider.prefix) :] or "/"
-        documentation = self._documentation.get(provider.name, ())
-        if below in documentation or any(
-            below.startswith(f"{path}/") for path in documentation if path.endswith("-assets")
-        ):
+        paths, assets = self._documentation.get(provider.name, ((), ()))
+        if below in paths or below.startswith(assets):
             return None
         return ProviderRequest(provider, below)
 

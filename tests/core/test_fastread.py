@@ -42,3 +42,33 @@ def test_a_write_is_read_back_by_the_same_process(tmp_path):
         # The new default took the place of the documented one, and both reads show it.
         assert {a["uuid"]: a["is_default"] for a in listed}[uuid] is True
         assert sum(a["is_default"] for a in listed) == 1
+
+
+def test_the_version_changes_with_every_commit_of_any_connection_and_only_then(tmp_path):
+    import sqlite3
+
+    from emulator.core.db import Database
+    from emulator.core.fastread import reader
+
+    db = Database(f"sqlite:///{tmp_path / 'versions.sqlite3'}")
+    other = sqlite3.connect(tmp_path / "versions.sqlite3", isolation_level=None)
+    other.execute("CREATE TABLE t (n INTEGER)")
+    fast = reader(db)
+    seen = [fast.data_version(), fast.data_version()]
+    assert fast._wal_index is not None  # read from the mapped wal-index from here on
+    for n in range(30):
+        before = fast.data_version()
+        assert fast.data_version() == before  # nothing committed: the same
+        other.execute("INSERT INTO t VALUES (?)", (n,))
+        if n % 10 == 9:  # the log checkpointed and restarted: still a change per commit
+            other.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            other.execute("INSERT INTO t VALUES (?)", (-n,))
+        after = fast.data_version()
+        assert after != before
+        assert after not in seen
+        seen.append(after)
+        # What the version promises: the reader sees the commit.
+        assert fast.first_rows("SELECT count(*) FROM t", {}, 1)[0][0] == n + 1 + (n + 1) // 10
+    other.close()
+    fast.close()
+    db.dispose()
