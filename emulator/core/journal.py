@@ -360,6 +360,33 @@ class _Capture:
     def text(self) -> str:
         return b"".join(self.chunks).decode("utf-8", "replace")
 
+    def masked(self, memo: _MaskedBodies) -> str:
+        """``mask_text`` of the text; a body sent whole from the render cache is the same object
+        every time, and is masked once."""
+        if len(self.chunks) == 1 and not self.truncated:
+            return memo.masked(self.chunks[0])
+        return mask_text(self.text())
+
+
+class _MaskedBodies:
+    """The masked text of recently recorded bodies, by the body object itself (held here, so its
+    id is not reused meanwhile): no hashing of the content, which would cost what it saves."""
+
+    SIZE = 64
+
+    def __init__(self) -> None:
+        self._kept: dict[int, tuple[bytes, str]] = {}
+
+    def masked(self, body: bytes) -> str:
+        kept = self._kept.get(id(body))
+        if kept is not None and kept[0] is body:
+            return kept[1]
+        text = mask_text(body.decode("utf-8", "replace"))
+        if len(self._kept) >= self.SIZE:
+            self._kept.clear()
+        self._kept[id(body)] = (body, text)
+        return text
+
 
 MASK = "***"
 SECRET_HEADERS = frozenset(
@@ -370,13 +397,15 @@ _FIELD_NAMES = "|".join(SECRET_FIELDS)
 # A JSON string member or a form/query pair whose name is a secret field; the value is replaced,
 # the rest of the text (spacing, order, other fields) stays exactly as sent.
 _SECRET_JSON = re.compile(rf'("(?:{_FIELD_NAMES})"\s*:\s*)"(?:[^"\\]|\\.)*"')
-_ANY_SECRET = re.compile(_FIELD_NAMES)
+# Enough to tell whether a text may hold any secret field (the others contain one of these): a
+# substring search each, far quicker over a long body than one search for the alternatives.
+_TELLTALES = tuple(name for name in SECRET_FIELDS if not any(other in name for other in SECRET_FIELDS if other != name))
 _SECRET_PAIR = re.compile(rf"(^|&)((?:{_FIELD_NAMES})=)[^&]*")
 
 
 def mask_text(text: str) -> str:
     """``text`` with the values of secret JSON members and form or query fields masked."""
-    if not text or _ANY_SECRET.search(text) is None:
+    if not any(name in text for name in _TELLTALES):
         return text
     return _SECRET_PAIR.sub(rf"\1\2{MASK}", _SECRET_JSON.sub(rf'\1"{MASK}"', text))
 
@@ -400,6 +429,7 @@ class RequestJournal:
         self._journal = journal
         self._traffic = traffic
         self._now = now
+        self._masked = _MaskedBodies()
 
     async def __call__(self, scope, receive, send) -> None:
         target = self._traffic.classify(scope) if scope["type"] == "http" and self._journal.enabled else None
@@ -436,7 +466,7 @@ class RequestJournal:
                 request_body_truncated=request_body.truncated,
                 status=None if state.get(DROPPED_KEY) else response["status"],
                 response_headers=_headers(response["headers"]),
-                response_body=mask_text(response_body.text()),
+                response_body=response_body.masked(self._masked),
                 response_body_truncated=response_body.truncated,
                 duration_ms=round(elapsed * 1000, 3),
                 fault_id=state.get(FAULT_KEY),

@@ -59,13 +59,18 @@ def compact_items(items: Sequence[Any]) -> bytes:
         return ",".join(json.dumps(item, separators=(",", ":"), ensure_ascii=False) for item in items).encode("utf-8")
 
 
+def compact_json(content: Any) -> bytes:
+    """Compact JSON in insertion order, UTF-8 as is (Ruby's ``to_json``)."""
+    return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 class CompactJSONResponse(Response):
     """Compact JSON in insertion order, UTF-8 as is (Ruby's ``to_json``)."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return compact_json(content)
 
 
 class PHPJSONResponse(Response):

@@ -2,32 +2,57 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from starlette.responses import Response
 
-from emulator.core.rendering import CompactJSONResponse, compact_items
+from emulator.core.rendering import CompactJSONResponse, compact_items, compact_json
 from emulator.core.streaming import RenderedList, chunked_response, list_frame
 from emulator.providers.telcom import service
 from emulator.providers.telcom.models import Destination, Number
 from emulator.providers.telcom.service import Written
 
 
+@dataclass(frozen=True)
+class RenderedData:
+    """An action's data as ``CompactJSONResponse`` renders it (what the hot routes keep while the
+    store is unchanged: framed by the envelope, not rendered again)."""
+
+    body: bytes
+
+
+def rendered(data: object) -> RenderedData:
+    return RenderedData(compact_json(data))
+
+
+@functools.lru_cache(maxsize=64)
+def _frame(elapsed: float, listed: bool) -> tuple[bytes, bytes]:
+    """What comes before and after the data (or a list's members) in the envelope with this
+    ``time``, which is nearly always the same: rendered once."""
+    marker = "\x00"
+    data: object = [marker] if listed else marker
+    whole = compact_json({"status": "success", "time": elapsed, "flags": {}, "data": data})
+    return list_frame(whole, compact_items([marker]))
+
+
 def success(data: object, started: float) -> Response:
     """``time`` is the handling time in seconds, rounded to 2 decimals as moonrope does. A list
-    rendered in chunks (``RenderedList``, by ``compact_items``) is sent as its chunks."""
+    rendered in chunks (``RenderedList``, by ``compact_items``) is sent as its chunks; data
+    already rendered (``RenderedData``) is framed as it is."""
     elapsed = round(time.perf_counter() - started, 2)
     if isinstance(data, RenderedList):
-        if not data.members:
-            data = []
-        else:
-            marker = "\x00"
-            whole = CompactJSONResponse({"status": "success", "time": elapsed, "flags": {}, "data": [marker]}).body
-            head, tail = list_frame(bytes(whole), compact_items([marker]))
+        if data.members:
+            head, tail = _frame(elapsed, True)
             return chunked_response([head, *data.members, tail], media_type=CompactJSONResponse.media_type)
+        data = []
+    if isinstance(data, RenderedData):
+        head, tail = _frame(elapsed, False)
+        return Response(head + data.body + tail, media_type=CompactJSONResponse.media_type)
     return CompactJSONResponse({"status": "success", "time": elapsed, "flags": {}, "data": data})
 
 

@@ -365,6 +365,7 @@ def _hot_action(action: Action) -> Answer:
                         data = await read_call(runtime.db, action.handler, _call(runtime, session, token, values))
                     except TelcomError as error:
                         return failure(error)
+                data = render.rendered(data)
             request.keep(key, data)
         return render.success(data, started)
 
