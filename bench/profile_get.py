@@ -1,8 +1,10 @@
 """Profile one documented Yay GET in-process (cProfile), the whole ASGI stack without a socket.
 
-    python bench/profile_get.py [--requests 3000] [--path /voip/number-address/...]
+    python bench/profile_get.py [--requests 3000] [--path /voip/number-address/...] [--ladder]
 
-Prints the per-request wall time and the top functions by cumulative time.
+Prints the per-request wall time and the top functions by cumulative time; with ``--ladder``, the
+time per request entering the stack at each of its layers (outermost first), best of three, so
+the difference between two lines is what that layer costs.
 """
 
 from __future__ import annotations
@@ -55,7 +57,26 @@ async def one(app, path: str, query: bytes = b"", headers: list | None = None) -
     return status
 
 
-async def main(requests: int, path: str, query: bytes = b"", headers: list | None = None) -> None:
+def _layers(app) -> list[tuple[str, object]]:
+    """The app and each middleware below it, down to the hot routes (the last of ours)."""
+    layers: list[tuple[str, object]] = [("FastAPI", app)]
+    layer = app.middleware_stack
+    while layer is not None:
+        layers.append((type(layer).__name__, layer))
+        if type(layer).__name__ == "HotRoutes":
+            break
+        layer = getattr(layer, "app", None)
+    return layers
+
+
+async def _timed(app, requests: int, path: str, query: bytes, headers: list | None) -> float:
+    started = time.perf_counter()
+    for _ in range(requests):
+        await one(app, path, query, headers)
+    return (time.perf_counter() - started) / requests
+
+
+async def main(requests: int, path: str, query: bytes = b"", headers: list | None = None, ladder: bool = False) -> None:
     with tempfile.TemporaryDirectory() as folder:
         app = create_app(Settings(database_url=f"sqlite:///{folder}/profile.sqlite3"))
         async with app.router.lifespan_context(app):
@@ -66,6 +87,11 @@ async def main(requests: int, path: str, query: bytes = b"", headers: list | Non
             for _ in range(requests):
                 await one(app, path, query, headers)
             print(f"{(time.perf_counter() - started) / requests * 1e6:.0f} us per request (no profiler)")
+            if ladder:
+                for name, layer in _layers(app):
+                    best = min([await _timed(layer, requests, path, query, headers) for _ in range(3)])
+                    print(f"{best * 1e6:7.1f} us from {name}")
+                return
             profile = cProfile.Profile()
             profile.enable()
             for _ in range(requests):
@@ -80,6 +106,7 @@ if __name__ == "__main__":
     parser.add_argument("--path", default=DOCUMENTED)
     parser.add_argument("--query", default="", help="query string, e.g. id=3466")
     parser.add_argument("--header", action="append", default=[], help="Name: value (replaces the Yay credentials)")
+    parser.add_argument("--ladder", action="store_true", help="time per request from each layer of the stack")
     args = parser.parse_args()
     headers = [tuple(part.strip().lower().encode() for part in h.split(":", 1)) for h in args.header] or None
-    asyncio.run(main(args.requests, args.path, args.query.encode(), headers))
+    asyncio.run(main(args.requests, args.path, args.query.encode(), headers, args.ladder))
