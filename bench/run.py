@@ -1,7 +1,11 @@
 """Benchmark: the emulator against a peer (Stoplight Prism mocking the same OpenAPI document) on
 this machine, in one run, with the same load generator (wrk). Publishes bench/RESULTS.md.
 
-    python bench/run.py [--seconds 10] [--connections 16]
+    python bench/run.py [--seconds 10] [--connections 16] [--rounds 3]
+
+Every server starts alone (its start-up is timed), then all serve side by side and each scenario
+runs on the emulator and on Prism back to back, so a change in the machine's load weighs on both
+sides of a ratio alike; with `--rounds N` each scenario runs N times and the median run is shown.
 
 Needs `wrk` (Debian package) and Node.js with npm (Prism is installed into bench/peer/ on first run).
 """
@@ -236,11 +240,17 @@ def load_average() -> str:
     return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+def median_run(runs: list[dict]) -> dict:
+    """The run of median throughput (its own latencies with it)."""
+    return sorted(runs, key=lambda run: run["rps"])[len(runs) // 2]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--only", nargs="*", help="only these scenarios (by name)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of every scenario; the median run is shown")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     args = parser.parse_args()
     for tool in ("wrk", "npm"):
@@ -249,38 +259,43 @@ def main() -> int:
     scenarios = {name: s for name, s in SCENARIOS.items() if not args.only or name in args.only}
     load_before = load_average()
 
-    results: dict[str, dict] = {}
+    results: dict[str, dict] = {OURS: {"scenarios": {}}, PEER: {"scenarios": {}}}
+    runs: dict[str, dict[str, list[dict]]] = {OURS: {}, PEER: {}}
+    servers: list[Server] = []
     with tempfile.TemporaryDirectory() as folder:
-        server = start_emulator(Path(folder) / "bench.sqlite3")
         try:
-            idle = server.rss_mib()
-            token = cloudlx_token(server.base_url)
-            measured = {}
-            for name, scenario in scenarios.items():
-                headers = {key: value.format(token=token) for key, value in scenario.headers.items()}
-                url = f"{server.base_url}/{scenario.document}{scenario.path}"
-                measured[name] = wrk(url, args.seconds, args.connections, scenario, headers)
-            results[OURS] = {"scenarios": measured, "startup": server.started_in, "idle": idle, "rss": server.rss_mib()}
-        finally:
-            server.stop()
-        # One Prism per document (it serves one); start-up and memory are those of the Yay one.
-        peer: dict = {"scenarios": {}}
-        for document in dict.fromkeys(scenario.document for scenario in scenarios.values()):
-            mine = {name: scenario for name, scenario in scenarios.items() if scenario.document == document}
-            server = start_prism(document, next(iter(mine.values())))
-            try:
-                if document == "yay" or "idle" not in peer:
-                    peer["startup"], peer["idle"] = server.started_in, server.rss_mib()
-                for name, scenario in mine.items():
+            # Each server starts alone (start-up is timed), then all of them serve side by side and
+            # each scenario runs on the emulator and on Prism back to back, so a change in the
+            # machine's load between scenarios weighs on both sides of a ratio alike.
+            ours = start_emulator(Path(folder) / "bench.sqlite3")
+            servers.append(ours)
+            results[OURS].update(startup=ours.started_in, idle=ours.rss_mib())
+            token = cloudlx_token(ours.base_url)
+            # One Prism per document (it serves one); start-up and memory are those of the Yay one.
+            prisms: dict[str, Server] = {}
+            for document in sorted(dict.fromkeys(s.document for s in scenarios.values()), key=lambda d: d != "yay"):
+                first = next(s for s in scenarios.values() if s.document == document)
+                prisms[document] = start_prism(document, first)
+                servers.append(prisms[document])
+                if "idle" not in results[PEER]:
+                    results[PEER].update(startup=prisms[document].started_in, idle=prisms[document].rss_mib())
+            for _ in range(args.rounds):
+                for name, scenario in scenarios.items():
+                    headers = {key: value.format(token=token) for key, value in scenario.headers.items()}
+                    url = f"{ours.base_url}/{scenario.document}{scenario.path}"
+                    runs[OURS].setdefault(name, []).append(wrk(url, args.seconds, args.connections, scenario, headers))
+                    prism = prisms[scenario.document]
                     headers = {key: value.format(token="bench-token") for key, value in scenario.headers.items()}
-                    peer["scenarios"][name] = wrk(
-                        server.base_url + scenario.path, args.seconds, args.connections, scenario, headers
-                    )
-                if document == "yay" or "rss" not in peer:
-                    peer["rss"] = server.rss_mib()
-            finally:
+                    url = prism.base_url + scenario.path
+                    runs[PEER].setdefault(name, []).append(wrk(url, args.seconds, args.connections, scenario, headers))
+            results[OURS]["rss"] = ours.rss_mib()
+            results[PEER]["rss"] = next(iter(prisms.values())).rss_mib()
+        finally:
+            for server in servers:
                 server.stop()
-        results[PEER] = peer
+    for name, measured in runs.items():
+        for scenario, each in measured.items():
+            results[name]["scenarios"][scenario] = median_run(each)
     imported = import_seconds()
     load_after = load_average()
 
@@ -288,11 +303,14 @@ def main() -> int:
     lines = [
         "# Benchmark results",
         "",
-        f"`python bench/run.py --seconds {args.seconds} --connections {args.connections}` on {os.cpu_count()} cores, "
+        f"`python bench/run.py --seconds {args.seconds} --connections {args.connections} --rounds {args.rounds}` on "
+        f"{os.cpu_count()} cores, "
         f"{platform.python_implementation()} {platform.python_version()}, {time.strftime('%Y-%m-%d %H:%M')}. Load: wrk, 1 "
         f"thread, {args.connections} connections, {args.seconds} s per scenario, one emulator process (SQLite file, "
         "journal on) against one Prism per provider mocking the same committed OpenAPI document (`openapi/*.json`, "
-        "`-v silent`) statelessly. The emulator reads and writes real state. The machine is shared: load average "
+        "`-v silent`) statelessly, all serving side by side; each scenario runs on the emulator and on Prism back "
+        f"to back, {args.rounds} time(s), and the run of median throughput is shown. The emulator reads and writes "
+        "real state. The machine is shared: load average "
         f"(1 / 5 / 15 min) {load_before} before the run, {load_after} after it.",
         "",
         "| scenario | server | requests/s | p50 | p99 | non-2xx |",
