@@ -59,6 +59,11 @@ class FastReader:
         self._wal_index: mmap.mmap | None = None
 
     @property
+    def sqlite(self) -> bool:
+        """Whether the database is SQLite (a file or in memory)."""
+        return self._db.engine.dialect.name == "sqlite"
+
+    @property
     def inline(self) -> bool:
         """Whether a short read may run on the event loop itself (a local SQLite file: microseconds,
         no network wait) rather than on a worker thread."""

@@ -3,9 +3,12 @@ compare bodies as text, so each gets a response class that renders exactly like 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import re
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import orjson
@@ -47,6 +50,44 @@ def perl_pretty_items(items: Sequence[Any], depth: int) -> bytes:
         return member[1:] + body.replace(b'": ', b'" : ')
     indent = " " * (3 * depth)
     return ",\n".join(indent + _perl_pretty(item).replace("\n", "\n" + indent) for item in items).encode("utf-8")
+
+
+def perl_pretty_member_sql(columns: Sequence[str], depth: int, booleans: Collection[str] = ()) -> str:
+    """A SQLite expression rendering a row as ``perl_pretty_items`` renders the dict of its
+    ``columns`` as a list member nested ``depth`` deep, as a BLOB: the values are JSON text by
+    SQLite's own ``json_quote`` (use it only where ``sqlite_quotes_like_json_dumps()``), the
+    ``booleans`` columns as ``true``/``false``. The columns are given in the order the wire shows
+    them (sorted). The database renders a long list without a Python object per value."""
+    if list(columns) != sorted(columns):
+        raise ValueError("columns must be sorted, as Perl's canonical mode prints them")
+    member, field = " " * (3 * depth), " " * (3 * depth + 3)
+    parts = []
+    for i, column in enumerate(columns):
+        lead = ("{\n" if i == 0 else ",\n") + field + json.dumps(column, ensure_ascii=False) + " : "
+        quoted = '"' + column.replace('"', '""') + '"'
+        value = f"CASE WHEN {quoted} THEN 'true' ELSE 'false' END" if column in booleans else f"json_quote({quoted})"
+        parts += [_sql_text(member + lead if i == 0 else lead), value]
+    parts.append(_sql_text("\n" + member + "}"))
+    return f"CAST({' || '.join(parts)} AS BLOB)"
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@functools.cache
+def sqlite_quotes_like_json_dumps() -> bool:
+    """Whether this SQLite's ``json_quote`` writes every ASCII character, non-ASCII text, whole
+    numbers and NULL as ``json.dumps(..., ensure_ascii=False)`` does (it has in the versions seen;
+    a build that differs is not used for rendering)."""
+    text = "".join(map(chr, range(0x80))) + "é\u2028\U0001f600"
+    probes = [text, 0, -(2**63), 2**63 - 1, None]
+    try:
+        with contextlib.closing(sqlite3.connect(":memory:")) as connection:
+            quoted = [connection.execute("SELECT json_quote(?)", (probe,)).fetchone()[0] for probe in probes]
+    except sqlite3.Error:  # built without JSON
+        return False
+    return quoted == [json.dumps(probe, ensure_ascii=False) for probe in probes]
 
 
 def compact_items(items: Sequence[Any]) -> bytes:

@@ -36,3 +36,39 @@ def test_escapes_at_the_edges_of_strings():
 
 def test_values_json_dumps_would_write_otherwise_are_rendered_one_by_one():
     assert dotnet_json({"n": [1.0, 2.5, True], 3: None, "t": ("x",)}) == '{"n":[1,2.5,true],"3":null,"t":["x"]}'
+
+
+# What SQLite can hold: text without lone surrogates, 64-bit integers.
+STORED_TEXT = st.text(st.characters(codec="utf-8", min_codepoint=0, max_codepoint=0x10FFFF))
+STORED = st.none() | st.integers(min_value=-(2**63), max_value=2**63 - 1) | STORED_TEXT
+COLUMNS = ("a b", "city", "flag", 'q"uote', "z")
+
+
+@given(st.lists(st.tuples(STORED, STORED, st.booleans(), STORED, STORED), max_size=6), st.sampled_from([1, 2]))
+@settings(max_examples=300, deadline=None)
+def test_sqlite_renders_members_as_perl_pretty_items(rows, depth):
+    """SQLite's own rendering of a row as a Perl-pretty list member is ``perl_pretty_items``'s,
+    byte for byte, for any text it can store (quotes, backslashes, control characters, NUL)."""
+    import sqlite3
+
+    from emulator.core.rendering import perl_pretty_items, perl_pretty_member_sql, sqlite_quotes_like_json_dumps
+
+    assert sqlite_quotes_like_json_dumps()  # the build these tests run on renders like json.dumps
+    connection = sqlite3.connect(":memory:")
+    quoted = ", ".join('"' + column.replace('"', '""') + '"' for column in COLUMNS)
+    connection.execute(f"CREATE TABLE t (n INTEGER PRIMARY KEY, {quoted})")
+    connection.executemany(f"INSERT INTO t ({quoted}) VALUES (?, ?, ?, ?, ?)", rows)
+    sql = f"SELECT {perl_pretty_member_sql(COLUMNS, depth, booleans=('flag',))} FROM t ORDER BY n"
+    rendered = b",\n".join(row[0] for row in connection.execute(sql))
+    items = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+    assert rendered == perl_pretty_items(items, depth)
+    connection.close()
+
+
+def test_member_columns_must_come_in_the_wire_order():
+    import pytest
+
+    from emulator.core.rendering import perl_pretty_member_sql
+
+    with pytest.raises(ValueError):
+        perl_pretty_member_sql(("z", "a"), 2)

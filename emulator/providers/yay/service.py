@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from emulator.core.db import Database, table_of
 from emulator.core.fastread import FastReader, iso_date
 from emulator.core.identifiers import is_uuid
-from emulator.core.rendering import perl_pretty_items
+from emulator.core.rendering import perl_pretty_items, perl_pretty_member_sql, sqlite_quotes_like_json_dumps
 from emulator.core.streaming import read_rendered_rows
 from emulator.core.tenancy import TenantScope
 from emulator.providers.yay.models import ADDRESS_COLUMNS, NumberAddress
@@ -50,6 +50,18 @@ def _rendered(row) -> dict:
     return body
 
 
+# The same members rendered by SQLite itself, one BLOB per row.
+_READ_MEMBERS = (
+    f"SELECT {perl_pretty_member_sql(_LISTED, 2, booleans=('is_default',))} FROM yay_number_address "
+    "WHERE tenant = :tenant AND account = :account ORDER BY id"
+)
+
+
+def _joined(rows) -> bytes:
+    """Rows of ``_READ_MEMBERS`` as members of the envelope's ``result`` list."""
+    return b",\n".join([row[0] for row in rows])
+
+
 def _listed(rows) -> bytes:
     """Rows of ``_READ_LISTED`` as members of the envelope's ``result`` list."""
     items = []
@@ -64,9 +76,10 @@ def _listed(rows) -> bytes:
 
 async def read_address_list(fast: FastReader, scope: TenantScope) -> list[bytes]:
     """``list_addresses``, rendered a chunk at a time through the fast reader (see ``render.address_list``)."""
-    return await read_rendered_rows(
-        fast, _READ_LISTED, {"tenant": scope.tenant, "account": scope.account}, _listed, b",\n"
-    )
+    params = {"tenant": scope.tenant, "account": scope.account}
+    if fast.sqlite and sqlite_quotes_like_json_dumps():
+        return await read_rendered_rows(fast, _READ_MEMBERS, params, _joined, b",\n")
+    return await read_rendered_rows(fast, _READ_LISTED, params, _listed, b",\n")
 
 
 async def read_address(fast: FastReader, scope: TenantScope, uuid: str) -> dict | None:
