@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Table, event, inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
@@ -143,6 +144,14 @@ def empty_list() -> list:
     return []
 
 
+@dataclass
+class _WriteQueue:
+    """The writes of one event loop waiting for their group commit, and whether one is under way."""
+
+    waiting: list[tuple[Callable[..., Any], tuple[Any, ...], asyncio.Future[Any]]] = field(default_factory=list)
+    committing: bool = False
+
+
 class Database:
     """Owns the engine and hands out sessions; the one way in to storage."""
 
@@ -150,6 +159,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._writer: ThreadPoolExecutor | None = None
+        self._writer_connection: Connection | None = None
+        # Per event loop (a test's clients may each run their own).
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _WriteQueue] = weakref.WeakKeyDictionary()
 
     def companion(self, name: str) -> Database:
         """A database of its own beside this one, for writes that must not change this one's
@@ -180,14 +192,72 @@ class Database:
                 time.sleep(0.05)
 
     async def write(self, work: Callable[..., T], *args: Any) -> T:
-        """Run ``work(*args)`` (a short write transaction) on this database's writer thread: the
-        event loop's writes queue there in arrival order, so none waits behind the others'
-        contention for the lock, and the loop is never blocked by one."""
+        """Run ``work(connection, *args)`` (a short write, through ``connection`` only) in the
+        database's next group commit, and return what it returned once that has committed.
+
+        Writes queue in arrival order for one writer thread, so none waits behind the others'
+        contention for the lock and the event loop is never blocked by one; the writes that
+        arrived while the previous group committed run together in one transaction, so a burst
+        of writes pays for one commit, not one each. A write that raises is the only one to fail:
+        its group is rolled back and run again without it, each of the others on its own."""
+        loop = asyncio.get_running_loop()
+        queue = self._queues.get(loop)
+        if queue is None:
+            queue = self._queues[loop] = _WriteQueue()
+        done: asyncio.Future[T] = loop.create_future()
+        queue.waiting.append((work, args, done))
+        if not queue.committing:
+            queue.committing = True
+            loop.call_soon(self._commit_queued, loop, queue)
+        return await done
+
+    def _commit_queued(self, loop: asyncio.AbstractEventLoop, queue: _WriteQueue) -> None:
+        group, queue.waiting = queue.waiting, []
+        if not group:
+            queue.committing = False
+            return
         if self._writer is None:
             with _writer_lock:
                 if self._writer is None:
                     self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
-        return await asyncio.get_running_loop().run_in_executor(self._writer, functools.partial(work, *args))
+        works = [(work, args) for work, args, _ in group]
+        committing = loop.run_in_executor(self._writer, self._commit_group, works)
+
+        def answer(outcome: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+            error = asyncio.CancelledError() if outcome.cancelled() else outcome.exception()
+            for index, (_, _, done) in enumerate(group):
+                if done.cancelled():
+                    continue
+                if error is not None:
+                    done.set_exception(error)
+                    continue
+                succeeded, value = outcome.result()[index]
+                if succeeded:
+                    done.set_result(value)
+                else:
+                    done.set_exception(value)
+            # The writes that queued meanwhile make the next group.
+            self._commit_queued(loop, queue)
+
+        committing.add_done_callback(answer)
+
+    def _commit_group(self, works: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[tuple[bool, Any]]:
+        """On the writer thread: ``works`` in one transaction; after a failure, each on its own.
+        The thread keeps its connection between groups (a checkout and its reset cost a write
+        more than its statements), and opens a new one after a failure, which may have been the
+        connection's own."""
+        connection = self._writer_connection
+        if connection is None:
+            connection = self._writer_connection = self.engine.connect()
+        try:
+            with connection.begin():
+                return [(True, work(connection, *args)) for work, args in works]
+        except Exception as error:
+            connection.close()
+            self._writer_connection = None
+            if len(works) == 1:
+                return [(False, error)]
+        return [outcome for work in works for outcome in self._commit_group([work])]
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -198,4 +268,7 @@ class Database:
         if self._writer is not None:
             self._writer.shutdown(wait=True)
             self._writer = None
+        if self._writer_connection is not None:
+            self._writer_connection.close()
+            self._writer_connection = None
         self.engine.dispose()

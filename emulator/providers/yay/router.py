@@ -97,8 +97,9 @@ async def get_address(uuid: str, scope: ScopeDep, runtime: RuntimeDep):
     responses=_ERRORS,
     summary="Creates a new Number Address",
 )
-def create_address(data: AddressBody, scope: ScopeDep, runtime: RuntimeDep):
-    return envelope(service.create_address(runtime.db, scope, data, runtime.clock.now(NAME, scope.tenant).date()), 201)
+async def create_address(data: AddressBody, scope: ScopeDep, runtime: RuntimeDep):
+    today = runtime.clock.now(NAME, scope.tenant).date()
+    return envelope(await runtime.db.write(service.create_address, scope, data, today), 201)
 
 
 @router.put(
@@ -183,7 +184,7 @@ async def _hot_create(request: HotRequest) -> Response | None:
         return None
     today = request.runtime.clock.now(NAME, scope.tenant).date()
     db = request.runtime.db
-    return envelope(await db.write(service.create_address, db, scope, data, today), 201)
+    return envelope(await db.write(service.create_address, scope, data, today), 201)
 
 
 def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:

@@ -8,7 +8,8 @@ from datetime import date
 from sqlalchemy import Connection, insert, update
 from sqlmodel import Session, col, select
 
-from emulator.core.db import Database, table_of
+from emulator.core.bulk import execute_one
+from emulator.core.db import table_of
 from emulator.core.fastread import FastReader, iso_date
 from emulator.core.identifiers import is_uuid
 from emulator.core.rendering import perl_pretty_items, perl_pretty_member_sql, sqlite_quotes_like_json_dumps
@@ -108,16 +109,18 @@ def _clear_other_defaults(connection: Connection, scope: TenantScope, keep_uuid:
     )
 
 
-def create_address(db: Database, scope: TenantScope, data: AddressData, today: date) -> dict:
-    """Store a new address (one transaction, no ORM object); the wire's view of it as created,
-    which shows no ``updated_on``."""
+_INSERT = insert(_TABLE)
+
+
+def create_address(connection: Connection, scope: TenantScope, data: AddressData, today: date) -> dict:
+    """Store a new address (no ORM object; a ``Database.write``); the wire's view of it as
+    created, which shows no ``updated_on``."""
     fields = data.model_dump()
     uuid = str(uuid_lib.uuid4())
+    if data.is_default:
+        _clear_other_defaults(connection, scope, uuid)
     row = {**fields, "tenant": scope.tenant, "account": scope.account, "uuid": uuid}
-    with db.engine.begin() as connection:
-        if data.is_default:
-            _clear_other_defaults(connection, scope, uuid)
-        connection.execute(insert(_TABLE), {**row, "created_on": today, "updated_on": today})
+    execute_one(connection, _INSERT, {**row, "created_on": today, "updated_on": today})
     return {**fields, "uuid": uuid, "created_on": today.isoformat()}
 
 
