@@ -99,6 +99,8 @@ async def main(requests: int, path: str, query: bytes = b"", headers: list | Non
                     best = min([await _timed(layer, requests, path, query, headers) for _ in range(3)])
                     print(f"{best * 1e6:7.1f} us from {name}")
                 return
+            if requests < 0:
+                return
             profile = cProfile.Profile()
             profile.enable()
             for _ in range(requests):

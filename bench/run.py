@@ -48,6 +48,13 @@ ADDRESS = (
     '"state":"Surrey","street":"Station Road","title":"Mr","type_id":2}'
 )
 
+CLOUDLX_ADDRESS = (
+    '{"name":"Epsilon UK Office","address_line_1":"Third Floor Telephone House","address_line_2":"69 Paul Street",'
+    '"address_city":"London","address_region":"London","address_postal_code":"EC2A 4NW","address_country":"GB",'
+    '"use_for_emergency_address":true}'
+)
+CM_ORDER = '{"companyProfileId":"2f1e7331-991b-497d-9a32-dd3c2d79c56d","quantity":1,"areaCode":"020"}'
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -69,10 +76,24 @@ SCENARIOS = {
     ),
     "Telcom numbers/info": Scenario("telcom", "/api/v2/numbers/info", TELCOM_AUTH, "POST", '{"id":3466}'),
     "Telcom numbers/list": Scenario("telcom", "/api/v2/numbers/list", TELCOM_AUTH, "POST", "{}"),
+    "Telcom numbers/save (write)": Scenario(
+        "telcom", "/api/v2/numbers/save", TELCOM_AUTH, "POST", '{"id":3466,"recording_enabled":true}', write=True
+    ),
     "CloudLX number detail": Scenario("cloudlx", "/api/number/7c327e0f-6bce-4b2f-9d5d-9c86e7fa065f", CLOUDLX_AUTH),
     "CloudLX list numbers": Scenario("cloudlx", "/api/numbers", CLOUDLX_AUTH),
+    "CloudLX add a number address (write)": Scenario(
+        "cloudlx",
+        "/api/number-addresses/new",
+        {**CLOUDLX_AUTH, "Content-Type": "application/json"},
+        "POST",
+        CLOUDLX_ADDRESS,
+        write=True,
+    ),
     "CM list number requests": Scenario("cm", CM_REQUESTS, CM_AUTH),
     "CM get number request": Scenario("cm", CM_REQUEST, CM_AUTH),
+    "CM create number request (write)": Scenario(
+        "cm", CM_REQUESTS, {**CM_AUTH, "Content-Type": "application/json"}, "POST", CM_ORDER, write=True
+    ),
 }
 PEER = "Prism 5.16 (mock)"
 OURS = "number-emulator"
