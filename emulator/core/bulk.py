@@ -102,6 +102,20 @@ def execute_one(connection: Connection, statement: ClauseElement, row: Mapping[s
     """Run ``statement`` (a module-level constant: it is compiled once and kept) for one ``row``
     of Python values in ``connection``'s transaction, as ``connection.execute(statement, row)``
     would."""
+    cursor = _executed(connection, statement, row)
+    cursor.close()
+
+
+def fetch_one(connection: Connection, statement: ClauseElement, row: Mapping[str, Any]) -> tuple | None:
+    """``execute_one`` for a query: its first row as the driver hands it (or None)."""
+    cursor = _executed(connection, statement, row)
+    try:
+        return cursor.fetchone()
+    finally:
+        cursor.close()
+
+
+def _executed(connection: Connection, statement: ClauseElement, row: Mapping[str, Any]) -> Any:
     sql, positional, processors = _prepared(statement, connection.dialect, tuple(row))
     values = [row[name] if process is None else process(row[name]) for name, process in processors]
     parameters: Any = values if positional else dict(zip((name for name, _ in processors), values, strict=True))
@@ -110,8 +124,10 @@ def execute_one(connection: Connection, statement: ClauseElement, row: Mapping[s
     cursor = driver.cursor()
     try:
         cursor.execute(sql, parameters)
-    finally:
+    except BaseException:
         cursor.close()
+        raise
+    return cursor
 
 
 @functools.lru_cache(maxsize=256)

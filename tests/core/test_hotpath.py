@@ -1,5 +1,5 @@
 """The hot routes answer exactly as the FastAPI routes do: the same status, headers and bytes for
-every documented GET of every provider (and Yay's create), the plain case and the refusals they
+every documented GET of every provider (and Yay's create, Telcom's update), the plain case and the refusals they
 hand on alike. Two emulators share one database, one with the hot routes and one without, so both
 see one state."""
 
@@ -19,6 +19,7 @@ YAY = {"X-Auth-Reseller": "hot", "X-Auth-User": "user", "X-Auth-Password": "secr
 YAY_BASE = "/yay/voip/number-address"
 YAY_DOCUMENTED = f"{YAY_BASE}/31347d42-00bd-44a5-9b5c-20dc4197a2f6"
 TELCOM = {"X-Auth-Token": "hot-token", "X-Auth-Secret": "hot-secret"}
+SAVE = "/telcom/api/v2/numbers/save"
 CM = {"X-CM-PRODUCTTOKEN": "8d6b0f2e-2d1c-4a61-9f43-5b2f6c0e7a11"}
 CM_BASE = "/cm/voice-phonenumberrequestapi/v1/00000000-0000-0000-0000-000000000000/numberrequests"
 CM_REQUEST = "3b9a6a3e-8c4f-4a8e-9a51-0c1d2e3f4a5b"
@@ -40,6 +41,8 @@ _TRACE_ID = re.compile(rb'"traceId":"[^"]*"')
 # A created Yay address's uuid is new on every answer.
 _YAY_UUID = re.compile(rb'"uuid" : "[0-9a-f-]{36}"')
 _TIME = re.compile(rb'"time":[0-9.]+')
+# A Telcom write shows the instant it ran at.
+_UPDATED_AT = re.compile(rb'"updated_at":"[0-9T:.-]+Z"')
 
 
 def _seen(response) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -54,6 +57,8 @@ def _seen(response) -> tuple[int, list[tuple[str, str]], bytes]:
     ]
     body = _TIME.sub(b'"time":0', _TRACE_ID.sub(b'"traceId":""', response.content))
     body = _YAY_UUID.sub(b'"uuid" : ""', body)
+    if response.request.url.path.endswith("/numbers/save"):
+        body = _UPDATED_AT.sub(b'"updated_at":""', body)
     return response.status_code, headers, body
 
 
@@ -107,6 +112,26 @@ def _cases(cloudlx_token: str) -> list[tuple[str, str, dict, dict]]:
         ("GET", "/telcom/api/v2/numbers/info", TELCOM, {"params": {"params": '{"id": 3466}'}}),
         ("GET", "/telcom/api/v2/numbers/info", TELCOM, {"params": {"params": "[1]"}}),
         ("POST", "/telcom/api/v2/numbers/info", {"X-Auth-Token": "hot-token"}, {"json": {"id": 3466}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "recording_enabled": True}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "caller_id_prefix": "Sales: ", "callerid_passthrough": False}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "destination_type": "Menu", "destination_id": 263}}),
+        ("POST", "/telcom/api/v2/numbers/info", TELCOM, {"json": {"id": 3466}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "destination_type": "CallGroup", "destination_id": 118}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "destination_type": "Menu", "destination_id": 999}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "destination_type": "Menu", "destination_id": 2**40}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "destination_type": "Fax", "destination_id": 262}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "destination_type": "Menu"}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "destination_id": 262}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "caller_id_prefix": "x" * 300, "context": "outgoing"}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "caller_id_prefix": "a\u0000b"}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "number": "03301222971"}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 99999, "recording_enabled": False}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 0}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": "three"}}),
+        ("POST", SAVE, TELCOM, {"json": {"id": 3466, "recording_enabled": "yes"}}),
+        ("POST", SAVE, TELCOM, {"data": {"id": "3466", "recording_enabled": "1"}}),
+        ("POST", SAVE, {"X-Auth-Token": "hot-token"}, {"json": {"id": 3466}}),
+        ("GET", SAVE, TELCOM, {"params": {"id": "3466", "recording_enabled": "0"}}),
         ("GET", "/cloudlx/api/numbers", bearer, {}),
         ("GET", "/cloudlx/api/numbers", {**bearer, **CLOUDLX_ACCEPT}, {"params": {"max_per_page": "1", "page": "2"}}),
         ("GET", "/cloudlx/api/numbers", bearer, {"params": {"search": "44"}}),
@@ -143,6 +168,7 @@ HOT_ROUTES = {
     "POST /telcom/api/v2/numbers/list",
     "GET /telcom/api/v2/numbers/info",
     "POST /telcom/api/v2/numbers/info",
+    "POST /telcom/api/v2/numbers/save",
     "GET /cloudlx/api/numbers",
     "GET /cloudlx/api/number/{uuid}",
     "GET /cm/voice-phonenumberrequestapi/v1/{accountGuid}/numberrequests",
@@ -163,6 +189,25 @@ def test_every_hot_route_answers_byte_for_byte_as_the_route(clients):
     # The hot routes did answer (the plain cases), each of them.
     assert set(hot.app.state.hot_answers) == HOT_ROUTES
     assert not plain.app.state.hot_answers
+
+
+def test_a_hot_telcom_update_stores_what_it_answers(clients):
+    hot, plain = clients
+    for changes, destination in (
+        ({"recording_enabled": True, "callerid_passthrough": False, "caller_id_prefix": "A: "}, None),
+        (
+            {"recording_enabled": False, "callerid_passthrough": True, "caller_id_prefix": ""},
+            {"type": "CallGroup", "object": {"id": 119, "name": "Support"}},
+        ),
+    ):
+        chosen = {"destination_type": "CallGroup", "destination_id": 119} if destination else {}
+        answered = hot.post(SAVE, headers=TELCOM, json={"id": 3466, **changes, **chosen}).json()["data"]
+        stored = plain.post("/telcom/api/v2/numbers/info", headers=TELCOM, json={"id": 3466}).json()["data"]
+        # Shown to the millisecond, stored to the second.
+        assert stored == {**answered, "updated_at": answered["updated_at"][:-4] + "000Z"}
+        assert {name: answered[name] for name in changes} == changes
+        if destination:
+            assert answered["destination"] == destination
 
 
 def test_a_write_is_visible_to_the_next_read_in_either_process(clients):

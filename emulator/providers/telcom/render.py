@@ -77,32 +77,33 @@ def _stored_timestamp(value: Any) -> str | None:
 
 def listed_numbers(rows: Sequence[Sequence[Any]]) -> bytes:
     """Rows of ``service.number_list``, as ``incoming_number`` renders them, as list members."""
-    items = []
-    for row in rows:
-        kind, object_id, name = row[19:22]
-        items.append(
-            {
-                "id": row[0],
-                "number": row[1],
-                "context": row[2],
-                "created_at": _stored_timestamp(row[3]),
-                "updated_at": _stored_timestamp(row[4]),
-                "recording_enabled": bool(row[5]),
-                "caller_id_prefix": row[6],
-                "callerid_passthrough": bool(row[7]),
-                "forward_sip_to": row[8],
-                "aquisition": {
-                    "acquired_at": _stored_timestamp(row[9]),
-                    "subscriber": {
-                        **dict(zip(service.SUBSCRIBER_FIELDS, row[10:17], strict=True)),
-                        "pushed_at": _stored_timestamp(row[17]),
-                        "status": row[18],
-                    },
-                },
-                "destination": None if kind is None else {"type": kind, "object": {"id": object_id, "name": name}},
-            }
-        )
-    return compact_items(items)
+    return compact_items([number_item(row) for row in rows])
+
+
+def number_item(row: Sequence[Any], updated_at: datetime | None = None) -> dict:
+    """A row as ``service.number_list`` reads it, as ``incoming_number`` renders it; ``updated_at``
+    is the instant a write has just set (shown to the millisecond, stored to the second)."""
+    kind, object_id, name = row[19:22]
+    return {
+        "id": row[0],
+        "number": row[1],
+        "context": row[2],
+        "created_at": _stored_timestamp(row[3]),
+        "updated_at": timestamp(updated_at) if updated_at is not None else _stored_timestamp(row[4]),
+        "recording_enabled": bool(row[5]),
+        "caller_id_prefix": row[6],
+        "callerid_passthrough": bool(row[7]),
+        "forward_sip_to": row[8],
+        "aquisition": {
+            "acquired_at": _stored_timestamp(row[9]),
+            "subscriber": {
+                **dict(zip(service.SUBSCRIBER_FIELDS, row[10:17], strict=True)),
+                "pushed_at": _stored_timestamp(row[17]),
+                "status": row[18],
+            },
+        },
+        "destination": None if kind is None else {"type": kind, "object": {"id": object_id, "name": name}},
+    }
 
 
 def destination_body(destination: Destination | None) -> dict | None:

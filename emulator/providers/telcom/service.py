@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import TypeVar
 
-from sqlalchemy import and_, insert, update
+from sqlalchemy import Connection, and_, bindparam, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
+from emulator.core.bulk import execute_one, fetch_one
+from emulator.core.db import table_of
 from emulator.core.fastread import FastReader
 from emulator.core.streaming import RenderRows, read_rendered_rows, render_rows
 from emulator.providers.telcom.errors import NotFound, StructuredError, ValidationError
@@ -26,6 +29,7 @@ STOCK_PER_PREFIX = 100
 MAX_TEXT = 255
 # IDs beyond this cannot exist (and would overflow a database integer); they are simply not found.
 MAX_ID = 2**31 - 1
+D = TypeVar("D")
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,28 @@ def _national_number(text: str) -> str | None:
     return info.national_format if info.region == "GB" else None
 
 
+def _update_errors(changes: NumberChanges) -> list[str]:
+    """What an update may not change."""
+    errors = []
+    if changes.number is not None:
+        errors.append("Number cannot be changed once the number has been created")
+    if changes.context is not None:
+        errors.append("Context cannot be changed once the number has been created")
+    return errors
+
+
+def _checked_destination(changes: NumberChanges, find: Callable[[str, int], D | None]) -> tuple[D | None, list[str]]:
+    """The destination a save names (looked up by ``find``), and what is wrong with it."""
+    if changes.destination_type is None and changes.destination_id is None:
+        return None, []
+    if changes.destination_type not in DESTINATION_TYPES:
+        return None, ["Destination type is not included in the list"]
+    if changes.destination_id is None:
+        return None, ["Destination can't be blank"]
+    destination = find(changes.destination_type, changes.destination_id)
+    return destination, [] if destination is not None else ["Destination does not exist"]
+
+
 def save_number(session: Session, tenant: str, changes: NumberChanges, now: datetime) -> Written:
     """Create a number (no ``id``) or update one; every problem is reported at once, nothing is
     written unless all is well."""
@@ -213,20 +239,11 @@ def save_number(session: Session, tenant: str, changes: NumberChanges, now: date
         if changes.context not in CONTEXTS:
             errors.append("Context is not included in the list")
     else:
-        if changes.number is not None:
-            errors.append("Number cannot be changed once the number has been created")
-        if changes.context is not None:
-            errors.append("Context cannot be changed once the number has been created")
-    destination = None
-    if changes.destination_type is not None or changes.destination_id is not None:
-        if changes.destination_type not in DESTINATION_TYPES:
-            errors.append("Destination type is not included in the list")
-        elif changes.destination_id is None:
-            errors.append("Destination can't be blank")
-        else:
-            destination = find_destination(session, tenant, changes.destination_type, changes.destination_id)
-            if destination is None:
-                errors.append("Destination does not exist")
+        errors += _update_errors(changes)
+    destination, destination_errors = _checked_destination(
+        changes, lambda kind, object_id: find_destination(session, tenant, kind, object_id)
+    )
+    errors += destination_errors
     errors += _text_errors("Caller ID prefix", changes.caller_id_prefix)
     if errors:
         raise ValidationError(errors)
@@ -259,6 +276,53 @@ def save_number(session: Session, tenant: str, changes: NumberChanges, now: date
     if destination is None:
         destination = _destination_of(session, existing)
     return Written(existing, destination, fresh)
+
+
+_NUMBERS = table_of(Number)
+_SELECTED = f"SELECT {', '.join('n.' + name for name in _LISTED)}, d.kind, d.object_id, d.name"
+_NUMBER_ROW = text(
+    _SELECTED + " FROM telcom_number n LEFT JOIN telcom_destination d"
+    " ON d.tenant = n.tenant AND d.kind = n.destination_type AND d.object_id = n.destination_id"
+    " WHERE n.tenant = :tenant AND n.number_id = :number_id"
+)
+_DESTINATION_ROW = text(
+    "SELECT kind, object_id FROM telcom_destination WHERE tenant = :tenant AND kind = :kind AND object_id = :object_id"
+)
+_UPDATE_NUMBER = update(_NUMBERS).where(
+    _NUMBERS.c.tenant == bindparam("b_tenant"), _NUMBERS.c.number_id == bindparam("b_number_id")
+)
+
+
+def update_number(connection: Connection, tenant: str, changes: NumberChanges, now: datetime) -> tuple:
+    """``save_number`` of an existing number (``changes.number_id`` given), through the driver (a
+    ``Database.write``): the same checks in the same order, the same errors, the same update. The
+    number's row afterwards as ``number_list`` reads it."""
+    number_id = changes.number_id
+    assert number_id is not None
+    key = {"tenant": tenant, "number_id": number_id}
+    if not 0 < number_id <= MAX_ID or fetch_one(connection, _NUMBER_ROW, key) is None:
+        raise NotFound(f"No number found with ID {number_id}")
+
+    def find(kind: str, object_id: int) -> tuple | None:
+        if not 0 < object_id <= MAX_ID:
+            return None
+        return fetch_one(connection, _DESTINATION_ROW, {"tenant": tenant, "kind": kind, "object_id": object_id})
+
+    destination, destination_errors = _checked_destination(changes, find)
+    errors = _update_errors(changes) + destination_errors + _text_errors("Caller ID prefix", changes.caller_id_prefix)
+    if errors:
+        raise ValidationError(errors)
+    values: dict[str, object] = {"updated_at": stored_instant(now)}
+    if destination is not None:
+        values["destination_type"], values["destination_id"] = destination
+    for name in ("caller_id_prefix", "recording_enabled", "callerid_passthrough"):
+        value = getattr(changes, name)
+        if value is not None:
+            values[name] = value
+    execute_one(connection, _UPDATE_NUMBER, {"b_tenant": tenant, "b_number_id": number_id, **values})
+    row = fetch_one(connection, _NUMBER_ROW, key)
+    assert row is not None
+    return row
 
 
 def _commit_or_taken(session: Session, number: str) -> None:
