@@ -25,6 +25,17 @@ CM_BASE = "/cm/voice-phonenumberrequestapi/v1/00000000-0000-0000-0000-0000000000
 CM_REQUEST = "3b9a6a3e-8c4f-4a8e-9a51-0c1d2e3f4a5b"
 CLOUDLX_ACCEPT = {"Accept": "application/vnd.cloudlx.v1+json"}
 CLOUDLX_NUMBER = "7c327e0f-6bce-4b2f-9d5d-9c86e7fa065f"
+ADDRESSES = "/cloudlx/api/number-addresses/new"
+CLOUDLX_ADDRESS = {
+    "name": "Epsilon UK Office",
+    "address_line_1": "Third Floor Telephone House",
+    "address_line_2": "69 Paul Street",
+    "address_city": "London",
+    "address_region": "London",
+    "address_postal_code": "EC2A 4NW",
+    "address_country": "GB",
+    "use_for_emergency_address": True,
+}
 
 
 def _cloudlx_token(client: TestClient, tenant: str = "hot-client") -> str:
@@ -38,8 +49,9 @@ def _cloudlx_token(client: TestClient, tenant: str = "hot-client") -> str:
 
 
 _TRACE_ID = re.compile(rb'"traceId":"[^"]*"')
-# A created Yay address's uuid is new on every answer.
+# A created Yay address's uuid is new on every answer, as is a CloudLX address's id.
 _YAY_UUID = re.compile(rb'"uuid" : "[0-9a-f-]{36}"')
+_ADDRESS_ID = re.compile(rb'^\{"id":\d+,"message":"Address added successfully\."\}$')
 _TIME = re.compile(rb'"time":[0-9.]+')
 # A Telcom write shows the instant it ran at.
 _UPDATED_AT = re.compile(rb'"updated_at":"[0-9T:.-]+Z"')
@@ -57,6 +69,7 @@ def _seen(response) -> tuple[int, list[tuple[str, str]], bytes]:
     ]
     body = _TIME.sub(b'"time":0', _TRACE_ID.sub(b'"traceId":""', response.content))
     body = _YAY_UUID.sub(b'"uuid" : ""', body)
+    body = _ADDRESS_ID.sub(b'{"id":0,"message":"Address added successfully."}', body)
     if response.request.url.path.endswith("/numbers/save"):
         body = _UPDATED_AT.sub(b'"updated_at":""', body)
     return response.status_code, headers, body
@@ -141,6 +154,24 @@ def _cases(cloudlx_token: str) -> list[tuple[str, str, dict, dict]]:
         ("GET", "/cloudlx/api/numbers", {"Authorization": "Bearer " + "x" * 40}, {}),
         ("GET", "/cloudlx/api/numbers", {"Authorization": "Basic abc"}, {}),
         ("GET", f"/cloudlx/api/number/{CLOUDLX_NUMBER}", {**bearer, **CLOUDLX_ACCEPT}, {}),
+        ("POST", ADDRESSES, bearer, {"json": CLOUDLX_ADDRESS}),
+        ("POST", ADDRESSES, {**bearer, **CLOUDLX_ACCEPT}, {"json": {**CLOUDLX_ADDRESS, "address_line_2": None}}),
+        ("POST", ADDRESSES, bearer, {"json": {**CLOUDLX_ADDRESS, "use_for_emergency_address": False}}),
+        (
+            "POST",
+            ADDRESSES,
+            bearer,
+            {"json": {**CLOUDLX_ADDRESS, "use_for_emergency_address": False, "use_for_proof_of_address": True}},
+        ),
+        ("POST", ADDRESSES, bearer, {"json": {**CLOUDLX_ADDRESS, "use_for_emergency_address": "yes"}}),
+        ("POST", ADDRESSES, bearer, {"json": {**CLOUDLX_ADDRESS, "address_country": "XX"}}),
+        ("POST", ADDRESSES, bearer, {"json": {**CLOUDLX_ADDRESS, "name": ""}}),
+        ("POST", ADDRESSES, bearer, {"json": {key: v for key, v in CLOUDLX_ADDRESS.items() if key != "address_city"}}),
+        ("POST", ADDRESSES, bearer, {"json": [CLOUDLX_ADDRESS]}),
+        ("POST", ADDRESSES, bearer, {"data": {"name": "x"}}),
+        ("POST", ADDRESSES, bearer, {"content": b"{not json", "headers": {"Content-Type": "application/json"}}),
+        ("POST", ADDRESSES, {"Authorization": "Bearer " + "x" * 40}, {"json": CLOUDLX_ADDRESS}),
+        ("POST", ADDRESSES, {**bearer, "Accept": "application/vnd.cloudlx.v2+json"}, {"json": CLOUDLX_ADDRESS}),
         ("GET", "/cloudlx/api/number/84436b07-5aa7-481e-bc04-86b7a425b54c", bearer, {}),
         ("GET", "/cloudlx/api/number/nothing", bearer, {}),
         ("GET", CM_BASE, CM, {}),
@@ -171,6 +202,7 @@ HOT_ROUTES = {
     "POST /telcom/api/v2/numbers/save",
     "GET /cloudlx/api/numbers",
     "GET /cloudlx/api/number/{uuid}",
+    "POST /cloudlx/api/number-addresses/new",
     "GET /cm/voice-phonenumberrequestapi/v1/{accountGuid}/numberrequests",
     "GET /cm/voice-phonenumberrequestapi/v1/{accountGuid}/numberrequests/{requestId}",
 }
@@ -189,6 +221,17 @@ def test_every_hot_route_answers_byte_for_byte_as_the_route(clients):
     # The hot routes did answer (the plain cases), each of them.
     assert set(hot.app.state.hot_answers) == HOT_ROUTES
     assert not plain.app.state.hot_answers
+
+
+def test_addresses_made_by_both_kinds_of_route_count_on(clients):
+    hot, plain = clients
+    token = _cloudlx_token(plain, "address-counter")
+    bearer = {"Authorization": f"Bearer {token}"}
+    ids = [
+        client.post(ADDRESSES, headers=bearer, json=CLOUDLX_ADDRESS).json()["id"]
+        for client in (hot, plain, hot, hot, plain)
+    ]
+    assert ids == list(range(ids[0], ids[0] + 5))
 
 
 def test_a_hot_telcom_update_stores_what_it_answers(clients):

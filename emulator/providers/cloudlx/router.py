@@ -16,6 +16,8 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
@@ -489,11 +491,22 @@ def _region(country_code: str) -> str:
     tags=["Number addresses"],
     summary="Add a Number Address",
 )
-def create_number_address(data: Annotated[AddressIn, Body()], tenant: TenantDep, session: SessionDep):
-    if not (data.use_for_emergency_address or data.use_for_proof_of_address):
+async def create_number_address(data: Annotated[AddressIn, Body()], tenant: TenantDep, runtime: RuntimeDep):
+    if not data.use_for_emergency_address and not data.use_for_proof_of_address:
         raise ValidationFailed({"use_for_emergency_address": ["At least one use_for_* parameter must be true."]})
-    address_id = service.create_address(session, tenant, data)
-    return _json({"id": address_id, "message": "Address added successfully."})
+    return await _created_address(runtime, tenant, data)
+
+
+async def _created_address(runtime: ProviderContext, tenant: str, data: AddressIn) -> Response:
+    """The address stored, in the database's next group commit; an id another process took at
+    the same moment makes us take the next one."""
+    for _ in range(5):
+        try:
+            address_id = await runtime.db.write(service.create_address, tenant, data)
+        except IntegrityError:
+            continue
+        return _json({"id": address_id, "message": "Address added successfully."})
+    raise CloudlxError(409, "Could not allocate an address id, try again.")
 
 
 def _restriction_countries() -> list[str]:
@@ -596,8 +609,33 @@ async def _hot_get(request: HotRequest) -> Response | None:
     return await request.answer(("get", tenant, uuid), build)
 
 
+async def _hot_add_address(request: HotRequest) -> Response | None:
+    """``create_number_address`` for a JSON object the route takes as it is; anything it would
+    refuse is its to answer (decided before the tenant is named)."""
+    content_type = request.header(b"content-type")
+    if content_type is None or content_type.split(";")[0].strip().lower() != "application/json":
+        return None
+    try:
+        data = AddressIn.model_validate(parse_json(request.body))
+    except (BodyError, PydanticValidationError):
+        return None
+    if not data.use_for_emergency_address and not data.use_for_proof_of_address:
+        return None
+    tenant = await _hot_tenant(request)
+    if tenant is None:
+        return None
+    try:
+        return await _created_address(request.runtime, tenant, data)
+    except CloudlxError as error:
+        return render_error(error)
+
+
 def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
-    return [HotRoute("/api/numbers", _hot_list), HotRoute("/api/number/{uuid}", _hot_get)]
+    return [
+        HotRoute("/api/numbers", _hot_list),
+        HotRoute("/api/number/{uuid}", _hot_get),
+        HotRoute("/api/number-addresses/new", _hot_add_address, method="POST", body=True),
+    ]
 
 
 def build_app(runtime: ProviderContext) -> FastAPI:

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, func, insert, text, update
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
+from emulator.core.bulk import fetch_one
 from emulator.core.db import table_of
 from emulator.core.identifiers import is_uuid
 from emulator.providers.cloudlx.errors import CloudlxError, ValidationFailed
@@ -332,34 +332,45 @@ def cancel(session: Session, tenant: str, uuid: str, now: datetime) -> None:
 # --- number addresses -------------------------------------------------------------------------------
 
 
-def create_address(session: Session, tenant: str, data: AddressIn) -> int:
-    """The next id of the tenant's addresses; a concurrent creation that took it makes us take the next."""
-    for _ in range(5):
-        next_id = (
-            session.exec(select(func.max(NumberAddress.address_id)).where(NumberAddress.tenant == tenant)).one() or 0
-        ) + 1
-        session.add(
-            NumberAddress(
-                tenant=tenant,
-                address_id=next_id,
-                name=data.name,
-                use_for_proof_of_address=data.use_for_proof_of_address,
-                use_for_emergency_address=data.use_for_emergency_address,
-                line1=data.address_line_1,
-                line2=data.address_line_2 or "",
-                city=data.address_city,
-                region=data.address_region,
-                postal_code=data.address_postal_code,
-                country_iso=data.address_country,
-                country_name=numbering.country_name(data.address_country),
-            )
-        )
-        try:
-            session.commit()
-            return next_id
-        except IntegrityError:
-            session.rollback()
-    raise CloudlxError(409, "Could not allocate an address id, try again.")
+_ADDRESS_COLUMNS = (
+    "name",
+    "use_for_proof_of_address",
+    "use_for_emergency_address",
+    "line1",
+    "line2",
+    "city",
+    "region",
+    "postal_code",
+    "country_iso",
+    "country_name",
+)
+# The next id of the tenant's addresses, taken in the insert itself.
+_ADD_ADDRESS = text(
+    f"INSERT INTO cloudlx_number_address (tenant, address_id, {', '.join(_ADDRESS_COLUMNS)})"
+    f" SELECT :tenant, coalesce(max(address_id), 0) + 1, {', '.join(':' + name for name in _ADDRESS_COLUMNS)}"
+    " FROM cloudlx_number_address WHERE tenant = :of_tenant RETURNING address_id"
+)
+
+
+def create_address(connection: Connection, tenant: str, data: AddressIn) -> int:
+    """Store a new address under the next id of the tenant's (a ``Database.write``); its id. Two
+    processes may take the same id at once: the loser's insert breaks the unique constraint."""
+    values = {
+        "name": data.name,
+        "use_for_proof_of_address": data.use_for_proof_of_address,
+        "use_for_emergency_address": data.use_for_emergency_address,
+        "line1": data.address_line_1,
+        "line2": data.address_line_2 or "",
+        "city": data.address_city,
+        "region": data.address_region,
+        "postal_code": data.address_postal_code,
+        "country_iso": data.address_country,
+        "country_name": numbering.country_name(data.address_country),
+    }
+    # The tenant twice: PostgreSQL types a parameter once, and a column compared is not a value listed.
+    row = fetch_one(connection, _ADD_ADDRESS, {"tenant": tenant, "of_tenant": tenant, **values})
+    assert row is not None
+    return row[0]
 
 
 def restrictions(fixture: dict, region: str, service_type_code: str) -> dict:
