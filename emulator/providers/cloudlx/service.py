@@ -176,7 +176,7 @@ def list_numbers(
                 matching(select(Number))
                 # The id breaks ties as the listing index does (its rows end with the row id), so a
                 # search that sorts its matches orders them as the index walk does.
-                .order_by(Number.number_e164, Number.id)
+                .order_by(col(Number.number_e164), col(Number.id))
                 .offset(offset)
                 .limit(listing.max_per_page)
             )
