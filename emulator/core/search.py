@@ -70,23 +70,29 @@ def _ensure_fts(connection: Connection, source: Table, name: str) -> None:
     if not sqlite_has_trigram():
         return
     fts, key = index_name(source), _rowid(source)
-    exists = connection.exec_driver_sql(f"SELECT 1 FROM sqlite_master WHERE name = '{fts}'").first()
-    if exists is None:
+    # The external-content protocol: the index is told the old value of a row it forgets.
+    forget = f"INSERT INTO {fts}({fts}, rowid, {name}) VALUES('delete', old.{key}, old.{name});"
+    learn = f"INSERT INTO {fts}(rowid, {name}) VALUES (new.{key}, new.{name});"
+    triggers = {
+        f"{fts}_insert": f"AFTER INSERT ON {source.name} BEGIN {learn} END",
+        f"{fts}_delete": f"AFTER DELETE ON {source.name} BEGIN {forget} END",
+        f"{fts}_update": f"AFTER UPDATE OF {key}, {name} ON {source.name} BEGIN {forget} {learn} END",
+    }
+    wanted = [fts, *triggers]
+    listed = ", ".join(f"'{object_name}'" for object_name in wanted)
+    present = {row[0] for row in connection.exec_driver_sql(f"SELECT name FROM sqlite_master WHERE name IN ({listed})")}
+    if present == set(wanted):
+        return  # the usual start: nothing to write
+    if fts not in present:
         connection.exec_driver_sql(
             f"CREATE VIRTUAL TABLE {fts} USING fts5({name}, content='{source.name}', content_rowid='{key}', "
             "tokenize='trigram')"
         )
-        connection.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES('rebuild')")
-    # The external-content protocol: the index is told the old value of a row it forgets.
-    forget = f"INSERT INTO {fts}({fts}, rowid, {name}) VALUES('delete', old.{key}, old.{name});"
-    learn = f"INSERT INTO {fts}(rowid, {name}) VALUES (new.{key}, new.{name});"
-    for event, body in (
-        ("AFTER INSERT", learn),
-        ("AFTER DELETE", forget),
-        (f"AFTER UPDATE OF {key}, {name}", forget + " " + learn),
-    ):
-        trigger = f"{fts}_{event.split()[1].lower()}"
-        connection.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {trigger} {event} ON {source.name} BEGIN {body} END")
+    for trigger, definition in triggers.items():
+        if trigger not in present:
+            connection.exec_driver_sql(f"CREATE TRIGGER {trigger} {definition}")
+    # Rows written while the index or one of its triggers was missing: index them all afresh.
+    connection.exec_driver_sql(f"INSERT INTO {fts}({fts}) VALUES('rebuild')")
 
 
 def _ensure_trigram_index(connection: Connection, source: Table, name: str) -> None:

@@ -198,3 +198,15 @@ def test_postgresql_has_the_trigram_index_and_it_serves_the_like(filled):
         )
         session.rollback()
     assert "Bitmap Index Scan on ix_cloudlx_number_number_e164_trgm" in plan, plan
+
+
+def test_rows_written_while_a_trigger_was_missing_are_indexed_at_start(filled):
+    runtime = filled.app.state.runtime
+    if runtime.db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's triggers")
+    with runtime.db.engine.begin() as connection:
+        connection.exec_driver_sql(f"DROP TRIGGER {index_name(NUMBERS)}_insert")
+    generate(filled, TENANT, 30, seed=12)
+    runtime.db.create_all()
+    _index_holds_the_table(filled)
+    _agrees(filled, TENANT, "123")
