@@ -6,6 +6,7 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field
 
 from emulator.core.provider import TenantScoped
+from emulator.core.search import SUBSTRING_SEARCH
 
 AVAILABLE = "Available"
 RESERVED = "Reserved"
@@ -18,9 +19,11 @@ class Number(TenantScoped, table=True):
     __tablename__ = "cloudlx_number"
     __table_args__ = (
         UniqueConstraint("tenant", "uuid"),
-        # Listing, searching (LIKE on the indexed column) and paging walk this index only.
+        # Listing and paging walk this index only; a search of three digits or more starts from
+        # the trigram index instead.
         Index("ix_cloudlx_number_listing", "tenant", "status", "number_e164"),
         Index("ix_cloudlx_number_pool", "tenant", "status", "region", "service_type", "number_e164"),
+        {"info": {SUBSTRING_SEARCH: "number_e164"}},
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -9,14 +9,17 @@ import string
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, func, insert, text, update
+from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
 from emulator.core.bulk import fetch_one
 from emulator.core.db import table_of
 from emulator.core.identifiers import is_uuid
+from emulator.core.search import containing
 from emulator.providers.cloudlx.errors import CloudlxError, ValidationFailed
 from emulator.providers.cloudlx.models import (
     AVAILABLE,
@@ -124,6 +127,8 @@ def client_of_access_token(session: Session, access_token: str) -> str | None:
 # --- listings -------------------------------------------------------------------------------------
 
 
+S = TypeVar("S", bound=Select[Any])
+
 # Offsets beyond this are past the end of any table (and would overflow the database's integers).
 _MAX_OFFSET = 2**62
 
@@ -150,22 +155,28 @@ def list_numbers(
     region: str | None = None,
     service_type: str | None = None,
 ) -> Page:
-    """One page, ordered by number; ``total`` counts every match. Both queries walk one index."""
+    """One page, ordered by number; ``total`` counts every match. Both queries walk one index: the
+    listing's, or for a search the trigram index (see ``core.search``)."""
     conditions = [col(Number.tenant) == tenant, col(Number.status) == status]
     if region is not None:
         conditions.append(col(Number.region) == region)
     if service_type is not None:
         conditions.append(col(Number.service_type) == service_type)
-    if listing.search:
-        conditions.append(col(Number.number_e164).like(f"%{listing.search}%"))
+    dialect = session.get_bind().dialect.name
+
+    def matching(statement: S) -> S:
+        statement = statement.where(*conditions)
+        return containing(statement, table_of(Number), listing.search, dialect) if listing.search else statement
+
     offset = (listing.page - 1) * listing.max_per_page
     rows: list[Number] = []
     if offset < _MAX_OFFSET:
         rows = list(
             session.exec(
-                select(Number)
-                .where(*conditions)
-                .order_by(Number.number_e164)
+                matching(select(Number))
+                # The id breaks ties as the listing index does (its rows end with the row id), so a
+                # search that sorts its matches orders them as the index walk does.
+                .order_by(col(Number.number_e164), col(Number.id))
                 .offset(offset)
                 .limit(listing.max_per_page)
             )
@@ -174,7 +185,7 @@ def list_numbers(
     if rows and len(rows) < listing.max_per_page or not rows and offset == 0:
         total = offset + len(rows)
     else:
-        total = session.exec(select(func.count()).select_from(Number).where(*conditions)).one()
+        total = session.exec(matching(select(func.count()).select_from(Number))).one()
     return Page(rows, total, total > listing.max_per_page)
 
 

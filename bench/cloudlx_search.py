@@ -1,0 +1,147 @@
+"""CloudLX's number search as one tenant grows from a thousand numbers to a million: seeds a SQLite
+file per size with the ``seed`` command, then times ``GET /api/numbers`` over real HTTP against a
+live emulator, each request different (the emulator keeps answers while the store is unchanged,
+so a repeated request would time its cache).
+
+    python bench/cloudlx_search.py [--sizes 1000 100000 1000000] [--requests 300] [--keep DIR]
+
+Cases: a selective search (six digits from the end of a random number of the tenant: a handful of
+matches at any size), a search no number matches (ten random digits), a common search (three
+random digits: about 1% of the numbers match, so the matches and their count grow with the
+table), a two-digit search (no trigram: a plain LIKE), and the plain listing's first page (a
+different ``max_per_page`` each time; its total is a count of the tenant's numbers). Prints per
+size and case the median and 99th percentile, then each case's growth from the smallest size to
+the largest. ``--keep`` keeps the seeded files in DIR and reuses them on the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support import EmulatorProcess
+
+TENANT = "bench"
+CASES = ["selective search", "search, no match", "common search (3 digits)", "2-digit search", "plain list"]
+
+
+def seeded(folder: Path, size: int) -> tuple[Path, float | None]:
+    """A SQLite file holding ``size`` generated numbers in the tenant (and the fixtures'), and the
+    seed command's wall time (None when the file was already there)."""
+    database = folder / f"cloudlx-{size}.sqlite3"
+    if database.exists():
+        return database, None
+    command = [sys.executable, "-m", "emulator", "seed", "--provider", "cloudlx", "--tenant", TENANT]
+    command += ["--count", str(size), "--seed", "1", "--quiet", "--database-url", f"sqlite:///{database}"]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return database, time.perf_counter() - started
+
+
+def terms(database: Path, count: int, rng: random.Random) -> dict[str, list[dict]]:
+    """``count`` distinct requests per case."""
+    with sqlite3.connect(database) as connection:
+        numbers = [
+            row[0]
+            for row in connection.execute(
+                "SELECT number_e164 FROM cloudlx_number WHERE tenant = ? AND status = 'Reserved'", (TENANT,)
+            )
+        ]
+
+    def distinct(make: Callable[[], str]) -> list[str]:
+        found: dict[str, None] = {}
+        while len(found) < count:
+            found[make()] = None
+        return list(found)
+
+    digits = "0123456789"
+    # A hundred two-digit terms: on several pages each, for enough different requests.
+    two_digits = distinct(lambda: f"{rng.randrange(100):02d} {rng.randrange(1, 2 + count // 100)}")
+    return {
+        "selective search": [{"search": t} for t in distinct(lambda: rng.choice(numbers)[-6:])],
+        "search, no match": [{"search": t} for t in distinct(lambda: "".join(rng.choices(digits, k=10)))],
+        "common search (3 digits)": [{"search": t} for t in distinct(lambda: "".join(rng.choices(digits, k=3)))],
+        "2-digit search": [{"search": t[:2], "page": int(t[3:])} for t in two_digits],
+        "plain list": [{"max_per_page": 1 + i % 200, "page": 1 + i // 200} for i in range(count)],
+    }
+
+
+def measure(client: httpx.Client, requests: list[dict]) -> tuple[float, float, float]:
+    """Median and 99th percentile in milliseconds, and the median num_results."""
+    samples, results = [], []
+    for params in requests:
+        started = time.perf_counter()
+        response = client.get("/api/numbers", params=params)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.text
+        results.append(response.json()["num_results"])
+    samples.sort()
+    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    return statistics.median(samples), p99, statistics.median(results)
+
+
+def run_size(database: Path, requests: int) -> dict[str, tuple[float, float, float]]:
+    cases = terms(database, requests, random.Random(7))
+    with (
+        EmulatorProcess(f"sqlite:///{database}") as emulator,
+        httpx.Client(base_url=f"{emulator.base_url}/cloudlx") as client,
+    ):
+        token = client.post(
+            "/api/oauth2/access-token",
+            data={"grant_type": "client_credentials", "client_id": TENANT, "client_secret": "x"},
+        ).json()["access_token"]
+        client.headers["Authorization"] = f"Bearer {token}"
+        client.headers["Accept"] = "application/vnd.cloudlx.v1+json"
+        client.get("/api/numbers", params={"search": "999"})  # first-request costs (imports) off the clock
+        return {case: measure(client, cases[case]) for case in CASES}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000, 1_000_000])
+    parser.add_argument("--requests", type=int, default=300, help="per case, at most 1000 (3-digit terms)")
+    parser.add_argument("--keep", type=Path, help="keep the seeded SQLite files here and reuse them")
+    args = parser.parse_args()
+    print(f"load average before: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    figures: dict[int, dict[str, tuple[float, float, float]]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        for size in args.sizes:
+            database, seconds = seeded(folder, size)
+            if seconds is not None:
+                print(f"seed {size:,} numbers: {seconds:.1f} s")
+            figures[size] = run_size(database, args.requests)
+    print(f"\n{args.requests} different requests per case and size; milliseconds over HTTP, one client")
+    print("| numbers in the tenant | case | p50 | p99 | median num_results |")
+    print("|---:|---|---:|---:|---:|")
+    for size, cases in figures.items():
+        for case, (p50, p99, results) in cases.items():
+            print(f"| {size:,} | {case} | {p50:.1f} | {p99:.1f} | {results:,.0f} |")
+    small, large = min(figures), max(figures)
+    print(f"\ngrowth {small:,} → {large:,} numbers (large / small)")
+    print("| case | p50 | p99 |")
+    print("|---|---:|---:|")
+    for case in CASES:
+        (p50_small, p99_small, _), (p50_large, p99_large, _) = figures[small][case], figures[large][case]
+        print(f"| {case} | {p50_large / p50_small:.1f}x | {p99_large / p99_small:.1f}x |")
+    print(f"load average after: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
