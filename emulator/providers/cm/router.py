@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
+from sqlmodel import Session
 from starlette.responses import Response
 
 from emulator.core.context import ProviderContext
@@ -168,7 +169,7 @@ router = APIRouter(prefix=BASE, tags=["Number requests"], responses=_AUTH | _INV
         415: _problem_doc(Problem, "The body is not JSON"),
     },
 )
-def create_number_request(
+async def create_number_request(
     request: Request,
     scope: ScopeDep,
     body: Annotated[Any, Depends(_order_body)],
@@ -179,7 +180,7 @@ def create_number_request(
     account at once; if not, the order takes some time to complete and every status change is
     POSTed to the callback URL."""
     try:
-        order = validation.parse_order(body, lambda profile: service.profile_country(session, scope.tenant, profile))
+        order = await read_call(runtime.db, _parsed_order, body, session, scope.tenant)
     except validation.ValidationFailed as failure:
         raise CMError(400, errors=failure.errors) from None
     if order.callback_url is not None:
@@ -189,8 +190,13 @@ def create_number_request(
             raise CMError(
                 400, errors={"CallbackUrl": [f"The CallbackUrl field is not an allowed callback target: {refusal}."]}
             )
-    created = service.create_request(session, runtime, scope.tenant, scope.account, order)
+    created = await runtime.db.write(service.create_request, runtime, scope.tenant, scope.account, order)
     return _json(render.number_request(created))
+
+
+def _parsed_order(body: Any, session: Session, tenant: str) -> validation.OrderData:
+    connection = session.connection()
+    return validation.parse_order(body, lambda profile: service.profile_country(connection, tenant, profile))
 
 
 @router.get(
