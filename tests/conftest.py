@@ -41,7 +41,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     and on the real PostgreSQL server (which refuses NUL characters and overlong values that SQLite
     lets through, and takes row locks SQLite has not)."""
     if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("each_backend"):
-        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="module")
+        only = metafunc.definition.get_closest_marker("only_backend")
+        backends = [b for b in BACKENDS if only is None or (b if isinstance(b, str) else b.values[0]) == only.args[0]]
+        assert backends, f"no backend named {only.args[0] if only else ''}"
+        metafunc.parametrize("backend", backends, indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module")
