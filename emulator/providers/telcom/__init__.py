@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from emulator.core.bulk import held_values
 from emulator.core.context import ProviderContext
 from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Provider, TenantCredentials
@@ -37,7 +38,10 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Pro
     destinations = [
         (kind, item["id"]) for kind, items in runtime.fixture(NAME)["destinations"].items() for item in items
     ]
-    return service.insert_numbers(session, tenant, fake.fake_numbers(seed, count, destinations))
+    numbers = fake.fake_numbers(seed, count)
+    held = held_values(session, "telcom_number", "number", tenant, numbers)
+    fresh = [number for number in numbers if number not in held]
+    return service.insert_rows(session, tenant, fake.COLUMNS, fake.fake_rows(seed, fresh, destinations))
 
 
 def _credentials_for(name: str) -> TenantCredentials:

@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, insert, update
+from sqlalchemy import and_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
+from emulator.core.bulk import bulk_insert
 from emulator.core.fastread import FastReader
 from emulator.core.streaming import RenderRows, read_rendered_rows, render_rows
 from emulator.providers.telcom.errors import NotFound, StructuredError, ValidationError
@@ -403,16 +404,15 @@ def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
         )
 
 
-def insert_numbers(session: Session, tenant: str, records: list[dict]) -> int:
-    """Bulk-insert prepared rows (without IDs), skipping numbers the unit already holds."""
-    held: set[str] = set()
-    for start in range(0, len(records), 500):
-        held |= _holds(session, tenant, [r["number"] for r in records[start : start + 500]])
-    records = [r for r in records if r["number"] not in held]
-    if not records:
+def insert_rows(session: Session, tenant: str, columns: tuple[str, ...], rows: list[tuple]) -> int:
+    """Bulk-insert prepared rows (values of ``columns``, the number first, without tenant or IDs)
+    under the unit's next number IDs."""
+    if not rows:
         return 0
-    first_id = _next_ids(session, tenant, len(records))
-    rows = [{**r, "tenant": tenant, "number_id": first_id + i} for i, r in enumerate(records)]
-    session.exec(insert(Number), params=rows)
-    session.commit()
-    return len(rows)
+    first_id = _next_ids(session, tenant, len(rows))
+    return bulk_insert(
+        session,
+        "telcom_number",
+        ("tenant", "number_id", *columns),
+        [(tenant, first_id + i, *row) for i, row in enumerate(rows)],
+    )

@@ -1,0 +1,78 @@
+"""Generated volume (the ``seed`` command): realistic values by the column, not by the record.
+
+Faker costs microseconds a field, so a million records made one by one take minutes. Here Faker
+is asked once per process for a pool of each kind of value (under a fixed seed), and a run's own
+seeded stream picks from the pools a whole column at a time (``random.choices``); instants are
+written straight as the text a DATETIME column holds."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import TypeVar
+
+T = TypeVar("T")
+
+POOL_SIZE = 512
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@cache
+def pool(kind: str, locale: str = "en_GB", size: int = POOL_SIZE) -> tuple[str, ...]:
+    """``size`` values of one Faker provider method (``"last_name"``, ``"postcode"``, ...)."""
+    from faker import Faker  # only generation needs it
+
+    faker = Faker(locale)
+    faker.seed_instance(0)
+    make = getattr(faker, kind)
+    return tuple(make() for _ in range(size))
+
+
+def picks(rng: random.Random, values: Sequence[T], count: int) -> list[T]:
+    """``count`` members of ``values``, uniformly, in one call."""
+    return rng.choices(values, k=count)
+
+
+def chances(rng: random.Random, probability: float, count: int) -> list[bool]:
+    """``count`` coin tosses that come up True with ``probability``."""
+    draw = rng.random
+    return [draw() < probability for _ in range(count)]
+
+
+def offsets(rng: random.Random, span: int, count: int) -> list[int]:
+    """``count`` whole numbers in ``range(span)``, uniformly."""
+    return rng.choices(range(span), k=count)
+
+
+@cache
+def _times_of_day() -> tuple[str, ...]:
+    return tuple(f" {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.000000" for s in range(86400))
+
+
+def stored_instants(since: datetime, seconds: Iterable[int]) -> list[str]:
+    """``since`` plus each of ``seconds``, as the text SQLAlchemy stores for a DATETIME on SQLite
+    ("2015-05-05 14:43:36.000000"), which PostgreSQL's COPY reads as the same timestamp."""
+    base = int((since - _EPOCH).total_seconds())
+    days: dict[int, str] = {}
+    times = _times_of_day()
+    texts = []
+    for offset in seconds:
+        day, second = divmod(base + offset, 86400)
+        text = days.get(day)
+        if text is None:
+            text = days[day] = (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%d")
+        texts.append(text + times[second])
+    return texts
+
+
+def uuid4s(rng: random.Random, count: int) -> list[str]:
+    """``count`` version-4 UUIDs as text, from ``rng`` (so deterministic under its seed)."""
+    draw = rng.getrandbits
+    texts = []
+    for _ in range(count):
+        value = (draw(128) & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
+        text = f"{value:032x}"
+        texts.append(f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}")
+    return texts
