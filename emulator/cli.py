@@ -130,7 +130,7 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
-SEED_BATCH = 100_000
+SEED_BATCH = 1_000_000
 SEED_FRUITLESS_BATCHES = 3
 """After this many batches in a row that added nothing, ``seed`` gives up and says so."""
 
