@@ -67,6 +67,11 @@ def stored_instants(since: datetime, seconds: Iterable[int]) -> list[str]:
     return texts
 
 
+def stored_instant(instant: datetime) -> str:
+    """One instant as ``stored_instants`` writes them (UTC; the zone is not stored)."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 def uuid4s(rng: random.Random, count: int) -> list[str]:
     """``count`` version-4 UUIDs as text, from ``rng`` (so deterministic under its seed)."""
     draw = rng.getrandbits
