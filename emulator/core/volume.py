@@ -72,12 +72,16 @@ def stored_instant(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+
+
 def uuid4s(rng: random.Random, count: int) -> list[str]:
-    """``count`` version-4 UUIDs as text, from ``rng`` (so deterministic under its seed)."""
-    draw = rng.getrandbits
-    texts = []
-    for _ in range(count):
-        value = (draw(128) & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
-        text = f"{value:032x}"
-        texts.append(f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}")
-    return texts
+    """``count`` version-4 UUIDs as text, from ``rng`` (so deterministic under its seed): one
+    draw of random bytes for all, the version and variant digits set in the text."""
+    digits = rng.randbytes(16 * count).hex()
+    variant = _VARIANT
+    return [
+        f"{digits[at : at + 8]}-{digits[at + 8 : at + 12]}-4{digits[at + 13 : at + 16]}-"
+        f"{variant[digits[at + 16]]}{digits[at + 17 : at + 20]}-{digits[at + 20 : at + 32]}"
+        for at in range(0, 32 * count, 32)
+    ]

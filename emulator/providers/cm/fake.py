@@ -121,7 +121,7 @@ def fake_rows(
     area_draws = [rng.random() for _ in range(count)]
     size_draws = volume.picks(rng, _RANGE_SIZE_DRAWS, count)
     stock_starts = volume.offsets(rng, _STOCK, count)
-    range_ids = volume.uuid4s(rng, count)
+    range_ids = iter(volume.uuid4s(rng, statuses.count(service.COMPLETED)))
     updated = [
         at if status == service.PENDING else at + 60 * (1 + later)
         for at, later, status in zip(created, minutes, statuses, strict=True)
@@ -183,7 +183,7 @@ def fake_rows(
                 created_at[i],
                 updated_at[i],
                 waiting.get(status),
-                range_ids[i] if completed else None,
+                next(range_ids) if completed else None,
                 updated_at[i] if completed else None,
                 None,
                 orjson.dumps(numbers).decode() if numbers else "[]",
