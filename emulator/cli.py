@@ -131,6 +131,8 @@ def _openapi(args: argparse.Namespace) -> int:
 
 
 SEED_BATCH = 1_000_000
+"""Records generated in one go: a run of up to a million is one batch (one draw of numbers per
+area, rows inserted in the order the provider chose); later batches only make up for collisions."""
 SEED_FRUITLESS_BATCHES = 3
 """After this many batches in a row that added nothing, ``seed`` gives up and says so."""
 
@@ -166,8 +168,9 @@ def _seed(args: argparse.Namespace) -> int:
         # next batches, with seeds of their own, make up the difference.
         with runtime.db.session() as session:
             if session.connection().dialect.name == "sqlite":
-                # One transaction, so the file holds all the records or none of them whatever
-                # happens; the sync to disk at each of the load's WAL writes adds nothing to that.
+                # One transaction: the file holds all of the run's records or none. A one-off
+                # load skips the syncs to disk (a process that dies mid-load leaves the file as
+                # it was; only a power cut could cost it).
                 session.connection().exec_driver_sql("PRAGMA synchronous=OFF")
             while added < args.count and fruitless < SEED_FRUITLESS_BATCHES:
                 count = provider.generate(

@@ -15,7 +15,10 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session
 
 BULK_CACHE_KIB = 2_097_152
-"""SQLite's page cache for a connection that has bulk-inserted (at most; it grows as used)."""
+"""SQLite's page cache for a connection that has bulk-inserted (at most; it grows as used): a
+million wide rows and their indexes (some 400 MB) stay in memory until their commit."""
+_IN_LIST = 500
+"""Values in one IN list of ``held_values``: few enough for any backend's parameter limit."""
 
 
 def bulk_insert(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
@@ -67,9 +70,6 @@ def held_values(
     finally:
         cursor.close()
     return held
-
-
-_IN_LIST = 500
 
 
 def execute_many(session: Session, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> int:

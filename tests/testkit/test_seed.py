@@ -41,7 +41,8 @@ def test_hundred_thousand_records_with_a_progress_bar(tmp_path):
 
 
 def test_same_seed_same_records_other_seed_others(tmp_path):
-    """10,001 records: two batches, so the batch seeds are covered too."""
+    """The same seed, flag or setting, makes the same records (in one batch: later batches'
+    seeds are covered where numbers collide)."""
 
     def run(name: str, *args: str, env=None):
         database = tmp_path / f"{name}.sqlite3"

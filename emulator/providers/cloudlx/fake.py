@@ -210,7 +210,7 @@ def account_rows(seed: int, count: int, exclude: set[str]) -> list[tuple]:
     numbers = sorted(_account_numbers(seed, count, exclude), key=lambda number: number[1])
     count = len(numbers)
     country = numbering.country_name(REGION)
-    uuids = volume.uuid4s(rng, count)
+    uuids = volume.ordered_uuid4s(rng, count)
     provisioned = volume.offsets(rng, int(_PROVISIONED_SPAN.total_seconds()), count)
     later = volume.offsets(rng, _PROVISIONING_SECONDS, count)
     provisioned_at = volume.stored_instants(_PROVISIONED_FROM, provisioned)

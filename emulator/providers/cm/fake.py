@@ -110,7 +110,7 @@ def fake_rows(
     chosen = volume.picks(rng, profiles, count)
     types = volume.picks(rng, _TYPES, count)
     statuses = volume.picks(rng, _STATUSES, count)
-    guids = volume.uuid4s(rng, count)
+    guids = volume.ordered_uuid4s(rng, count)
     created = volume.offsets(rng, _CREATED_SPAN, count)
     minutes = volume.offsets(rng, _UPDATED_MINUTES, count)
     ranged = volume.chances(rng, _RANGED, count)

@@ -58,7 +58,7 @@ def bulk_addresses(seed: int, count: int) -> Iterator[tuple]:
     premises = [str(n) for n in range(1, 251)]
     draw = rng.getrandbits
     # A choice is a pool's member from ``width`` random bits: (bits * len(pool)) >> width.
-    for uuid in volume.uuid4s(rng, count):
+    for uuid in volume.ordered_uuid4s(rng, count):
         bits = draw(128)
         individual = (bits & 1023) < 410  # 40 %
         created = (((bits >> 10) & 0xFFFF) * len(days)) >> 16
