@@ -8,7 +8,7 @@ written straight as the text a DATETIME column holds."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TypeVar
@@ -16,7 +16,6 @@ from typing import TypeVar
 T = TypeVar("T")
 
 POOL_SIZE = 512
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @cache
@@ -51,20 +50,18 @@ def _times_of_day() -> tuple[str, ...]:
     return tuple(f" {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}.000000" for s in range(86400))
 
 
-def stored_instants(since: datetime, seconds: Iterable[int]) -> list[str]:
-    """``since`` plus each of ``seconds``, as the text SQLAlchemy stores for a DATETIME on SQLite
-    ("2015-05-05 14:43:36.000000"), which PostgreSQL's COPY reads as the same timestamp."""
-    base = int((since - _EPOCH).total_seconds())
-    days: dict[int, str] = {}
+def stored_instants(since: datetime, seconds: Sequence[int]) -> list[str]:
+    """``since`` plus each of ``seconds`` (none negative), as the text SQLAlchemy stores for a
+    DATETIME on SQLite ("2015-05-05 14:43:36.000000"), which PostgreSQL's COPY reads as the same
+    timestamp: a day's text and a time of day's, each made once, joined."""
+    if not seconds:
+        return []
+    start = since.astimezone(UTC)
+    midnight = start.replace(hour=0, minute=0, second=0, microsecond=0)
+    shift = int((start - midnight).total_seconds())
+    days = [(midnight + timedelta(days=day)).strftime("%Y-%m-%d") for day in range((max(seconds) + shift) // 86400 + 1)]
     times = _times_of_day()
-    texts = []
-    for offset in seconds:
-        day, second = divmod(base + offset, 86400)
-        text = days.get(day)
-        if text is None:
-            text = days[day] = (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%d")
-        texts.append(text + times[second])
-    return texts
+    return [days[(offset + shift) // 86400] + times[(offset + shift) % 86400] for offset in seconds]
 
 
 def stored_instant(instant: datetime) -> str:
