@@ -132,8 +132,9 @@ def available_pool(seed: int, ranges: dict[str, list[str]], per_range: int) -> l
     ]
 
 
-# The table columns ``account_rows`` gives values for, in its order (the tenant comes first).
+# The table columns ``account_rows`` gives values for, in its order.
 ACCOUNT_COLUMNS = (
+    "tenant",
     "uuid",
     "status",
     "number_e164",
@@ -202,7 +203,7 @@ def _account_numbers(seed: int, count: int, exclude: set[str]) -> list[tuple[str
     return numbers
 
 
-def account_rows(seed: int, count: int, exclude: set[str]) -> list[tuple]:
+def account_rows(tenant: str, seed: int, count: int, exclude: set[str]) -> list[tuple]:
     """``count`` numbers reserved to an account over the years, spread over every UK range, as
     rows of ``ACCOUNT_COLUMNS`` (instants as stored text), deterministic under ``seed``."""
     rng = random.Random(seed)
@@ -222,6 +223,7 @@ def account_rows(seed: int, count: int, exclude: set[str]) -> list[tuple]:
         charges = CHARGES[service_type]
         rows.append(
             (
+                tenant,
                 uuids[i],
                 "Reserved",
                 e164,

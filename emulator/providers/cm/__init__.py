@@ -42,9 +42,15 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Pro
     fixture = runtime.fixture(NAME)
     now = runtime.clock.now(NAME, tenant)
     rows = fake.fake_rows(
-        seed, count, fixture["default_account"], fixture["company_profiles"], now, runtime.settings_of(CMSettings)
+        tenant,
+        seed,
+        count,
+        fixture["default_account"],
+        fixture["company_profiles"],
+        now,
+        runtime.settings_of(CMSettings),
     )
-    return bulk_insert(session, "cm_number_request", ("tenant", *fake.COLUMNS), [(tenant, *row) for row in rows])
+    return bulk_insert(session, "cm_number_request", fake.COLUMNS, rows)
 
 
 def _background_jobs(runtime: ProviderContext) -> dict[str, Job]:

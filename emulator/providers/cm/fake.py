@@ -45,8 +45,9 @@ _START = datetime(2023, 1, 1, tzinfo=UTC)
 _CREATED_SPAN = 500 * 86400 + 1
 _UPDATED_MINUTES = 72 * 60
 
-# The table columns ``fake_rows`` gives values for, in its order (the tenant comes first).
+# The table columns ``fake_rows`` gives values for, in its order.
 COLUMNS = (
+    "tenant",
     "guid",
     "account",
     "company_profile_id",
@@ -102,7 +103,7 @@ def _ranges(rng: random.Random, stock: list[str], country_code: str, size: int, 
 
 
 def fake_rows(
-    seed: int, count: int, account: str, profiles: list[dict], now: datetime, settings: CMSettings
+    tenant: str, seed: int, count: int, account: str, profiles: list[dict], now: datetime, settings: CMSettings
 ) -> list[tuple]:
     """``count`` number requests as rows of ``COLUMNS``; orders still waiting move on with the
     clock from ``now``, as ones just made through the API would."""
@@ -165,6 +166,7 @@ def fake_rows(
         completed = status == service.COMPLETED
         rows.append(
             (
+                tenant,
                 guids[i],
                 account,
                 profile["id"],
