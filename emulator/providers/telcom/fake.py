@@ -15,8 +15,10 @@ _SPAN_SECONDS = 10 * 365 * 86400
 _YEAR_SECONDS = 365 * 86400
 _STATUSES = ("unknown", "unknown", "validation_pending", "validated", "rejected")
 
-# The table columns ``fake_rows`` gives values for, in its order (the tenant and IDs come first).
+# The table columns ``fake_rows`` gives values for, in its order.
 COLUMNS = (
+    "tenant",
+    "number_id",
     "number",
     "context",
     "created_at",
@@ -52,8 +54,11 @@ def fake_numbers(seed: int, count: int) -> list[str]:
     return list(found)[:count]
 
 
-def fake_rows(seed: int, numbers: list[str], destinations: list[tuple[str, int]]) -> list[tuple]:
-    """A row of ``COLUMNS`` for each number, deterministic under ``seed``."""
+def fake_rows(
+    tenant: str, first_id: int, seed: int, numbers: list[str], destinations: list[tuple[str, int]]
+) -> list[tuple]:
+    """A row of ``COLUMNS`` for each number, under consecutive number IDs from ``first_id``,
+    deterministic under ``seed``."""
     rng = random.Random(f"telcom|rows|{seed}")
     count = len(numbers)
     acquired = volume.offsets(rng, _SPAN_SECONDS, count)
@@ -76,6 +81,8 @@ def fake_rows(seed: int, numbers: list[str], destinations: list[tuple[str, int]]
         destination = routes[i] if routed[i] else (None, None)
         rows.append(
             (
+                tenant,
+                first_id + i,
                 number,
                 "incoming",
                 acquired_at[i],

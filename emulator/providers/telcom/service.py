@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
-from emulator.core.bulk import bulk_insert
 from emulator.core.fastread import FastReader
 from emulator.core.streaming import RenderRows, read_rendered_rows, render_rows
 from emulator.providers.telcom.errors import NotFound, StructuredError, ValidationError
@@ -404,15 +403,6 @@ def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
         )
 
 
-def insert_rows(session: Session, tenant: str, columns: tuple[str, ...], rows: list[tuple]) -> int:
-    """Bulk-insert prepared rows (values of ``columns``, the number first, without tenant or IDs)
-    under the unit's next number IDs."""
-    if not rows:
-        return 0
-    first_id = _next_ids(session, tenant, len(rows))
-    return bulk_insert(
-        session,
-        "telcom_number",
-        ("tenant", "number_id", *columns),
-        [(tenant, first_id + i, *row) for i, row in enumerate(rows)],
-    )
+def reserve_number_ids(session: Session, tenant: str, count: int) -> int:
+    """``count`` consecutive number IDs for rows inserted in bulk; returns the first."""
+    return _next_ids(session, tenant, count)

@@ -24,8 +24,9 @@ _POOL_SIZE = 512
 _FIRST_DAY, _LAST_DAY = date(2021, 1, 1), date(2023, 5, 31)
 
 
-# The table columns ``bulk_addresses`` gives values for, in its order.
-COLUMNS = ADDRESS_COLUMNS
+# The table columns ``bulk_addresses`` gives values for, in its order: the tenant, the account
+# (the reseller's own: empty), then the address.
+COLUMNS = ("tenant", "account", *ADDRESS_COLUMNS)
 
 
 @cache
@@ -46,8 +47,9 @@ def _pools() -> tuple[list[str], ...]:
     return first_names, last_names, companies, streets, postcodes, counties, titles, towns, days
 
 
-def bulk_addresses(seed: int, count: int) -> Iterator[tuple]:
-    """``count`` addresses as rows of ``COLUMNS`` (dates as ISO text), deterministic under ``seed``.
+def bulk_addresses(tenant: str, seed: int, count: int) -> Iterator[tuple]:
+    """``count`` addresses of the tenant's own account as rows of ``COLUMNS`` (dates as ISO
+    text), deterministic under ``seed``.
 
     Each record costs two draws of random bits, cut into the fields' choices, and a UUID made
     with all the others, so a million records take seconds."""
@@ -65,6 +67,8 @@ def bulk_addresses(seed: int, count: int) -> Iterator[tuple]:
         updated = created + ((((bits >> 26) & 0xFFFF) * (len(days) - created)) >> 16)
         more = draw(64)
         yield (
+            tenant,
+            "",
             uuid,
             towns[(((bits >> 42) & 0xFFFF) * len(towns)) >> 16],
             "GB",
