@@ -130,8 +130,9 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
-SEED_BATCH = 10_000
-SEED_COMMIT_BATCHES = 25
+SEED_BATCH = 1_000_000
+"""Records generated in one go: a run of up to a million is one batch (one draw of numbers per
+area, rows inserted in the order the provider chose); later batches only make up for collisions."""
 SEED_FRUITLESS_BATCHES = 3
 """After this many batches in a row that added nothing, ``seed`` gives up and says so."""
 
@@ -166,6 +167,11 @@ def _seed(args: argparse.Namespace) -> int:
         # A batch may add fewer than it drew (a number the tenant already holds is skipped): the
         # next batches, with seeds of their own, make up the difference.
         with runtime.db.session() as session:
+            if session.connection().dialect.name == "sqlite":
+                # One transaction: the file holds all of the run's records or none. A one-off
+                # load skips the syncs to disk (a process that dies mid-load leaves the file as
+                # it was; only a power cut could cost it).
+                session.connection().exec_driver_sql("PRAGMA synchronous=OFF")
             while added < args.count and fruitless < SEED_FRUITLESS_BATCHES:
                 count = provider.generate(
                     session, args.tenant, min(SEED_BATCH, args.count - added), batch_seed(seed, batch), runtime
@@ -176,10 +182,6 @@ def _seed(args: argparse.Namespace) -> int:
                 fruitless = 0 if count else fruitless + 1
                 added += count
                 progress.update(count)
-                # Fewer, larger commits: each one writes every index page its batches touched
-                # (random keys touch most of them), so commits per batch would grow with the table.
-                if batch % SEED_COMMIT_BATCHES == 0:
-                    session.commit()
             session.commit()
     runtime.db.dispose()
     print(

@@ -18,8 +18,11 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session
 
-BULK_CACHE_KIB = 262_144
-"""SQLite's page cache for a connection that has bulk-inserted (at most; it grows as used)."""
+BULK_CACHE_KIB = 2_097_152
+"""SQLite's page cache for a connection that has bulk-inserted (at most; it grows as used): a
+million wide rows and their indexes (some 400 MB) stay in memory until their commit."""
+_IN_LIST = 500
+"""Values in one IN list of ``held_values``: few enough for any backend's parameter limit."""
 
 
 def bulk_insert(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
@@ -44,6 +47,33 @@ def bulk_insert(session: Session, table: str, columns: Sequence[str], rows: Sequ
         finally:
             cursor.close()
     return len(rows)
+
+
+def held_values(
+    session: Session, table: str, column: str, tenant: str, values: Sequence[str], within: str = ""
+) -> set[str]:
+    """Which of ``values`` the tenant's rows of ``table`` already hold in ``column``, in IN lists
+    of a size every backend takes, through the DB-API: generated volume checks a million
+    candidates against what is there. ``within`` is a further SQL condition, one that lets an
+    index lead to ``column`` (``"status IN ('A', 'B')"`` for an index on tenant, status, column)."""
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    mark = "%s" if connection.dialect.name == "postgresql" else "?"
+    held: set[str] = set()
+    cursor = driver.cursor()
+    try:
+        for start in range(0, len(values), _IN_LIST):
+            chunk = values[start : start + _IN_LIST]
+            cursor.execute(
+                f"SELECT {column} FROM {table} WHERE tenant = {mark} AND {within or 'TRUE'}"
+                f" AND {column} IN ({', '.join([mark] * len(chunk))})",
+                (tenant, *chunk),
+            )
+            held.update(value for (value,) in cursor.fetchall())
+    finally:
+        cursor.close()
+    return held
 
 
 def execute_many(session: Session, statement: ClauseElement, rows: Sequence[Mapping[str, Any]]) -> int:

@@ -52,4 +52,6 @@ def generate(client, tenant: str, count: int, seed: int = 1) -> int:
     provider = runtime.providers["cloudlx"]
     runtime.tenants.ensure("cloudlx", tenant)
     with runtime.db.session() as session:
-        return provider.generate(session, tenant, count, seed, runtime)
+        added = provider.generate(session, tenant, count, seed, runtime)
+        session.commit()  # the seed command commits once, after its last batch
+        return added

@@ -54,9 +54,10 @@ def test_every_pool_number_is_described_by_phonenumbers():
 
 
 def test_generated_numbers_are_real_and_deterministic():
-    first = list(fake.account_numbers(seed=11, count=3000, exclude=set()))
-    again = list(fake.account_numbers(seed=11, count=3000, exclude=set()))
-    other = list(fake.account_numbers(seed=12, count=3000, exclude=set()))
+    def records(seed: int) -> list[dict]:
+        return [dict(zip(fake.ACCOUNT_COLUMNS, row, strict=True)) for row in fake.account_rows("t", seed, 3000, set())]
+
+    first, again, other = records(11), records(11), records(12)
     assert first == again and first != other
     assert len(first) == 3000 and len({r["number_e164"] for r in first}) == 3000
     types = {r["service_type"] for r in first}

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import phonenumbers
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
@@ -27,6 +28,7 @@ def generated(runtime, tenant: str, count: int, seed: int) -> list[dict]:
         return [render.number_request(row) for row in rows]
 
 
+@pytest.mark.each_backend  # the rows go in by COPY on PostgreSQL
 def test_generation_is_deterministic_and_realistic(app):
     runtime = app.state.runtime
     first = generated(runtime, "tenant-a", 200, seed=7)

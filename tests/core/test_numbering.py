@@ -341,3 +341,13 @@ def test_drawing_judges_numbers_as_phonenumbers_public_calls_do(region):
             num = N._number(cc, nsn)
             public = pn.is_valid_number_for_region(num, region) and (want is None or N._is_type(num, want))
             assert check(nsn) == public, (region, want, nsn)
+
+
+def test_block_numbers_are_distinct_valid_numbers_of_the_type_under_the_prefix() -> None:
+    for prefix, service_type in (("01224", N.GEOGRAPHIC), ("07400", N.MOBILE)):
+        drawn = N.block_numbers(prefix, 3, 2000, "GB", service_type)
+        assert len(drawn) == len(set(drawn)) == 2000
+        assert drawn == N.block_numbers(prefix, 3, 2000, "GB", service_type)
+        for national in drawn:
+            parsed = pn.parse(national, "GB")
+            assert national.startswith(prefix) and pn.is_valid_number(parsed), national

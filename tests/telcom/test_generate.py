@@ -15,7 +15,9 @@ def _generate(client, tenant: str, count: int, seed: int) -> int:
     runtime = client.app.state.runtime
     runtime.tenants.ensure("telcom", tenant)
     with runtime.db.session() as session:
-        return PROVIDER.generate(session, tenant, count, seed, runtime)
+        added = PROVIDER.generate(session, tenant, count, seed, runtime)
+        session.commit()  # the seed command commits once, after its last batch
+        return added
 
 
 def test_generated_numbers_are_valid_deterministic_and_served(client):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from emulator.core.bulk import bulk_insert
 from emulator.core.context import ProviderContext
 from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Provider, TenantCredentials
@@ -36,11 +37,10 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Pro
     from emulator.providers.cloudlx import fake  # loads the phonenumbers range data
 
     fixture_numbers = {record["number_e164"] for record in runtime.fixture(NAME)["numbers"]}
-    records = list(fake.account_numbers(seed, count, exclude=fixture_numbers))
-    taken = service.existing_numbers(session, tenant, [record["number_e164"] for record in records])
-    added = service.insert_numbers(session, tenant, (r for r in records if r["number_e164"] not in taken))
-    session.commit()
-    return added
+    rows = fake.account_rows(tenant, seed, count, exclude=fixture_numbers)
+    taken = service.existing_numbers(session, tenant, [row[fake.E164] for row in rows])
+    fresh = [row for row in rows if row[fake.E164] not in taken] if taken else rows
+    return bulk_insert(session, "cloudlx_number", fake.ACCOUNT_COLUMNS, fresh)
 
 
 def _credentials_for(name: str) -> TenantCredentials:

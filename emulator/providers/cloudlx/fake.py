@@ -14,7 +14,7 @@ from functools import cache
 
 import phonenumbers
 
-from emulator.core import numbering
+from emulator.core import numbering, volume
 
 REGION = "GB"
 # Numbers derived from each fully validated one (see _national_numbers).
@@ -132,33 +132,116 @@ def available_pool(seed: int, ranges: dict[str, list[str]], per_range: int) -> l
     ]
 
 
-def account_numbers(seed: int, count: int, exclude: set[str]) -> Iterator[dict]:
-    """``count`` numbers reserved to an account over the years, spread over every UK range."""
-    rng = random.Random(seed)
+# The table columns ``account_rows`` gives values for, in its order.
+ACCOUNT_COLUMNS = (
+    "tenant",
+    "uuid",
+    "status",
+    "number_e164",
+    "number",
+    "range_code",
+    "range_name",
+    "country_code",
+    "country_name",
+    "region",
+    "service_type",
+    "monthly_charge",
+    "setup_charge",
+    "per_minute_charge",
+    "call_setup_charge",
+    "provisioned",
+    "service_provisioned",
+    "number_address_id",
+    "emergency_number_address_id",
+)
+E164 = ACCOUNT_COLUMNS.index("number_e164")
+_PROVISIONING_SECONDS = 3 * 86400
+
+
+def _account_numbers(seed: int, count: int, exclude: set[str]) -> list[tuple[str, str, str, str]]:
+    """``count`` distinct numbers spread over every UK range in the account's mix, each as (service
+    type, E.164, range code, range name)."""
     wanted = {service_type: round(count * share) for service_type, share in _MIX}
     wanted[numbering.GEOGRAPHIC] = count - sum(wanted.values())
     seen = set(exclude)
+    numbers = []
     for service_type, type_count in wanted.items():
         ranges = _ranges(service_type)
         per_range = -(-type_count // len(ranges))
         made = 0
         for prefix in ranges:
-            for record in _records(service_type, prefix, min(per_range, type_count - made), seed, rng):
-                if record["number_e164"] in seen:
+            candidates = numbering.block_numbers(prefix, seed, min(per_range, type_count - made), REGION, service_type)
+            # Non-geographic prefixes are whole destination codes: one description holds for all.
+            block = (
+                numbering.describe(candidates[0], REGION)
+                if candidates and service_type != numbering.GEOGRAPHIC
+                else None
+            )
+            # A thousand-block lies within one area code: its area is looked up once.
+            areas: dict[str, numbering.AreaCode | None] = {}
+            for national in candidates:
+                e164 = f"+44{national[1:]}"
+                if e164 in seen:
                     continue
-                seen.add(record["number_e164"])
-                provisioned = _PROVISIONED_FROM + timedelta(
-                    seconds=rng.randrange(int(_PROVISIONED_SPAN.total_seconds()))
-                )
-                with_address = rng.random() < 0.3
+                if block is None:
+                    stem = national[:-3]
+                    area = (
+                        areas[stem]
+                        if stem in areas
+                        else areas.setdefault(stem, numbering.area_code_for_prefix(national, REGION))
+                    )
+                    if area is None:
+                        continue
+                    range_code, range_name = area.code, area.name
+                else:
+                    range_code, range_name = block.range_code, block.range_name
+                seen.add(e164)
+                numbers.append((service_type, e164, range_code, range_name))
                 made += 1
-                yield {
-                    **record,
-                    "status": "Reserved",
-                    "provisioned": provisioned,
-                    "service_provisioned": provisioned + timedelta(seconds=rng.randrange(3 * 86400)),
-                    "number_address_id": 1 if with_address else None,
-                    "emergency_number_address_id": 2 if with_address and rng.random() < 0.5 else None,
-                }
             if made >= type_count:
                 break
+    return numbers
+
+
+def account_rows(tenant: str, seed: int, count: int, exclude: set[str]) -> list[tuple]:
+    """``count`` numbers reserved to an account over the years, spread over every UK range, as
+    rows of ``ACCOUNT_COLUMNS`` (instants as stored text), deterministic under ``seed``."""
+    rng = random.Random(seed)
+    # In number order, as the account lists them: the indexes on the number grow at their end.
+    numbers = sorted(_account_numbers(seed, count, exclude), key=lambda number: number[1])
+    count = len(numbers)
+    country = numbering.country_name(REGION)
+    uuids = volume.ordered_uuid4s(rng, count)
+    provisioned = volume.offsets(rng, int(_PROVISIONED_SPAN.total_seconds()), count)
+    later = volume.offsets(rng, _PROVISIONING_SECONDS, count)
+    provisioned_at = volume.stored_instants(_PROVISIONED_FROM, provisioned)
+    service_at = volume.stored_instants(_PROVISIONED_FROM, [a + b for a, b in zip(provisioned, later, strict=True)])
+    with_address = volume.chances(rng, 0.3, count)
+    emergency = volume.chances(rng, 0.5, count)
+    rows = []
+    for i, (service_type, e164, range_code, range_name) in enumerate(numbers):
+        charges = CHARGES[service_type]
+        rows.append(
+            (
+                tenant,
+                uuids[i],
+                "Reserved",
+                e164,
+                e164[3 + len(range_code) :],
+                range_code,
+                range_name,
+                "44",
+                country,
+                REGION,
+                service_type,
+                charges.monthly,
+                charges.setup,
+                charges.per_minute,
+                charges.call_setup,
+                provisioned_at[i],
+                service_at[i],
+                1 if with_address[i] else None,
+                2 if with_address[i] and emergency[i] else None,
+            )
+        )
+    return rows

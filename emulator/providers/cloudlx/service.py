@@ -16,7 +16,7 @@ from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
-from emulator.core.bulk import fetch_one
+from emulator.core.bulk import fetch_one, held_values
 from emulator.core.db import table_of
 from emulator.core.identifiers import is_uuid
 from emulator.core.search import containing
@@ -435,26 +435,8 @@ def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
     session.exec(insert(Number), params=[_number_row(tenant, record) for record in fixture["numbers"]])
 
 
-def insert_numbers(session: Session, tenant: str, records: Iterable[dict], batch: int = 5000) -> int:
-    """Bulk insert: a Core executemany per batch (the ORM's bulk path is several times slower)."""
-    added = 0
-    chunk: list[dict] = []
-    for record in [*records, None]:
-        if record is not None:
-            chunk.append(_number_row(tenant, record))
-        if chunk and (record is None or len(chunk) == batch):
-            session.connection().execute(table_of(Number).insert(), chunk)
-            added += len(chunk)
-            chunk = []
-    return added
-
-
-def existing_numbers(session: Session, tenant: str, candidates: Sequence[str], batch: int = 5000) -> set[str]:
-    """Which of the candidate E.164 numbers the tenant already holds (in batches of an IN list)."""
-    found: set[str] = set()
-    for start in range(0, len(candidates), batch):
-        chunk = candidates[start : start + batch]
-        found.update(
-            session.exec(select(Number.number_e164).where(Number.tenant == tenant, col(Number.number_e164).in_(chunk)))
-        )
-    return found
+def existing_numbers(session: Session, tenant: str, candidates: Sequence[str]) -> set[str]:
+    """Which of the candidate E.164 numbers the tenant already holds, whatever their status (named,
+    so that the listing index finds each number)."""
+    statuses = ", ".join(f"'{status}'" for status in (AVAILABLE, RESERVED, CANCELLED))
+    return held_values(session, "cloudlx_number", "number_e164", tenant, candidates, f"status IN ({statuses})")

@@ -7,6 +7,7 @@ import uuid
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from emulator.core.bulk import bulk_insert
 from emulator.core.context import ProviderContext
 from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Job, Provider, TenantCredentials
@@ -35,16 +36,21 @@ def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> Non
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
-    from emulator.providers.cm.fake import fake_number_requests  # Faker: only the seed command needs it
+    """Generated orders, in one bulk insert; those still waiting move on with the clock from now."""
+    from emulator.providers.cm import fake  # the phonenumbers range data: only the seed command needs it
 
     fixture = runtime.fixture(NAME)
-    records = fake_number_requests(seed, count, fixture["default_account"], fixture["company_profiles"])
     now = runtime.clock.now(NAME, tenant)
-    requests = [service.request_from_record(tenant, record) for record in records]
-    for request in requests:  # generated orders still waiting move on with the clock from now
-        service.schedule_waiting(request, now, runtime.settings_of(CMSettings))
-    session.add_all(requests)
-    return count
+    rows = fake.fake_rows(
+        tenant,
+        seed,
+        count,
+        fixture["default_account"],
+        fixture["company_profiles"],
+        now,
+        runtime.settings_of(CMSettings),
+    )
+    return bulk_insert(session, "cm_number_request", fake.COLUMNS, rows)
 
 
 def _background_jobs(runtime: ProviderContext) -> dict[str, Job]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from emulator.core.bulk import bulk_insert, held_values
 from emulator.core.context import ProviderContext
 from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Provider, TenantCredentials
@@ -37,7 +38,15 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Pro
     destinations = [
         (kind, item["id"]) for kind, items in runtime.fixture(NAME)["destinations"].items() for item in items
     ]
-    return service.insert_numbers(session, tenant, fake.fake_numbers(seed, count, destinations))
+    numbers = fake.fake_numbers(seed, count)
+    held = held_values(session, "telcom_number", "number", tenant, numbers)
+    fresh = [number for number in numbers if number not in held] if held else numbers
+    if not fresh:
+        return 0
+    first_id = service.reserve_number_ids(session, tenant, len(fresh))
+    return bulk_insert(
+        session, "telcom_number", fake.COLUMNS, fake.fake_rows(tenant, first_id, seed, fresh, destinations)
+    )
 
 
 def _credentials_for(name: str) -> TenantCredentials:

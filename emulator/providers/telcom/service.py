@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TypeVar
 
-from sqlalchemy import Connection, and_, bindparam, insert, text, update
+from sqlalchemy import Connection, and_, bindparam, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -467,16 +467,6 @@ def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
         )
 
 
-def insert_numbers(session: Session, tenant: str, records: list[dict]) -> int:
-    """Bulk-insert prepared rows (without IDs), skipping numbers the unit already holds."""
-    held: set[str] = set()
-    for start in range(0, len(records), 500):
-        held |= _holds(session, tenant, [r["number"] for r in records[start : start + 500]])
-    records = [r for r in records if r["number"] not in held]
-    if not records:
-        return 0
-    first_id = _next_ids(session, tenant, len(records))
-    rows = [{**r, "tenant": tenant, "number_id": first_id + i} for i, r in enumerate(records)]
-    session.exec(insert(Number), params=rows)
-    session.commit()
-    return len(rows)
+def reserve_number_ids(session: Session, tenant: str, count: int) -> int:
+    """``count`` consecutive number IDs for rows inserted in bulk; returns the first."""
+    return _next_ids(session, tenant, count)

@@ -35,8 +35,7 @@ def _generate(session: Session, tenant: str, count: int, seed: int, _runtime: Pr
     """Generated addresses on the reseller's own account, in one bulk insert (the DB-API's own)."""
     from emulator.providers.yay import fake  # Faker: only the seed command needs it
 
-    rows = [(tenant, "", *address) for address in fake.bulk_addresses(seed, count)]
-    return bulk_insert(session, "yay_number_address", ("tenant", "account", *fake.COLUMNS), rows)
+    return bulk_insert(session, "yay_number_address", fake.COLUMNS, list(fake.bulk_addresses(tenant, seed, count)))
 
 
 def _credentials_for(name: str) -> TenantCredentials:

@@ -14,7 +14,7 @@ from functools import cache
 
 from faker import Faker
 
-from emulator.core import numbering
+from emulator.core import numbering, volume
 from emulator.providers.yay.models import ADDRESS_COLUMNS
 
 _NICKNAMES = ["Head Office", "Warehouse", "Home", "Branch Office", "Registered Office", "Studio", "Workshop"]
@@ -24,8 +24,9 @@ _POOL_SIZE = 512
 _FIRST_DAY, _LAST_DAY = date(2021, 1, 1), date(2023, 5, 31)
 
 
-# The table columns ``bulk_addresses`` gives values for, in its order.
-COLUMNS = ADDRESS_COLUMNS
+# The table columns ``bulk_addresses`` gives values for, in its order: the tenant, the account
+# (the reseller's own: empty), then the address.
+COLUMNS = ("tenant", "account", *ADDRESS_COLUMNS)
 
 
 @cache
@@ -46,11 +47,12 @@ def _pools() -> tuple[list[str], ...]:
     return first_names, last_names, companies, streets, postcodes, counties, titles, towns, days
 
 
-def bulk_addresses(seed: int, count: int) -> Iterator[tuple]:
-    """``count`` addresses as rows of ``COLUMNS`` (dates as ISO text), deterministic under ``seed``.
+def bulk_addresses(tenant: str, seed: int, count: int) -> Iterator[tuple]:
+    """``count`` addresses of the tenant's own account as rows of ``COLUMNS`` (dates as ISO
+    text), deterministic under ``seed``.
 
-    Each record costs two draws of random bits, cut into the fields' choices, so a million
-    records take seconds."""
+    Each record costs two draws of random bits, cut into the fields' choices, and a UUID made
+    with all the others, so a million records take seconds."""
     pools = _pools()
     first_names, last_names, companies, streets, postcodes, counties, titles, towns, days = pools
     rng = random.Random(seed)
@@ -58,17 +60,16 @@ def bulk_addresses(seed: int, count: int) -> Iterator[tuple]:
     premises = [str(n) for n in range(1, 251)]
     draw = rng.getrandbits
     # A choice is a pool's member from ``width`` random bits: (bits * len(pool)) >> width.
-    for _ in range(count):
-        # A version-4 UUID: 122 random bits.
-        value = (draw(128) & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
-        text = f"{value:032x}"
+    for uuid in volume.ordered_uuid4s(rng, count):
         bits = draw(128)
         individual = (bits & 1023) < 410  # 40 %
         created = (((bits >> 10) & 0xFFFF) * len(days)) >> 16
         updated = created + ((((bits >> 26) & 0xFFFF) * (len(days) - created)) >> 16)
         more = draw(64)
         yield (
-            f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}",
+            tenant,
+            "",
+            uuid,
             towns[(((bits >> 42) & 0xFFFF) * len(towns)) >> 16],
             "GB",
             letters[(((bits >> 58) & 0x1F) * len(letters)) >> 5] + f"{((more & 0x7FFFFFF) * 10**8) >> 27:08d}",
