@@ -18,6 +18,8 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session
 
+from emulator.core.search import bulk_loading
+
 BULK_CACHE_KIB = 2_097_152
 """SQLite's page cache for a connection that has bulk-inserted (at most; it grows as used): a
 million wide rows and their indexes (some 400 MB) stay in memory until their commit."""
@@ -43,7 +45,8 @@ def bulk_insert(session: Session, table: str, columns: Sequence[str], rows: Sequ
             # Unique indexes on random keys (UUIDs) touch pages all over the file: with SQLite's
             # default 2 MiB page cache a million rows would wait on the disk for most of them.
             cursor.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
+            with bulk_loading(cursor, table):
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
         finally:
             cursor.close()
     return len(rows)
