@@ -333,23 +333,32 @@ async def dispatch(
 # --- hot routes: the two read actions without FastAPI's routing, same bytes -----------------------
 
 
+def _hot_call(request: HotRequest) -> tuple[str, dict] | None:
+    """An action call's accepted token and readable parameters (not a form); None (the route
+    answers) for anything else."""
+    token = request.header(b"x-auth-token") or None
+    if token is None or not request.runtime.credentials.accepts(NAME, token, request.header(b"x-auth-secret") or None):
+        return None
+    media_type = media_type_of(request.header(b"content-type"))
+    if media_type == FORM:
+        return None
+    try:
+        return token, parse_params(media_type, request.body, request.query)
+    except InvalidJSON:
+        return None
+
+
 def _hot_action(action: Action) -> Answer:
     """``dispatch`` for an accepted token and readable parameters (not a form); None (the route
     answers) for anything else. The action's data is kept while the store is unchanged; ``time``
     is this answer's own."""
 
     async def answer(request: HotRequest) -> Response | None:
-        token = request.header(b"x-auth-token") or None
+        called = _hot_call(request)
+        if called is None:
+            return None
+        token, values = called
         runtime = request.runtime
-        if token is None or not runtime.credentials.accepts(NAME, token, request.header(b"x-auth-secret") or None):
-            return None
-        media_type = media_type_of(request.header(b"content-type"))
-        if media_type == FORM:
-            return None
-        try:
-            values = parse_params(media_type, request.body, request.query)
-        except InvalidJSON:
-            return None
         await request.enter(NAME, token)
         started = time.perf_counter()
         key = (action.summary, token, repr(sorted(values.items())))
@@ -378,16 +387,14 @@ async def _hot_update(request: HotRequest) -> Response | None:
     """``numbers/save`` of an existing number (an ``id``, no ``number`` or ``context``), as the
     action does it, through the driver in the database's next group commit; anything else (a
     new number, a form, a parameter the action would refuse) is the route's."""
-    token = request.header(b"x-auth-token") or None
+    called = _hot_call(request)
+    if called is None:
+        return None
+    token, values = called
     runtime = request.runtime
-    if token is None or not runtime.credentials.accepts(NAME, token, request.header(b"x-auth-secret") or None):
-        return None
-    media_type = media_type_of(request.header(b"content-type"))
-    if media_type == FORM:
-        return None
     try:
-        changes = _changes(Params(parse_params(media_type, request.body, request.query)))
-    except (InvalidJSON, TelcomError):
+        changes = _changes(Params(values))
+    except TelcomError:
         return None
     if changes.number_id is None or changes.number is not None or changes.context is not None:
         return None
