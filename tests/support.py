@@ -214,3 +214,16 @@ class RoundRobinBalancer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
+
+
+# CloudLX's documented address request (its "Add a Number Address" example).
+CLOUDLX_ADDRESS = {
+    "name": "Epsilon UK Office",
+    "address_line_1": "Third Floor Telephone House",
+    "address_line_2": "69 Paul Street",
+    "address_city": "London",
+    "address_region": "London",
+    "address_postal_code": "EC2A 4NW",
+    "address_country": "GB",
+    "use_for_emergency_address": True,
+}

@@ -22,12 +22,13 @@ from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emulator.core.fastread import reader
-from emulator.core.http import replaying
+from emulator.core.http import BodyError, parse_json, replaying
 from emulator.core.streaming import ChunkedResponse
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 Answer = Callable[["HotRequest"], Awaitable[Response | None]]
 
 
@@ -120,6 +122,17 @@ class HotRequest:
         self._cache = cache
         self._version: Hashable | None = None
         self._query: QueryParams | None = None
+
+    def json_body(self, model: type[M]) -> M | None:
+        """The body as ``model`` when it is a JSON object (``application/json``) the model takes
+        as it is; None for anything else, which the FastAPI route is to answer."""
+        content_type = self.header(b"content-type")
+        if content_type is None or content_type.split(";")[0].strip().lower() != "application/json":
+            return None
+        try:
+            return model.model_validate(parse_json(self.body))
+        except (BodyError, ValidationError):
+            return None
 
     def header(self, name: bytes) -> str | None:
         """The first value of a header (``name`` in lower case), as Starlette's ``Headers.get``."""

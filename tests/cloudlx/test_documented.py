@@ -13,6 +13,7 @@ from tests.cloudlx.helpers import (
     compact,
     freeze,
 )
+from tests.support import CLOUDLX_ADDRESS
 
 pytestmark = pytest.mark.each_backend
 
@@ -125,16 +126,7 @@ DOCUMENTED_RESTRICTIONS = r"""{
 }
 }"""
 
-DOCUMENTED_ADDRESS_REQUEST = {
-    "name": "Epsilon UK Office",
-    "address_line_1": "Third Floor Telephone House",
-    "address_line_2": "69 Paul Street",
-    "address_city": "London",
-    "address_region": "London",
-    "address_postal_code": "EC2A 4NW",
-    "address_country": "GB",
-    "use_for_emergency_address": True,
-}
+DOCUMENTED_ADDRESS_REQUEST = CLOUDLX_ADDRESS
 
 
 def test_documented_list_is_returned_byte_for_byte(client):

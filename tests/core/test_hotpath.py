@@ -11,6 +11,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.support import CLOUDLX_ADDRESS
 from tests.support import YAY_ADDRESS as ADDRESS
 
 pytestmark = pytest.mark.each_backend
@@ -26,16 +27,6 @@ CM_REQUEST = "3b9a6a3e-8c4f-4a8e-9a51-0c1d2e3f4a5b"
 CLOUDLX_ACCEPT = {"Accept": "application/vnd.cloudlx.v1+json"}
 CLOUDLX_NUMBER = "7c327e0f-6bce-4b2f-9d5d-9c86e7fa065f"
 ADDRESSES = "/cloudlx/api/number-addresses/new"
-CLOUDLX_ADDRESS = {
-    "name": "Epsilon UK Office",
-    "address_line_1": "Third Floor Telephone House",
-    "address_line_2": "69 Paul Street",
-    "address_city": "London",
-    "address_region": "London",
-    "address_postal_code": "EC2A 4NW",
-    "address_country": "GB",
-    "use_for_emergency_address": True,
-}
 
 
 def _cloudlx_token(client: TestClient, tenant: str = "hot-client") -> str:

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from pydantic import BaseModel
-from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -612,12 +611,8 @@ async def _hot_get(request: HotRequest) -> Response | None:
 async def _hot_add_address(request: HotRequest) -> Response | None:
     """``create_number_address`` for a JSON object the route takes as it is; anything it would
     refuse is its to answer (decided before the tenant is named)."""
-    content_type = request.header(b"content-type")
-    if content_type is None or content_type.split(";")[0].strip().lower() != "application/json":
-        return None
-    try:
-        data = AddressIn.model_validate(parse_json(request.body))
-    except (BodyError, PydanticValidationError):
+    data = request.json_body(AddressIn)
+    if data is None:
         return None
     if not data.use_for_emergency_address and not data.use_for_proof_of_address:
         return None

@@ -6,14 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Request, Security
 from fastapi.security import APIKeyHeader
-from pydantic import ValidationError
 from starlette.responses import Response
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
 from emulator.core.hotpath import HotRequest, HotRoute
-from emulator.core.http import BodyError, GuardedRoute, parse_json
+from emulator.core.http import GuardedRoute
 from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
 from emulator.core.tenancy import TenantScope
 from emulator.providers.yay import render, service
@@ -172,12 +171,8 @@ async def _hot_get(request: HotRequest) -> Response | None:
 async def _hot_create(request: HotRequest) -> Response | None:
     # Only a JSON object the route would take as it is; anything it would refuse is its to answer
     # (decided before the tenant is named).
-    content_type = request.header(b"content-type")
-    if content_type is None or content_type.split(";")[0].strip().lower() != "application/json":
-        return None
-    try:
-        data = AddressIn.model_validate(parse_json(request.body))
-    except (BodyError, ValidationError):
+    data = request.json_body(AddressIn)
+    if data is None:
         return None
     scope = await _hot_scope(request)
     if scope is None:
