@@ -115,8 +115,10 @@ def bulk_loading(cursor: sqlite3.Cursor, table_name: str) -> Iterator[None]:
     fts, key = index_name(source), _rowid(source)
     if not cursor.connection.in_transaction:
         # The driver opens a transaction only before a DML statement: the trigger must come
-        # back with the rows if they are rolled back.
-        cursor.execute("BEGIN")
+        # back with the rows if they are rolled back. IMMEDIATE takes the write lock now (waiting
+        # for it if need be): a transaction that reads first and writes later fails at once if
+        # another connection committed in between, as a busy snapshot.
+        cursor.execute("BEGIN IMMEDIATE")
     (before,) = cursor.execute(f"SELECT coalesce(max({key}), 0) FROM {table_name}").fetchone()
     cursor.execute(f"DROP TRIGGER {trigger}")
     yield

@@ -4,6 +4,8 @@ totals; and the index stays in step with the numbers through every write path.""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -210,3 +212,21 @@ def test_rows_written_while_a_trigger_was_missing_are_indexed_at_start(filled):
     runtime.db.create_all()
     _index_holds_the_table(filled)
     _agrees(filled, TENANT, "123")
+
+
+@pytest.mark.only_backend("sqlite")
+def test_a_bulk_load_waits_for_a_write_under_way_elsewhere(filled):
+    """A bulk load that starts while another connection holds the write lock waits for it and
+    then loads: a transaction that took its snapshot before that commit could not write after it
+    (SQLite fails such an upgrade at once, without waiting)."""
+    runtime = filled.app.state.runtime
+    other = runtime.db.engine.raw_connection()
+    try:
+        cursor = other.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        cursor.execute("UPDATE cloudlx_number SET status = status WHERE id = 1")
+        threading.Timer(0.3, other.commit).start()
+        assert generate(filled, TENANT, 20, seed=21) == 20
+    finally:
+        other.close()
+    _index_holds_the_table(filled)
