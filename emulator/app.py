@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from starlette.applications import Starlette
 
     from emulator.core.hotpath import HotTable
     from emulator.core.provider import Provider
@@ -23,7 +23,7 @@ def _hot_table(providers: Iterable[Provider]) -> HotTable:
     return {p.name: (p.hot_routes, p.errors.status) for p in providers if p.hot_routes is not None}
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> Starlette:
     import asyncio
     import contextlib
     import functools
@@ -31,9 +31,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from collections import Counter
     from collections.abc import AsyncIterator
 
-    from fastapi import FastAPI, Request
-    from fastapi.exception_handlers import http_exception_handler
-    from starlette.exceptions import HTTPException as StarletteHTTPException
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
 
     import emulator
     from emulator.core.faults import FaultInjection, quiet_dropped_connections
@@ -41,9 +43,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from emulator.core.hotpath import HotRoutes
     from emulator.core.journal import RequestJournal
     from emulator.core.metrics import MetricsMiddleware
+    from emulator.core.mounts import LazyMount
     from emulator.core.runtime import Runtime
-    from emulator.core.subapp import DOCUMENTATION_PATHS, LazyMount, without_telemetry
-    from emulator.core.traffic import Traffic, VirtualHosts, virtual_host_prefixes
+    from emulator.core.traffic import DOCUMENTATION_PATHS, Traffic, VirtualHosts, virtual_host_prefixes
     from emulator.providers import load_providers
     from emulator.settings import Settings
 
@@ -52,12 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.start()
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await asyncio.to_thread(runtime.join)
         ticker = asyncio.create_task(runtime.background.run_forever(settings.tick_seconds))
         # Everything built so far (routes, models, compiled statements) lives as long as the app:
-        # leave it out of the collector's scans, which otherwise cost a request its p99.
-        gc.collect()
+        # leave it out of the collector's scans, which otherwise cost a request its p99. No
+        # collection first: at this point it finds no garbage and costs start-up tens of ms.
         gc.freeze()
         try:
             yield
@@ -69,39 +71,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await asyncio.to_thread(runtime.leave)
             runtime.db.dispose()
 
-    app = FastAPI(
-        **without_telemetry(),
-        title="Number emulator",
-        version=emulator.__version__,
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
-        redirect_slashes=False,
-        lifespan=lifespan,
-    )
-    app.state.runtime = runtime
+    def index(_request: Request) -> Response:
+        return JSONResponse(
+            {
+                "name": "number-emulator",
+                "version": emulator.__version__,
+                "providers": {
+                    p.name: {"base_path": p.prefix, "openapi": f"{p.prefix}/openapi.json", "docs": f"{p.prefix}/docs"}
+                    for p in runtime.providers.values()
+                },
+                "control": {"base_path": "/_emulator", "openapi": "/_emulator/openapi.json", "docs": "/_emulator/docs"},
+            }
+        )
 
-    @app.get("/", include_in_schema=False)
-    def index() -> dict:
-        return {
-            "name": "number-emulator",
-            "version": emulator.__version__,
-            "providers": {
-                p.name: {"base_path": p.prefix, "openapi": f"{p.prefix}/openapi.json", "docs": f"{p.prefix}/docs"}
-                for p in runtime.providers.values()
-            },
-            "control": {"base_path": "/_emulator", "openapi": "/_emulator/openapi.json", "docs": "/_emulator/docs"},
-        }
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _unrouted(request: Request, error: StarletteHTTPException):
+    async def unrouted(request: Request, error: Exception) -> Response:
         """A path under a provider's prefix that its mount cannot take (a newline in it, say) still
-        gets that provider's own error body."""
+        gets that provider's own error body; any other path FastAPI's ``{"detail": ...}``."""
+        assert isinstance(error, HTTPException)
         path = request.scope["path"]
         for provider in runtime.providers.values():
             if path == provider.prefix or path.startswith(provider.prefix + "/"):
                 return provider.errors.status(error.status_code)
-        return await http_exception_handler(request, error)
+        if error.status_code in (204, 304):
+            return Response(status_code=error.status_code, headers=error.headers)
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+
+    # The shell is Starlette, not FastAPI: it has no routes of its own to validate or document,
+    # and serving a hot route must not wait for FastAPI to be imported (each sub-app imports it
+    # when it is first built).
+    app = Starlette(
+        routes=[Route("/", index, methods=["GET"], include_in_schema=False)],
+        exception_handlers={HTTPException: unrouted},
+        lifespan=lifespan,
+    )
+    app.router.redirect_slashes = False
+    app.state.runtime = runtime
 
     def control_app():
         from emulator.control.router import build_app as build_control_app

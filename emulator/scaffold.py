@@ -314,9 +314,8 @@ from fastapi.security import APIKeyHeader
 from starlette.responses import Response
 
 from emulator.core.context import ProviderContext
-from emulator.core.http import GuardedRoute
 from emulator.core.provider import ErrorRenderer
-from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
+from emulator.core.subapp import GuardedRoute, Responses, RuntimeDep, SessionDep, build_subapp
 from emulator.providers.$name import render, service, validation
 from emulator.providers.$name.errors import NAME, ${Class}Error, error_response, render_error
 from emulator.providers.$name.schemas import ErrorBody, NumberIn, NumberList, NumberOut

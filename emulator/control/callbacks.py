@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 from emulator.control import tenant_names
 from emulator.control.deps import RuntimeDep
 from emulator.core.callbacks import CallbackDelivery, RedeliveryRefused
-from emulator.core.http import GuardedRoute
 from emulator.core.problem import INPUT_ERRORS, Problem, tenant_filter
 from emulator.core.runtime import Runtime
+from emulator.core.subapp import GuardedRoute
 
 MAX_ID = 2**63 - 1
 

@@ -9,10 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, Strict, StringConstraints
 from emulator.control import tenant_names
 from emulator.control.deps import RuntimeDep
 from emulator.core.faults import FaultRule
-from emulator.core.http import GuardedRoute
 from emulator.core.jsontypes import JSONFloat, JSONStr, json_int
 from emulator.core.problem import NOT_FOUND
 from emulator.core.runtime import Runtime
+from emulator.core.subapp import GuardedRoute
 
 Text = Annotated[JSONStr, StringConstraints(max_length=255)]
 if TYPE_CHECKING:  # the bounds are run-time metadata (they make the schema's minimum and maximum)

@@ -10,11 +10,11 @@ from pydantic import BaseModel, Field
 
 from emulator.control import tenant_names
 from emulator.control.deps import RuntimeDep
-from emulator.core.http import GuardedRoute
 from emulator.core.journal import JournalEntry, JournalFilter
 from emulator.core.jsontypes import UTCDateTime
 from emulator.core.problem import tenant_filter
 from emulator.core.runtime import Runtime
+from emulator.core.subapp import GuardedRoute
 
 
 class RecordedRequest(BaseModel):

@@ -9,10 +9,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from emulator.core.callbacks import CallbackDelivery
-from emulator.core.http import GuardedRoute
 from emulator.core.metrics import LATENCY_BUCKETS
 from emulator.core.runtime import Runtime
-from emulator.core.subapp import RuntimeDep
+from emulator.core.subapp import GuardedRoute, RuntimeDep
 from emulator.core.tenancy import TenantRecord
 
 router = APIRouter(tags=["Metrics"], route_class=GuardedRoute)

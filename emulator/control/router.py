@@ -17,12 +17,12 @@ from emulator.control import faults, journal, metrics, state, tenant_names, ui
 from emulator.control.auth import ControlToken
 from emulator.control.callbacks import router as callbacks_router
 from emulator.control.deps import RuntimeDep
-from emulator.core.http import BodyError, GuardedRoute, allowed_methods
+from emulator.core.http import BodyError, allowed_methods
 from emulator.core.journal import JournalFilter
 from emulator.core.jsontypes import JSONFloat, UTCDateTime
 from emulator.core.problem import BAD_BODY, INPUT_ERRORS, Problem, tenant_filter
 from emulator.core.runtime import Runtime
-from emulator.core.subapp import Responses, build_subapp
+from emulator.core.subapp import GuardedRoute, Responses, build_subapp
 
 
 class ProviderInfo(BaseModel):

@@ -13,10 +13,10 @@ from emulator.control.deps import RuntimeDep
 from emulator.core import snapshot
 from emulator.core.clock import MAX_OFFSET
 from emulator.core.db import table_of
-from emulator.core.http import GuardedRoute
 from emulator.core.jsontypes import JSONFloat, JSONStr, UTCDateTime
 from emulator.core.problem import Problem, tenant_filter
 from emulator.core.runtime import Runtime
+from emulator.core.subapp import GuardedRoute
 from emulator.core.tenancy import TenantRecord
 
 

@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi.routing import APIRoute
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import Message, Receive
 
@@ -53,26 +50,6 @@ def parse_json(raw: bytes) -> Any:
     except RecursionError:
         raise BodyError("body is nested too deeply") from None
     return value
-
-
-class GuardedRoute(APIRoute):
-    """A route whose body is proven to be sane JSON, declared as such, before FastAPI validates
-    it: mistyped, malformed, NaN-bearing or
-    pathologically nested bodies become the provider's own ``BodyError`` answer, never a 500, and
-    the rule does not depend on the FastAPI version's own content-type handling."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handle = super().get_route_handler()
-
-        async def guarded(request: Request) -> Response:
-            raw = await request.body()  # kept: FastAPI reads the body again from here
-            if raw:
-                if not is_json_content_type(request.headers.get("content-type")):
-                    raise BodyError("content type must be application/json")
-                parse_json(raw)
-            return await handle(request)
-
-        return guarded
 
 
 def allowed_methods(request: Request) -> str:

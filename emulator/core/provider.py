@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, FastAPI
-from fastapi.exceptions import RequestValidationError
 from pydantic_settings import BaseSettings
 from sqlmodel import Field, Session, SQLModel
 from starlette.responses import Response
@@ -17,6 +15,10 @@ from emulator.core.background import Job
 from emulator.core.context import ProviderContext
 from emulator.core.hotpath import HotRoute
 from emulator.core.http import BodyError
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
+    from fastapi.exceptions import RequestValidationError
 
 
 class TenantScoped(SQLModel):

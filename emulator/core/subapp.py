@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,16 +13,17 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Mount
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import emulator
 from emulator.core.context import ProviderContext
-from emulator.core.http import BodyError, allowed_methods
+from emulator.core.http import BodyError, allowed_methods, is_json_content_type, parse_json
+from emulator.core.traffic import DOCS_ASSETS, DOCS_PATH, OAUTH2_REDIRECT_PATH
 
 if TYPE_CHECKING:
     from emulator.core.provider import ErrorRenderer
@@ -37,6 +37,26 @@ def without_telemetry() -> dict[str, Any]:
     if "telemetry" not in inspect.signature(FastAPI.__init__).parameters:
         return {}
     return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+
+
+class GuardedRoute(APIRoute):
+    """A route whose body is proven to be sane JSON, declared as such, before FastAPI validates
+    it: mistyped, malformed, NaN-bearing or
+    pathologically nested bodies become the provider's own ``BodyError`` answer, never a 500, and
+    the rule does not depend on the FastAPI version's own content-type handling."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            raw = await request.body()  # kept: FastAPI reads the body again from here
+            if raw:
+                if not is_json_content_type(request.headers.get("content-type")):
+                    raise BodyError("content type must be application/json")
+                parse_json(raw)
+            return await handle(request)
+
+        return guarded
 
 
 def build_subapp(
@@ -167,18 +187,6 @@ def _one_requirement(requirements: list[dict]) -> list[dict]:
     return [merged] if merged else []
 
 
-DOCUMENTATION_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/docs-assets"})
-"""A sub-app's own OpenAPI document and Swagger UI paths (FastAPI's default ``openapi_url`` and
-the ones below)."""
-
-DOCS_PATH = "/docs"
-OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
-DOCS_ASSETS = "/docs-assets"
-"""Swagger UI's script, styles and icons, served from the installed ``fastapi-offline`` package (Swagger UI 5,
-which renders OpenAPI 3.1),
-so a docs page needs no outside host."""
-
-
 _ASSET_DIR = Path(fastapi_offline.__file__).parent / "static"
 
 
@@ -201,37 +209,6 @@ def _serve_offline_docs(app: FastAPI, prefix: str) -> None:
     @app.get(OAUTH2_REDIRECT_PATH, include_in_schema=False)
     async def _oauth2_redirect() -> Response:
         return get_swagger_ui_oauth2_redirect_html()
-
-
-class LazyMount(Mount):
-    """A mount whose app is built when first needed (its first request, or whoever asks for its
-    ``app``, e.g. for its OpenAPI document), so that start-up builds no routes nobody calls."""
-
-    def __init__(self, path: str, build: Callable[[], ASGIApp]) -> None:
-        self._build: Callable[[], ASGIApp] | None = build
-        self._built: ASGIApp | None = None
-        self._lock = threading.Lock()
-        self._mounted = False
-        super().__init__(path, app=_unbuilt)
-        self._mounted = True
-
-    def _app(self) -> ASGIApp:
-        if not self._mounted:  # Mount's own __init__ reading it back
-            return _unbuilt
-        if self._built is None:
-            with self._lock:
-                if self._built is None:
-                    assert self._build is not None
-                    self._built, self._build = self._build(), None
-        return self._built
-
-    # Mount keeps its app in both; each is the built one, and Mount's own assignments are ignored.
-    app = property(_app, lambda _self, _value: None)  # type: ignore[assignment]
-    _base_app = property(_app, lambda _self, _value: None)  # type: ignore[assignment]
-
-
-async def _unbuilt(_scope: Scope, _receive: Receive, _send: Send) -> None:
-    raise RuntimeError("a lazy mount answered before its app was built")
 
 
 # Async, so resolving it costs no thread hop.

@@ -8,8 +8,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from fastapi import FastAPI
-
 from emulator.core.provider import Provider
 
 CONTROL_PREFIX = "/_emulator"
@@ -22,13 +20,15 @@ class ProviderRequest:
     """The path below the provider's prefix: the real API's path, e.g. ``/voip/number-address``."""
 
 
-def documentation_paths(app: FastAPI) -> frozenset[str]:
-    """A sub-app's own OpenAPI document and Swagger UI paths: served by the emulator, not the
-    provider, so never journaled or faulted."""
-    from emulator.core.subapp import DOCS_ASSETS, DOCS_PATH
+DOCS_PATH = "/docs"
+OAUTH2_REDIRECT_PATH = "/docs/oauth2-redirect"
+DOCS_ASSETS = "/docs-assets"
+"""Swagger UI's script, styles and icons, served from the installed ``fastapi-offline`` package
+(Swagger UI 5, which renders OpenAPI 3.1), so a docs page needs no outside host."""
 
-    paths = (app.openapi_url, DOCS_PATH, app.swagger_ui_oauth2_redirect_url, DOCS_ASSETS)
-    return frozenset(path for path in paths if path)
+DOCUMENTATION_PATHS = frozenset({"/openapi.json", DOCS_PATH, OAUTH2_REDIRECT_PATH, DOCS_ASSETS})
+"""A sub-app's own OpenAPI document and Swagger UI paths (FastAPI's default ``openapi_url`` and
+the ones above): served by the emulator, not the provider, so never journaled or faulted."""
 
 
 _CLASSIFIED = "emulator.traffic"

@@ -8,9 +8,8 @@ from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from starlette.responses import PlainTextResponse
 
-from emulator.core.http import GuardedRoute
 from emulator.core.provider import ErrorRenderer
-from emulator.core.subapp import build_subapp
+from emulator.core.subapp import GuardedRoute, build_subapp
 from emulator.settings import Settings
 
 

@@ -308,9 +308,9 @@ def test_every_number_offered_under_every_prefix_can_be_acquired(client):
     """The whole stock: what acquirable_numbers offers for any listed prefix, acquire takes, including
     prefixes whose numbers also start with a longer area code (01387 and 013873, say)."""
     from emulator.providers.telcom import service
-    from emulator.providers.telcom.router import _inventory
+    from emulator.providers.telcom.actions import inventory_of
 
-    inventory = _inventory(client.app.state.runtime)
+    inventory = inventory_of(client.app.state.runtime)
     prefixes = [area["prefix"] for area in call(client, "numbers/available_prefixes").json()["data"]]
     refused = [n for p in prefixes for n in inventory.stock(p) if not service.in_stock(n, inventory)]
     assert refused == []

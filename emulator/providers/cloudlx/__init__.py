@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import TYPE_CHECKING
+
 from sqlmodel import Session
 
 from emulator.core.bulk import bulk_insert
 from emulator.core.context import ProviderContext
 from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Provider, TenantCredentials
-from emulator.providers.cloudlx import service
 from emulator.providers.cloudlx.errors import NAME
 from emulator.providers.cloudlx.models import AccessToken, Number, NumberAddress
 from emulator.providers.cloudlx.validation import ERRORS
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 # The wire (FastAPI routes, built at import) is imported when the sub-app is first needed.
@@ -23,18 +26,21 @@ def _build_app(runtime: ProviderContext) -> FastAPI:
 
 
 def _hot_routes(runtime: ProviderContext) -> list[HotRoute]:
-    from emulator.providers.cloudlx.router import hot_routes
+    from emulator.providers.cloudlx.hot import hot_routes
 
     return hot_routes(runtime)
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
+    from emulator.providers.cloudlx import service  # imported (its schemas built) when first needed
+
     service.seed_tenant(session, tenant, runtime.fixture(NAME))
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
     """``count`` numbers reserved to the tenant's account, realistic and deterministic under ``seed``."""
-    from emulator.providers.cloudlx import fake  # loads the phonenumbers range data
+    # fake loads the phonenumbers range data; service's schemas are built when first needed.
+    from emulator.providers.cloudlx import fake, service
 
     fixture_numbers = {record["number_e164"] for record in runtime.fixture(NAME)["numbers"]}
     rows = fake.account_rows(tenant, seed, count, exclude=fixture_numbers)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
-from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -16,25 +13,27 @@ from fastapi import APIRouter, Body, Depends, FastAPI, Request, Security
 from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import QueryParams
-from starlette.responses import Response
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import read_call
-from emulator.core.hotpath import HotRequest, HotRoute
-from emulator.core.http import (
-    BodyError,
-    GuardedRoute,
-    is_json_content_type,
-    parse_json,
-)
+from emulator.core.http import BodyError, is_json_content_type, parse_json
 from emulator.core.rendering import PHPJSONResponse
-from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
+from emulator.core.subapp import GuardedRoute, Responses, RuntimeDep, SessionDep, build_subapp
 from emulator.providers.cloudlx import render, service
+from emulator.providers.cloudlx.answers import (
+    ACCEPT,
+    VERSIONS,
+    created_address,
+    json_response,
+    listing_of,
+    listing_of_rules,
+    number_detail,
+    number_list,
+    tenant_now,
+)
 from emulator.providers.cloudlx.errors import (
     NAME,
     NOT_ACCEPTABLE,
@@ -42,9 +41,8 @@ from emulator.providers.cloudlx.errors import (
     CloudlxError,
     OAuthError,
     ValidationFailed,
-    render_error,
 )
-from emulator.providers.cloudlx.models import AVAILABLE, CANCELLED, RESERVED
+from emulator.providers.cloudlx.models import AVAILABLE, CANCELLED
 from emulator.providers.cloudlx.schemas import (
     RESTRICTION_SERVICE_TYPES,
     SERVICE_TYPES,
@@ -67,10 +65,6 @@ from emulator.providers.cloudlx.schemas import (
 from emulator.providers.cloudlx.validation import ERRORS, PHP_INT_MAX, QueryRules
 
 PREFIX = f"/{NAME}"
-# Dingo's Accept parser: application/vnd.<subtype>.<version>+<format>; anything else means the default.
-_ACCEPT = re.compile(r"application/vnd\.cloudlx\.([\w\d.\-]+)\+(\w+)")
-_VERSIONS = ("v1",)
-
 _oauth2 = OAuth2(
     flows=OAuthFlows(
         clientCredentials=OAuthFlowClientCredentials(
@@ -102,19 +96,14 @@ _CONFLICT: Responses = {409: _error("The number is not in a state that allows th
 
 async def _negotiate(request: Request) -> None:
     """Dingo picks the API version from the Accept header before routing; no match means v1 JSON."""
-    match = _ACCEPT.search(request.headers.get("accept", ""))
+    match = ACCEPT.search(request.headers.get("accept", ""))
     if match is None:
         return
     version, response_format = match.groups()
-    if version not in _VERSIONS:
+    if version not in VERSIONS:
         raise CloudlxError(400, UNKNOWN_VERSION)
     if response_format != "json":
         raise CloudlxError(406, NOT_ACCEPTABLE)
-
-
-def _tenant_now(runtime: ProviderContext) -> Callable[[str], datetime]:
-    """A token expires on its tenant's clock, known only once the token is found."""
-    return lambda tenant: runtime.clock.now(NAME, tenant)
 
 
 # Async: the token lookup is a short read (on the loop on a SQLite file), only a tenant's first
@@ -129,7 +118,7 @@ async def _tenant(
     tenant = None
     if scheme.lower() == "bearer" and token.strip():
         tenant = await read_call(
-            runtime.db, service.tenant_for_access_token, session, token.strip(), _tenant_now(runtime)
+            runtime.db, service.tenant_for_access_token, session, token.strip(), tenant_now(runtime)
         )
     if tenant is None:
         if scheme.lower() == "bearer" and token.strip():
@@ -141,10 +130,6 @@ async def _tenant(
 
 
 TenantDep = Annotated[str, Depends(_tenant)]
-
-
-def _json(body: object, status_code: int = 200) -> PHPJSONResponse:
-    return PHPJSONResponse(body, status_code=status_code)
 
 
 # --- OAuth2 -----------------------------------------------------------------------------------------
@@ -200,7 +185,7 @@ def _grant(params: dict[str, object], expected: str) -> None:
 
 
 def _token_body(token: service.IssuedToken) -> PHPJSONResponse:
-    return _json(
+    return json_response(
         {
             "access_token": token.access_token,
             "token_type": "Bearer",
@@ -307,22 +292,8 @@ _AVAILABLE_PARAMETERS = [
 ]
 
 
-def _listing(rules: QueryRules) -> service.Listing:
-    search = rules.digits("search", 15)
-    max_per_page = rules.integer("max_per_page", 50, 1, 200)
-    page = rules.integer("page", 1, 1)
-    return service.Listing(search, max_per_page, page)
-
-
 def _list_query(request: Request) -> service.Listing:
-    return _list_query_of(request.query_params)
-
-
-def _list_query_of(query: QueryParams) -> service.Listing:
-    rules = QueryRules(query)
-    listing = _listing(rules)
-    rules.check()
-    return listing
+    return listing_of(request.query_params)
 
 
 ListingDep = Annotated[service.Listing, Depends(_list_query)]
@@ -338,19 +309,7 @@ router = APIRouter(prefix="/api", tags=["Numbers"], route_class=GuardedRoute, de
     summary="List numbers reserved to your account",
 )
 async def list_numbers(tenant: TenantDep, listing: ListingDep, session: SessionDep, runtime: RuntimeDep):
-    return await read_call(runtime.db, _list_numbers, tenant, listing, session)
-
-
-def _list_numbers(tenant: str, listing, session: Session):
-    page = service.list_numbers(session, tenant, RESERVED, listing)
-    addresses = service.addresses_for(session, tenant, page.numbers)
-    return _json(
-        {
-            "numbers": [render.account_number(number, addresses) for number in page.numbers],
-            "num_results": page.total,
-            "paginates": page.paginates,
-        }
-    )
+    return await read_call(runtime.db, number_list, tenant, listing, session)
 
 
 @router.get(
@@ -362,7 +321,7 @@ def _list_numbers(tenant: str, listing, session: Session):
 )
 def list_cancelled_numbers(tenant: TenantDep, listing: ListingDep, session: SessionDep):
     page = service.list_numbers(session, tenant, CANCELLED, listing)
-    return _json(
+    return json_response(
         {
             "numbers": [render.cancelled_number(number) for number in page.numbers],
             "num_results": page.total,
@@ -378,14 +337,7 @@ def list_cancelled_numbers(tenant: TenantDep, listing: ListingDep, session: Sess
     summary="Show details of a number allocated to your account",
 )
 async def get_number(uuid: str, tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):
-    return await read_call(runtime.db, _get_number, uuid, tenant, session)
-
-
-def _get_number(uuid: str, tenant: str, session: Session):
-    number = service.account_number(session, tenant, uuid)
-    if number is None:
-        raise CloudlxError(404, "Number not found.")
-    return _json(render.number_detail(number, service.addresses_for(session, tenant, [number])))
+    return await read_call(runtime.db, number_detail, uuid, tenant, session)
 
 
 @router.put(
@@ -402,7 +354,7 @@ def reserve_number(
     data: Annotated[ReserveIn | None, Body()] = None,
 ):
     service.reserve(session, tenant, uuid, data or ReserveIn(), runtime.clock.now(NAME, tenant))
-    return _json({"result": "Number allocated to account successfully"})
+    return json_response({"result": "Number allocated to account successfully"})
 
 
 @router.post(
@@ -419,7 +371,7 @@ def reserve_numbers(
     data: Annotated[BulkReserveIn, Body()], tenant: TenantDep, session: SessionDep, runtime: RuntimeDep
 ):
     service.reserve_many(session, tenant, data, runtime.clock.now(NAME, tenant))
-    return _json({"result": "Numbers allocated to account successfully"})
+    return json_response({"result": "Numbers allocated to account successfully"})
 
 
 @router.delete(
@@ -430,18 +382,18 @@ def reserve_numbers(
 )
 def cancel_number(uuid: str, tenant: TenantDep, session: SessionDep, runtime: RuntimeDep):
     service.cancel(session, tenant, uuid, runtime.clock.now(NAME, tenant))
-    return _json({"result": "Number cancelled successfully"})
+    return json_response({"result": "Number cancelled successfully"})
 
 
 def _available(request: Request, tenant: str, session: Session, region: str) -> PHPJSONResponse:
     rules = QueryRules(request.query_params)
-    listing = _listing(rules)
+    listing = listing_of_rules(rules)
     service_type = rules.one_of("number_service_type", SERVICE_TYPES)
     rules.boolean("in_country_termination")
     rules.boolean("emergency_address_registration")
     rules.check()
     page = service.list_numbers(session, tenant, AVAILABLE, listing, region=region, service_type=service_type)
-    return _json(
+    return json_response(
         {
             "available_numbers": [render.available_number(number) for number in page.numbers],
             "num_results": page.total,
@@ -493,19 +445,7 @@ def _region(country_code: str) -> str:
 async def create_number_address(data: Annotated[AddressIn, Body()], tenant: TenantDep, runtime: RuntimeDep):
     if not data.use_for_emergency_address and not data.use_for_proof_of_address:
         raise ValidationFailed({"use_for_emergency_address": ["At least one use_for_* parameter must be true."]})
-    return await _created_address(runtime, tenant, data)
-
-
-async def _created_address(runtime: ProviderContext, tenant: str, data: AddressIn) -> Response:
-    """The address stored, in the database's next group commit; an id another process took at
-    the same moment makes us take the next one."""
-    for _ in range(5):
-        try:
-            address_id = await runtime.db.write(service.create_address, tenant, data)
-        except IntegrityError:
-            continue
-        return _json({"id": address_id, "message": "Address added successfully."})
-    raise CloudlxError(409, "Could not allocate an address id, try again.")
+    return await created_address(runtime, tenant, data)
 
 
 def _restriction_countries() -> list[str]:
@@ -542,95 +482,7 @@ def number_restrictions(request: Request, tenant: TenantDep, runtime: RuntimeDep
         code = rules.one_of("number_service_type_code", RESTRICTION_SERVICE_TYPES)
     rules.check()
     assert country is not None and code is not None  # check() refused a missing one
-    return _json(service.restrictions(runtime.fixture(NAME), "GB" if country == "UK" else country, code))
-
-
-# --- hot routes: the two documented GETs without FastAPI's routing, same bytes ---------------------
-
-
-async def _hot_tenant(request: HotRequest) -> str | None:
-    """``_negotiate`` and ``_tenant`` for the default format and a valid access token; None (the
-    route answers) for anything else. The token's row is kept while the store is unchanged; its
-    expiry is checked against the tenant's clock every time."""
-    negotiated = _ACCEPT.search(request.header(b"accept") or "")
-    if negotiated is not None and (negotiated.group(1) not in _VERSIONS or negotiated.group(2) != "json"):
-        return None
-    scheme, _, token = (request.header(b"authorization") or "").partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token:
-        return None
-    runtime = request.runtime
-    key = ("token", token)
-    grant = request.cached(key)
-    if grant is None:
-        with runtime.db.session() as session:
-            grant = await read_call(runtime.db, service.access_grant, session, token)
-        if grant is None:
-            return None
-        request.keep(key, grant)
-    tenant = service.grant_tenant(grant, _tenant_now(runtime))
-    if tenant is not None:
-        await request.enter(NAME, tenant)
-    return tenant
-
-
-async def _hot_list(request: HotRequest) -> Response | None:
-    try:
-        listing = _list_query_of(request.query)
-    except CloudlxError:
-        return None
-    tenant = await _hot_tenant(request)
-    if tenant is None:
-        return None
-    db = request.runtime.db
-
-    async def build() -> Response:
-        with db.session() as session:
-            return await read_call(db, _list_numbers, tenant, listing, session)
-
-    return await request.answer(("list", tenant, listing), build)
-
-
-async def _hot_get(request: HotRequest) -> Response | None:
-    tenant = await _hot_tenant(request)
-    if tenant is None:
-        return None
-    uuid = request.params["uuid"]
-    db = request.runtime.db
-
-    async def build() -> Response:
-        with db.session() as session:
-            try:
-                return await read_call(db, _get_number, uuid, tenant, session)
-            except CloudlxError as error:
-                return render_error(error)
-
-    return await request.answer(("get", tenant, uuid), build)
-
-
-async def _hot_add_address(request: HotRequest) -> Response | None:
-    """``create_number_address`` for a JSON object the route takes as it is; anything it would
-    refuse is its to answer (decided before the tenant is named)."""
-    data = request.json_body(AddressIn)
-    if data is None:
-        return None
-    if not data.use_for_emergency_address and not data.use_for_proof_of_address:
-        return None
-    tenant = await _hot_tenant(request)
-    if tenant is None:
-        return None
-    try:
-        return await _created_address(request.runtime, tenant, data)
-    except CloudlxError as error:
-        return render_error(error)
-
-
-def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
-    return [
-        HotRoute("/api/numbers", _hot_list),
-        HotRoute("/api/number/{uuid}", _hot_get),
-        HotRoute("/api/number-addresses/new", _hot_add_address, method="POST", body=True),
-    ]
+    return json_response(service.restrictions(runtime.fixture(NAME), "GB" if country == "UK" else country, code))
 
 
 def build_app(runtime: ProviderContext) -> FastAPI:

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
 from sqlmodel import Session
 
 from emulator.core.bulk import bulk_insert
 from emulator.core.context import ProviderContext
 from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Job, Provider, TenantCredentials
-from emulator.providers.cm import service
-from emulator.providers.cm.control import control_router
 from emulator.providers.cm.errors import ERRORS, NAME
 from emulator.providers.cm.models import CompanyProfile, NumberRequest
 from emulator.providers.cm.settings import CMSettings
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
+
+
+def _control_router() -> APIRouter:
+    from emulator.providers.cm.control import control_router
+
+    return control_router()
 
 
 # The wire (FastAPI routes, built at import) is imported when the sub-app is first needed.
@@ -32,6 +40,8 @@ def _hot_routes(runtime: ProviderContext) -> list[HotRoute]:
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
+    from emulator.providers.cm import service  # imported (its schemas built) when first needed
+
     service.seed_tenant(session, tenant, runtime.fixture(NAME))
 
 
@@ -55,7 +65,13 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Pro
 
 def _background_jobs(runtime: ProviderContext) -> dict[str, Job]:
     """Orders move on with the emulator's clock."""
-    return {"cm.number-requests": lambda now: service.run_due_transitions(runtime, now)}
+
+    def run_due(now: datetime) -> None:
+        from emulator.providers.cm import service  # imported (its schemas built) when first needed
+
+        return service.run_due_transitions(runtime, now)
+
+    return {"cm.number-requests": run_due}
 
 
 def _credentials_for(name: str) -> TenantCredentials:
@@ -76,7 +92,7 @@ PROVIDER = Provider(
     fixture=NAME,
     settings=CMSettings,
     hosts=("api.cm.com",),
-    control_router=control_router,
+    control_router=_control_router,
     generate=_generate,
     credentials_for=_credentials_for,
     tenant_is_secret=True,

@@ -9,9 +9,8 @@ from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 from sqlmodel import select
 
-from emulator.core.http import GuardedRoute
 from emulator.core.problem import INPUT_ERRORS, Problem
-from emulator.core.subapp import RuntimeDep
+from emulator.core.subapp import GuardedRoute, RuntimeDep
 from emulator.providers.cm import render, service
 from emulator.providers.cm.errors import NAME
 from emulator.providers.cm.models import NumberRequest

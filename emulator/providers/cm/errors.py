@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import secrets
 from http import HTTPStatus
-
-from fastapi.exceptions import RequestValidationError
+from typing import TYPE_CHECKING
 
 from emulator.core.provider import ErrorRenderer
 from emulator.core.rendering import ProblemJSONResponse
+
+if TYPE_CHECKING:
+    from fastapi.exceptions import RequestValidationError
 
 NAME = "cm"
 

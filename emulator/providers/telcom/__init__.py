@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import TYPE_CHECKING
+
 from sqlmodel import Session
 
 from emulator.core.bulk import bulk_insert, held_values
 from emulator.core.context import ProviderContext
 from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Provider, TenantCredentials
-from emulator.providers.telcom import service
-from emulator.providers.telcom.control import control_router
 from emulator.providers.telcom.errors import ERRORS, NAME
 from emulator.providers.telcom.models import Destination, Number, Sequence
+
+if TYPE_CHECKING:
+    from fastapi import APIRouter, FastAPI
+
+
+def _control_router() -> APIRouter:
+    from emulator.providers.telcom.control import control_router
+
+    return control_router()
 
 
 # The wire (FastAPI routes, built at import) is imported when the sub-app is first needed.
@@ -23,17 +31,20 @@ def _build_app(runtime: ProviderContext) -> FastAPI:
 
 
 def _hot_routes(runtime: ProviderContext) -> list[HotRoute]:
-    from emulator.providers.telcom.router import hot_routes
+    from emulator.providers.telcom.hot import hot_routes
 
     return hot_routes(runtime)
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
+    from emulator.providers.telcom import service  # imported (its schemas built) when first needed
+
     service.seed_tenant(session, tenant, runtime.fixture(NAME))
 
 
 def _generate(session: Session, tenant: str, count: int, seed: int, runtime: ProviderContext) -> int:
-    from emulator.providers.telcom import fake  # Faker: only the seed command needs it
+    # Faker: only the seed command needs it; service's schemas are built when first needed.
+    from emulator.providers.telcom import fake, service
 
     destinations = [
         (kind, item["id"]) for kind, items in runtime.fixture(NAME)["destinations"].items() for item in items
@@ -63,7 +74,7 @@ PROVIDER = Provider(
     reset_tables=(Number, Destination, Sequence),
     snapshot_tables=(Number, Destination, Sequence),
     fixture=NAME,
-    control_router=control_router,
+    control_router=_control_router,
     generate=_generate,
     credentials_for=_credentials_for,
     hot_routes=_hot_routes,

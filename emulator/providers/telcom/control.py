@@ -7,9 +7,8 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
-from emulator.core.http import GuardedRoute
 from emulator.core.problem import INPUT_ERRORS, Problem
-from emulator.core.subapp import RuntimeDep
+from emulator.core.subapp import GuardedRoute, RuntimeDep
 from emulator.providers.telcom import render, service
 from emulator.providers.telcom.errors import NAME, NotFound
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import TYPE_CHECKING
+
 from sqlmodel import Session
 
 from emulator.core.bulk import bulk_insert
 from emulator.core.context import ProviderContext
 from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Provider, TenantCredentials
-from emulator.providers.yay import service
 from emulator.providers.yay.errors import ERRORS, NAME
 from emulator.providers.yay.models import NumberAddress
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 # The wire (FastAPI routes, built at import) is imported when the sub-app is first needed.
@@ -22,12 +25,14 @@ def _build_app(runtime: ProviderContext) -> FastAPI:
 
 
 def _hot_routes(runtime: ProviderContext) -> list[HotRoute]:
-    from emulator.providers.yay.router import hot_routes
+    from emulator.providers.yay.hot import hot_routes
 
     return hot_routes(runtime)
 
 
 def _seed_tenant(session: Session, tenant: str, runtime: ProviderContext) -> None:
+    from emulator.providers.yay import service  # imported (its schemas built) when first needed
+
     service.seed_tenant(session, tenant, runtime.fixture(NAME)["number_addresses"])
 
 

@@ -1,0 +1,108 @@
+"""Telcom's hot routes: ``numbers/list`` and ``numbers/info`` and the update of a number by
+``numbers/save``, answered ahead of FastAPI's routing (``core/hotpath``) with the dispatcher's own
+bytes. Nothing here imports FastAPI: the first answer after start does not wait for it."""
+
+from __future__ import annotations
+
+import time
+
+from starlette.responses import Response
+
+from emulator.core.context import ProviderContext
+from emulator.core.fastread import read_call, reader
+from emulator.core.hotpath import Answer, HotRequest, HotRoute
+from emulator.core.streaming import JOINED_BODY_LIMIT, RenderedList
+from emulator.providers.telcom import render, service
+from emulator.providers.telcom.actions import ACTIONS, Action, action_call, list_numbers, number_changes
+from emulator.providers.telcom.errors import (
+    NAME,
+    InvalidJSON,
+    TelcomError,
+    failure,
+)
+from emulator.providers.telcom.validation import FORM, Params, media_type_of, parse_params
+
+
+def _hot_call(request: HotRequest) -> tuple[str, dict] | None:
+    """An action call's accepted token and readable parameters (not a form); None (the route
+    answers) for anything else."""
+    token = request.header(b"x-auth-token") or None
+    if token is None or not request.runtime.credentials.accepts(NAME, token, request.header(b"x-auth-secret") or None):
+        return None
+    media_type = media_type_of(request.header(b"content-type"))
+    if media_type == FORM:
+        return None
+    try:
+        return token, parse_params(media_type, request.body, request.query)
+    except InvalidJSON:
+        return None
+
+
+def _hot_action(action: Action) -> Answer:
+    """``dispatch`` for an accepted token and readable parameters (not a form); None (the route
+    answers) for anything else. The action's data is kept while the store is unchanged; ``time``
+    is this answer's own."""
+
+    async def answer(request: HotRequest) -> Response | None:
+        called = _hot_call(request)
+        if called is None:
+            return None
+        token, values = called
+        runtime = request.runtime
+        await request.enter(NAME, token)
+        started = time.perf_counter()
+        key = (action.summary, token, repr(sorted(values.items())))
+        data = request.cached(key)
+        if data is None:
+            if action.handler is list_numbers:
+                # Read and rendered in chunks; kept only when small.
+                members = await service.read_number_list(reader(runtime.db), token, render.listed_numbers)
+                data = RenderedList(members)
+                if sum(len(member) for member in members) > JOINED_BODY_LIMIT:
+                    return render.success(data, started)
+            else:
+                with runtime.db.session() as session:
+                    try:
+                        data = await read_call(runtime.db, action.handler, action_call(runtime, session, token, values))
+                    except TelcomError as error:
+                        return failure(error)
+                data = render.rendered(data)
+            request.keep(key, data)
+        return render.success(data, started)
+
+    return answer
+
+
+async def _hot_update(request: HotRequest) -> Response | None:
+    """``numbers/save`` of an existing number (an ``id``, no ``number`` or ``context``), as the
+    action does it, through the driver in the database's next group commit; anything else (a
+    new number, a form, a parameter the action would refuse) is the route's."""
+    called = _hot_call(request)
+    if called is None:
+        return None
+    token, values = called
+    runtime = request.runtime
+    try:
+        changes = number_changes(Params(values))
+    except TelcomError:
+        return None
+    if changes.number_id is None or changes.number is not None or changes.context is not None:
+        return None
+    await request.enter(NAME, token)
+    now = runtime.clock.now(NAME, token)
+    started = time.perf_counter()
+    try:
+        row = await runtime.db.write(service.update_number, token, changes, now)
+    except TelcomError as error:
+        return failure(error)
+    return render.success(render.rendered(render.number_item(row, now)), started)
+
+
+def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
+    routes = [HotRoute("/api/v2/numbers/save", _hot_update, method="POST", body=True)]
+    for controller, name in (("numbers", "list"), ("numbers", "info")):
+        answer = _hot_action(ACTIONS[(controller, name)])
+        path = f"/api/v2/{controller}/{name}"
+        routes.append(HotRoute(path, answer, method="POST", body=True))
+        routes.append(HotRoute(path, answer, template="/api/{path:path}"))
+    return routes
