@@ -45,7 +45,8 @@ _START = datetime(2023, 1, 1, tzinfo=UTC)
 _CREATED_SPAN = 500 * 86400 + 1
 _UPDATED_MINUTES = 72 * 60
 
-# The table columns ``fake_rows`` gives values for, in its order.
+# The table columns ``fake_rows`` gives values for, in its order. Generated orders have no callback
+# URL and no end of validity: those columns are left out (NULL), not bound a million times.
 COLUMNS = (
     "tenant",
     "guid",
@@ -61,14 +62,12 @@ COLUMNS = (
     "city",
     "region",
     "comment",
-    "callback_url",
     "prefix",
     "created_at",
     "updated_at",
     "next_transition_at",
     "range_id",
     "valid_from",
-    "valid_to",
     "numbers",
 )
 
@@ -111,7 +110,9 @@ def fake_rows(
     chosen = volume.picks(rng, profiles, count)
     types = volume.picks(rng, _TYPES, count)
     statuses = volume.picks(rng, _STATUSES, count)
-    guids = volume.ordered_uuid4s(rng, count)
+    # In no order: a load that doubles the table sets the unique index aside and sorts once
+    # (emulator.core.bulk); a smaller one has few rows to place.
+    guids = volume.uuid4s(rng, count)
     created = volume.offsets(rng, _CREATED_SPAN, count)
     minutes = volume.offsets(rng, _UPDATED_MINUTES, count)
     ranged = volume.chances(rng, _RANGED, count)
@@ -180,14 +181,12 @@ def fake_rows(
                 area.city if by_city[i] else None,
                 area.region,
                 comments[i],
-                None,
                 area.prefix,
                 created_at[i],
                 updated_at[i],
                 waiting.get(status),
                 next(range_ids) if completed else None,
                 updated_at[i] if completed else None,
-                None,
                 orjson.dumps(numbers).decode() if numbers else "[]",
             )
         )
