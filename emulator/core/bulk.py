@@ -9,14 +9,17 @@ execution machinery around a statement that takes SQLite microseconds)."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable, Mapping, Sequence
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from emulator.core.search import bulk_loading
 
@@ -45,11 +48,49 @@ def bulk_insert(session: Session, table: str, columns: Sequence[str], rows: Sequ
             # Unique indexes on random keys (UUIDs) touch pages all over the file: with SQLite's
             # default 2 MiB page cache a million rows would wait on the disk for most of them.
             cursor.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
-            with bulk_loading(cursor, table):
+            if not driver.in_transaction:
+                # The driver opens a transaction only before a DML statement, and the indexes set
+                # aside must come back with the rows if they are rolled back. IMMEDIATE takes the
+                # write lock now (waiting for it if need be): a transaction that reads first and
+                # writes later fails at once if another connection committed in between.
+                cursor.execute("BEGIN IMMEDIATE")
+            with _indexes_set_aside(cursor, connection.dialect, table, len(rows)), bulk_loading(cursor, table):
                 cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
         finally:
             cursor.close()
     return len(rows)
+
+
+@contextlib.contextmanager
+def _indexes_set_aside(cursor: sqlite3.Cursor, dialect: Dialect, table: str, count: int) -> Iterator[None]:
+    """Around a bulk insert of ``count`` rows into ``table`` on SQLite, in its transaction: the
+    table's own indexes (those its metadata declares and the file holds) are dropped before and
+    made again after, from the metadata, when the load at least doubles the table. One CREATE
+    INDEX sorts the rows once; a million inserts into each B-tree cost several times that. A unique
+    index made again still refuses a duplicate (the whole load fails), so callers leave out
+    what the tenant holds beforehand, as before. Constraints written into the table itself
+    (UNIQUE in CREATE TABLE) cannot be dropped and keep checking row by row."""
+    source = SQLModel.metadata.tables.get(table)
+    declared = {index.name: index for index in (source.indexes if source is not None else ()) if index.name}
+    if not declared:
+        yield
+        return
+    listed = ", ".join("?" for _ in declared)
+    present = cursor.execute(
+        f"SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND name IN ({listed})",
+        (table, *declared),
+    ).fetchall()
+    # max(rowid) is one B-tree descent where count(*) reads a whole index: near enough to the rows held.
+    (held,) = cursor.execute(f"SELECT coalesce(max(rowid), 0) FROM {table}").fetchone()
+    if not present or count < held:
+        yield
+        return
+    aside = [declared[name] for (name,) in present]
+    for index in aside:
+        cursor.execute(f"DROP INDEX {index.name}")
+    yield
+    for index in aside:
+        cursor.execute(str(CreateIndex(index).compile(dialect=dialect)))
 
 
 def held_values(

@@ -14,6 +14,7 @@ valid example number and ``phonenumbers.length_of_geographical_area_code``
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import random
@@ -25,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 import phonenumbers as pn
 from phonenumbers import PhoneNumberType as PNT
@@ -193,23 +195,31 @@ def _cache_dir() -> Path:
     return Path(base) / "number-emulator"
 
 
-def _geocoder_slice(kind: str, arg: str) -> dict[str, str]:
-    cache = _cache_dir() / f"{kind}-{arg}-phonenumbers-{pn.__version__}.json"
+def _on_disk(name: str, make: Callable[[], Any]) -> Any:
+    """What ``make`` answers (JSON data), cached on disk per phonenumbers version under ``name``:
+    made once, read by every later process."""
+    cache = _cache_dir() / f"{name}-phonenumbers-{pn.__version__}.json"
     try:
         return json.loads(cache.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         pass
-    text = subprocess.run(
-        [sys.executable, "-c", _SLICE_SCRIPT, kind, arg], capture_output=True, text=True, check=True
-    ).stdout
+    made = make()
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         partial = cache.with_suffix(f".{os.getpid()}.tmp")
-        partial.write_text(text, encoding="utf-8")
+        partial.write_text(json.dumps(made), encoding="utf-8")
         partial.replace(cache)  # atomic: concurrent processes never read half a file
     except OSError:
-        pass  # a read-only home only costs the child process again next time
-    return json.loads(text)
+        pass  # a read-only home only costs the work again next time
+    return made
+
+
+def _geocoder_slice(kind: str, arg: str) -> dict[str, str]:
+    def read() -> dict[str, str]:
+        command = [sys.executable, "-c", _SLICE_SCRIPT, kind, arg]
+        return json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+    return _on_disk(f"{kind}-{arg}", read)
 
 
 @cache
@@ -242,7 +252,17 @@ def _place_name(country_code: int, nsn: str) -> str | None:
 def _geo_index(country_code: int) -> dict[str, dict[str, dict[str, str]]]:
     """{region: {area code: {geodata prefix: name}}} for one country code.
 
-    Built per country code because +1 (NANPA) and +44 (GB, GG, JE, IM) span several regions."""
+    Built per country code because +1 (NANPA) and +44 (GB, GG, JE, IM) span several regions.
+    Resolving every prefix through phonenumbers takes up to a second a country code (NANPA, GB),
+    so the index is kept on disk, under the digest of this module's source too: the same
+    phonenumbers data and the same rules give the same index (its draws are seeded)."""
+    return _on_disk(f"geo-index-{country_code}-{_SOURCE_DIGEST}", lambda: _resolved_geo_index(country_code))
+
+
+_SOURCE_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+
+
+def _resolved_geo_index(country_code: int) -> dict[str, dict[str, dict[str, str]]]:
     cc = str(country_code)
     names = _place_names(country_code)
     lengths = _possible_lengths(pn.region_code_for_country_code(country_code))

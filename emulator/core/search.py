@@ -102,8 +102,9 @@ def _ensure_fts(connection: Connection, source: Table, name: str) -> None:
 def bulk_loading(cursor: sqlite3.Cursor, table_name: str) -> Iterator[None]:
     """Around a bulk insert into ``table_name`` on SQLite, in the insert's transaction: the rows
     are indexed by one statement after it rather than by the insert trigger one at a time (a
-    third of a million-row load's time). Nothing else can write the table meanwhile: the
-    transaction holds SQLite's one write lock from its first insert."""
+    third of a million-row load's time). The caller's transaction holds SQLite's one write lock
+    already (``BEGIN IMMEDIATE``), so nothing else writes the table meanwhile and the trigger
+    comes back with the rows if they are rolled back."""
     source = SQLModel.metadata.tables.get(table_name)
     name = None if source is None else searched_column(source)
     trigger = f"{table_name}_search_insert"
@@ -113,12 +114,6 @@ def bulk_loading(cursor: sqlite3.Cursor, table_name: str) -> Iterator[None]:
         yield
         return
     fts, key = index_name(source), _rowid(source)
-    if not cursor.connection.in_transaction:
-        # The driver opens a transaction only before a DML statement: the trigger must come
-        # back with the rows if they are rolled back. IMMEDIATE takes the write lock now (waiting
-        # for it if need be): a transaction that reads first and writes later fails at once if
-        # another connection committed in between, as a busy snapshot.
-        cursor.execute("BEGIN IMMEDIATE")
     (before,) = cursor.execute(f"SELECT coalesce(max({key}), 0) FROM {table_name}").fetchone()
     cursor.execute(f"DROP TRIGGER {trigger}")
     yield

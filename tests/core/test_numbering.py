@@ -92,6 +92,22 @@ def test_crown_dependencies_are_not_gb() -> None:
     assert N.area_code("GG", "1481").name == "Guernsey"
 
 
+def test_the_area_code_index_kept_on_disk_is_the_one_resolved(tmp_path, monkeypatch) -> None:
+    """The index is resolved once and read back from the cache by later processes: the same
+    codes, names and order, and no resolving the second time."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    resolved = N._resolved_geo_index(44)
+    N._geo_index.cache_clear()
+    try:
+        assert json.dumps(N._geo_index(44)) == json.dumps(resolved)
+        (kept,) = (tmp_path / "number-emulator").glob("geo-index-44-*.json")
+        N._geo_index.cache_clear()
+        monkeypatch.setattr(N, "_resolved_geo_index", lambda _: pytest.fail("resolved again"))
+        assert json.dumps(N._geo_index(44)) == json.dumps(resolved) == kept.read_text(encoding="utf-8")
+    finally:
+        N._geo_index.cache_clear()
+
+
 # --- candidate numbers -------------------------------------------------------------------------
 
 

@@ -94,3 +94,29 @@ def test_the_count_asked_is_the_count_added_when_numbers_collide(tmp_path, provi
     first, second = held  # the fixtures' numbers (CloudLX's hold one twice, cancelled and reserved), then the runs'
     assert len(second) == len(first) + 300
     assert len(set(second)) == len(set(first)) + 300
+
+
+def test_a_load_that_sets_the_indexes_aside_still_makes_up_for_collisions(tmp_path):
+    """A second, larger run doubles the table, so its indexes are set aside while it loads: the
+    numbers it draws that the tenant already holds are still found and made up for, and every
+    index is back afterwards."""
+    from emulator.cli import batch_seed
+    from emulator.providers.telcom import fake
+
+    database = tmp_path / "telcom.sqlite3"
+    for count in (300, 700):
+        result = seed(
+            database, "--provider", "telcom", "--tenant", "unit", "--count", str(count), "--seed", "4", "--quiet"
+        )
+        assert result.returncode == 0, result.stderr
+        assert f"added {count} telcom records to tenant 'unit' (seed 4)" in result.stdout
+        if count == 300:
+            with sqlite3.connect(database) as connection:
+                first = {row[0] for row in connection.execute("SELECT number FROM telcom_number WHERE tenant = 'unit'")}
+    assert first & set(fake.fake_numbers(batch_seed(4, 0), 700))  # the second run drew held numbers
+    with sqlite3.connect(database) as connection:
+        numbers = [row[0] for row in connection.execute("SELECT number FROM telcom_number WHERE tenant = 'unit'")]
+        made = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert len(numbers) == len(set(numbers)) == len(first) + 700
+    assert {"ix_telcom_number_tenant", "ix_telcom_number_number", "ix_telcom_number_number_id"} <= made

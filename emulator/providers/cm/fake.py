@@ -45,7 +45,8 @@ _START = datetime(2023, 1, 1, tzinfo=UTC)
 _CREATED_SPAN = 500 * 86400 + 1
 _UPDATED_MINUTES = 72 * 60
 
-# The table columns ``fake_rows`` gives values for, in its order.
+# The table columns ``fake_rows`` gives values for, in its order. Generated orders have no callback
+# URL and no end of validity: those columns are left out (NULL), not bound a million times.
 COLUMNS = (
     "tenant",
     "guid",
@@ -61,14 +62,12 @@ COLUMNS = (
     "city",
     "region",
     "comment",
-    "callback_url",
     "prefix",
     "created_at",
     "updated_at",
     "next_transition_at",
     "range_id",
     "valid_from",
-    "valid_to",
     "numbers",
 )
 
@@ -86,6 +85,28 @@ def _stock(seed: int) -> Callable[[str, str, str], list[str]]:
         return drawn[key]
 
     return of
+
+
+class _Kind:
+    """What the orders of one profile for one number type share: the profile, the type ordered (a
+    country without areas of the type orders local numbers), its areas and range sizes, and the
+    stock of each area, looked up once per area rather than once per order."""
+
+    def __init__(self, profile: dict, number_type: str, stock: Callable[[str, str, str], list[str]]) -> None:
+        self.profile_id, self.country = profile["id"], profile["country"]
+        self.number_type = number_type if service.areas(self.country, number_type) else "LOCAL"
+        self.areas = service.areas(self.country, self.number_type)
+        self.sizes = service.RANGE_SIZES[self.number_type]
+        self.country_code = f"+{phonenumbers.country_code_for_region(self.country)}"
+        self._of = stock
+        self._stocks: dict[int, list[str]] = {}
+
+    def stock(self, at: int) -> list[str]:
+        """The stock of the ``at``-th area."""
+        found = self._stocks.get(at)
+        if found is None:
+            found = self._stocks[at] = self._of(self.country, self.number_type, self.areas[at].prefix)
+        return found
 
 
 def _ranges(rng: random.Random, stock: list[str], country_code: str, size: int, blocks: int) -> list[str]:
@@ -108,10 +129,13 @@ def fake_rows(
     """``count`` number requests as rows of ``COLUMNS``; orders still waiting move on with the
     clock from ``now``, as ones just made through the API would."""
     rng = random.Random(f"cm|{seed}")
-    chosen = volume.picks(rng, profiles, count)
-    types = volume.picks(rng, _TYPES, count)
+    # Indexes of the profile and type: the same draws as picking them.
+    chosen = volume.picks(rng, range(len(profiles)), count)
+    types = volume.picks(rng, range(len(_TYPES)), count)
     statuses = volume.picks(rng, _STATUSES, count)
-    guids = volume.ordered_uuid4s(rng, count)
+    # In no order: a load that doubles the table sets the unique index aside and sorts once
+    # (emulator.core.bulk); a smaller one has few rows to place.
+    guids = volume.uuid4s(rng, count)
     created = volume.offsets(rng, _CREATED_SPAN, count)
     minutes = volume.offsets(rng, _UPDATED_MINUTES, count)
     ranged = volume.chances(rng, _RANGED, count)
@@ -134,61 +158,72 @@ def fake_rows(
         service.ACCEPTED: volume.stored_instant(now + timedelta(seconds=settings.complete_after_seconds)),
     }
     stock = _stock(seed)
-    kinds: dict[tuple[str, str], tuple[str, tuple[service.Area, ...], str]] = {}
-    rows = []
-    for i in range(count):
-        profile, status = chosen[i], statuses[i]
-        country = profile["country"]
-        kind = kinds.get((country, types[i]))
-        if kind is None:
-            # A country without areas of the type orders local numbers.
-            number_type = types[i] if service.areas(country, types[i]) else "LOCAL"
-            code = f"+{phonenumbers.country_code_for_region(country)}"
-            kind = kinds[(country, types[i])] = (number_type, service.areas(country, number_type), code)
-        number_type, areas, country_code = kind
-        area = areas[int(area_draws[i] * len(areas))]
-        sizes = service.RANGE_SIZES[number_type]
-        range_size = sizes[size_draws[i] % len(sizes)] if sizes and ranged[i] else None
-        numbers: list[str] = []
+    kinds = [[_Kind(profile, number_type, stock) for number_type in _TYPES] for profile in profiles]
+    rows: list[tuple] = []
+    add = rows.append
+    # The loop reads its columns by zip and each order's kind and area from tables made once:
+    # per row only what depends on several draws at once.
+    for i, (p, t, status, guid, created_text, updated_text, quantity, city_first, comment, draw) in enumerate(
+        zip(
+            chosen,
+            types,
+            statuses,
+            guids,
+            created_at,
+            updated_at,
+            quantities,
+            by_city,
+            comments,
+            area_draws,
+            strict=True,
+        )
+    ):
+        kind = kinds[p][t]
+        at = int(draw * len(kind.areas))
+        area = kind.areas[at]
+        range_size = kind.sizes[size_draws[i] % len(kind.sizes)] if kind.sizes and ranged[i] else None
         reason = rejections[i] if status == service.REJECTED else None
+        numbers = "[]"
         if status == service.COMPLETED:
-            available = stock(country, number_type, area.prefix)
+            available = kind.stock(at)
             if range_size:
-                numbers = _ranges(rng, available, country_code, range_size, _RANGE_BLOCKS[i % len(_RANGE_BLOCKS)])
+                found = _ranges(rng, available, kind.country_code, range_size, _RANGE_BLOCKS[i % len(_RANGE_BLOCKS)])
             else:
                 # A run of the stock, from anywhere in it (wrapping round).
-                start, wanted = stock_starts[i] % max(1, len(available)), min(quantities[i], len(available))
-                numbers = available[start : start + wanted]
-                numbers += available[: wanted - len(numbers)]
-            if not numbers:
+                start, wanted = stock_starts[i] % max(1, len(available)), min(quantity, len(available))
+                found = available[start : start + wanted]
+                found += available[: wanted - len(found)]
+            if found:
+                numbers, quantity = orjson.dumps(found).decode(), len(found)
+            else:
                 status, reason = service.REJECTED, _NO_STOCK
-        quantity = len(numbers) if numbers else quantities[i] * (range_size or 1)
+                quantity *= range_size or 1
+        else:
+            quantity *= range_size or 1
         completed = status == service.COMPLETED
-        rows.append(
+        add(
             (
                 tenant,
-                guids[i],
+                guid,
                 account,
-                profile["id"],
-                country,
+                kind.profile_id,
+                kind.country,
                 status,
                 reason,
-                number_type,
+                kind.number_type,
                 quantity,
                 range_size,
-                None if by_city[i] and area.city else area.prefix,
-                area.city if by_city[i] else None,
+                None if city_first and area.city else area.prefix,
+                area.city if city_first else None,
                 area.region,
-                comments[i],
-                None,
+                comment,
                 area.prefix,
-                created_at[i],
-                updated_at[i],
+                created_text,
+                updated_text,
                 waiting.get(status),
                 next(range_ids) if completed else None,
-                updated_at[i] if completed else None,
-                None,
-                orjson.dumps(numbers).decode() if numbers else "[]",
+                updated_text if completed else None,
+                numbers,
             )
         )
     return rows

@@ -11,8 +11,10 @@ from emulator.core.provider import TenantScoped
 
 class NumberRequest(TenantScoped, table=True):
     __tablename__ = "cm_number_request"
+    # A unique index, not a constraint: a bulk load sets it aside and makes it again
+    # (emulator.core.bulk), where a constraint written into the table checks every row it inserts.
     __table_args__ = (
-        UniqueConstraint("tenant", "guid"),
+        Index("ix_cm_number_request_guid", "tenant", "guid", unique=True),
         Index("ix_cm_number_request_scope", "tenant", "account", "id"),
         Index("ix_cm_number_request_due", "next_transition_at"),
     )

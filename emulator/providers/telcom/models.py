@@ -14,10 +14,12 @@ class Number(TenantScoped, table=True):
     """An incoming number of a unit (the tenant), with its acquisition and subscriber record."""
 
     __tablename__ = "telcom_number"
+    # Unique indexes, not constraints: a bulk load sets an index aside and makes it again
+    # (emulator.core.bulk), where a constraint written into the table checks every row it inserts.
     __table_args__ = (
-        UniqueConstraint("tenant", "number_id"),
+        Index("ix_telcom_number_number_id", "tenant", "number_id", unique=True),
         # One unit holds a number once; this also keeps two racing acquisitions from both winning.
-        UniqueConstraint("tenant", "number"),
+        Index("ix_telcom_number_number", "tenant", "number", unique=True),
     )
 
     row_id: int | None = Field(default=None, primary_key=True)
