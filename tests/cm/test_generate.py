@@ -66,3 +66,11 @@ def test_seeded_orders_move_on_with_the_clock_like_api_made_ones(tmp_path):
         advance(client, 3600)
         now = orders()
         assert {now[guid] for guid in waiting} <= {"Completed", "Rejected"}
+
+
+def test_a_second_run_with_the_same_seed_adds_as_many_again(app):
+    runtime = app.state.runtime
+    first = generated(runtime, "tenant-again", 50, seed=4)
+    both = generated(runtime, "tenant-again", 50, seed=4)
+    assert both[: len(first)] == first and len(both) == len(first) + 50
+    assert len({request["requestId"] for request in both}) == len(both)

@@ -6,7 +6,8 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from emulator.core.bulk import bulk_insert
 from emulator.core.context import ProviderContext
@@ -51,6 +52,9 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Pro
 
     fixture = runtime.fixture(NAME)
     now = runtime.clock.now(NAME, tenant)
+    held = session.execute(
+        select(func.count()).select_from(NumberRequest).where(col(NumberRequest.tenant) == tenant)
+    ).scalar_one()
     rows = fake.fake_rows(
         tenant,
         seed,
@@ -59,6 +63,7 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Pro
         fixture["company_profiles"],
         now,
         runtime.settings_of(CMSettings),
+        held,
     )
     return bulk_insert(session, "cm_number_request", fake.COLUMNS, rows)
 

@@ -124,10 +124,19 @@ def _ranges(rng: random.Random, stock: list[str], country_code: str, size: int, 
 
 
 def fake_rows(
-    tenant: str, seed: int, count: int, account: str, profiles: list[dict], now: datetime, settings: CMSettings
+    tenant: str,
+    seed: int,
+    count: int,
+    account: str,
+    profiles: list[dict],
+    now: datetime,
+    settings: CMSettings,
+    held: int = 0,
 ) -> list[tuple]:
     """``count`` number requests as rows of ``COLUMNS``; orders still waiting move on with the
-    clock from ``now``, as ones just made through the API would."""
+    clock from ``now``, as ones just made through the API would. The GUIDs (unique within a
+    tenant) come from a stream of their own for the ``held`` orders the tenant has already: a
+    further run with the same seed draws others."""
     rng = random.Random(f"cm|{seed}")
     # Indexes of the profile and type: the same draws as picking them.
     chosen = volume.picks(rng, range(len(profiles)), count)
@@ -135,7 +144,7 @@ def fake_rows(
     statuses = volume.picks(rng, _STATUSES, count)
     # In no order: a load that doubles the table sets the unique index aside and sorts once
     # (emulator.core.bulk); a smaller one has few rows to place.
-    guids = volume.uuid4s(rng, count)
+    guids = volume.uuid4s(random.Random(f"cm|{seed}|{held}"), count)
     created = volume.offsets(rng, _CREATED_SPAN, count)
     minutes = volume.offsets(rng, _UPDATED_MINUTES, count)
     ranged = volume.chances(rng, _RANGED, count)
