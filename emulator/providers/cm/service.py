@@ -193,12 +193,20 @@ def draw_numbers(
 # --- queries --------------------------------------------------------------------------------------
 
 
-_PROFILE_COUNTRY = text("SELECT country FROM cm_company_profile WHERE tenant = :tenant AND guid = :guid")
+_PROFILE_COUNTRY_SQL = "SELECT country FROM cm_company_profile WHERE tenant = :tenant AND guid = :guid"
+_PROFILE_COUNTRY = text(_PROFILE_COUNTRY_SQL)
 
 
-def profile_country(connection: Connection, tenant: str, profile_id: str | None) -> str:
+def profile_country(connection: Connection | FastReader, tenant: str, profile_id: str | None) -> str:
+    """The country a company profile orders in, read in a write's transaction (``connection``)
+    or, to validate an order before it is written, through the fast reader."""
     if is_uuid(profile_id):
-        row = fetch_one(connection, _PROFILE_COUNTRY, {"tenant": tenant, "guid": profile_id.lower()})
+        params = {"tenant": tenant, "guid": profile_id.lower()}
+        if isinstance(connection, FastReader):
+            rows = connection.rows(_PROFILE_COUNTRY_SQL, params)
+            row = rows[0] if rows else None
+        else:
+            row = fetch_one(connection, _PROFILE_COUNTRY, params)
         if row is not None:
             return row[0]
     return DEFAULT_COUNTRY
