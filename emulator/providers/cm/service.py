@@ -140,6 +140,19 @@ def areas(country: str, number_type: str) -> tuple[Area, ...]:
     )
 
 
+_warm_up_started = threading.Event()
+
+
+def warm_up_soon() -> None:
+    """Index the default country's local areas on a thread of its own, once: built from
+    phonenumbers' data the first time (about a second), they would hold up the first order."""
+    if not _warm_up_started.is_set():
+        _warm_up_started.set()
+        threading.Thread(
+            target=areas, args=(DEFAULT_COUNTRY, DEFAULT_NUMBER_TYPE), name="cm-areas", daemon=True
+        ).start()
+
+
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
