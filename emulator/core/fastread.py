@@ -116,11 +116,18 @@ class FastReader:
             )
             yield from result.partitions(size)
 
+    def rows(self, sql: str, params: dict) -> list[Sequence[Any]]:
+        """Every row of a read-only statement, in the calling thread (a function ``read_call``
+        runs): on a SQLite file through the thread's own connection, elsewhere the engine's."""
+        if self._path is not None:
+            return self._connection().execute(sql, params).fetchall()
+        return self._through_engine(sql, params)
+
     async def fetchall(self, sql: str, params: dict) -> list[Sequence[Any]]:
         """Every row of a read-only statement."""
         if self._path is not None:
-            return self._connection().execute(sql, params).fetchall()
-        return await run_in_threadpool(self._through_engine, sql, params)
+            return self.rows(sql, params)
+        return await run_in_threadpool(self.rows, sql, params)
 
     async def fetchone(self, sql: str, params: dict) -> Sequence[Any] | None:
         rows = await self.fetchall(sql, params)

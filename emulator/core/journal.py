@@ -8,7 +8,9 @@ first asks every other live process to write out its buffer and waits until they
 the shared revision's watchers, about 10 ms), then writes its own: so a query through any process
 sees every request whose answer has been sent, and no request waits on the journal.
 On a SQLite file the journal has a file of its own beside the database, so that recording it does
-not change the main file's version, which keys the hot routes' render cache.
+not change the main file's version, which keys the hot routes' render cache. A long response body
+answered again and again (a list read from the render cache) is stored once: storing its text is
+most of what recording costs, so a repeat costs a reference.
 Credentials are masked as they are recorded (``SECRET_HEADERS``, and ``SECRET_FIELDS`` in JSON and
 form bodies and query strings, both ways): anyone who reaches the control plane can read the
 journal, and a shared sandbox's tenants should not learn each other's secrets from it.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import itertools
 import logging
 import re
@@ -29,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import JSON, Column, Index, Row, Text, delete, func, select
+from sqlalchemy import JSON, Column, Index, Row, Text, delete, func, inspect, select
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, SQLModel
 
@@ -107,14 +110,43 @@ class JournalRow(SQLModel, table=True):
     response_body_truncated: bool
     duration_ms: float
     fault_id: int | None = None
+    response_body_digest: str | None = Field(default=None, max_length=64, index=True)
+    """Set when the body is kept in ``emulator_journal_body`` (``response_body`` is then empty)."""
 
+
+class JournalBody(SQLModel, table=True):
+    """A long response body, kept once for every entry that answered it."""
+
+    __tablename__ = "emulator_journal_body"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+SHARED_BODY_CHARS = 1024
+"""Response bodies this long or longer, answered again, are kept once; shorter ones cost less to
+store with their entry than to look up."""
 
 _COLUMNS = [column.key for column in table_of(JournalRow).columns]
+_BODIES = table_of(JournalBody)
+_UNSHARED = _BODIES.delete().where(
+    _BODIES.c.digest.not_in(
+        select(table_of(JournalRow).c.response_body_digest).where(
+            table_of(JournalRow).c.response_body_digest.is_not(None)
+        )
+    )
+)
+"""The kept bodies no entry answers with any more."""
+JOURNAL_LOCK = 7_313_002
+"""PostgreSQL's advisory lock for changing the journal: entries taking a kept body and the
+cleanup of unshared ones must not cross (on SQLite, writes take turns anyway)."""
 
 
 def _entry(row: Row) -> JournalEntry:
-    fields = dict(zip(_COLUMNS, row, strict=True))
+    fields = dict(zip(_COLUMNS, row[:-1], strict=True))  # and the kept body's text, last
     fields["time"] = _aware(fields["time"])
+    if fields.pop("response_body_digest") is not None:
+        fields["response_body"] = row[-1] or ""
     return JournalEntry(**fields)
 
 
@@ -128,6 +160,8 @@ def _nul_free(text: str) -> str:
 
 
 _STORED = [column.key for column in table_of(JournalRow).columns if column.key != "id"]
+_BODY_AT = _STORED.index("response_body")
+_DIGEST_AT = _STORED.index("response_body_digest")
 
 
 # Entries per insert statement: each statement is one hand-over of the interpreter from the writer
@@ -142,6 +176,14 @@ def _insert(dialect: str, rows: int) -> str:
     mark = "?" if dialect == "sqlite" else "%s"
     values = "(" + ", ".join([mark] * len(_STORED)) + ")"
     return f"INSERT INTO {JournalRow.__tablename__} ({', '.join(_STORED)}) VALUES " + ", ".join([values] * rows)
+
+
+@functools.cache
+def _insert_bodies(dialect: str, rows: int) -> str:
+    """An insert of ``rows`` kept bodies, each unless it is kept already."""
+    mark = "?" if dialect == "sqlite" else "%s"
+    values = ", ".join([f"({mark}, {mark})"] * rows)
+    return f"INSERT INTO {JournalBody.__tablename__} (digest, text) VALUES {values} ON CONFLICT DO NOTHING"
 
 
 # How long the writer lets entries gather before it writes them, and how many it writes at once.
@@ -161,8 +203,10 @@ class Journal:
         self.body_bytes = body_bytes
         # On its own (a tool, a test of the journal alone): a private in-memory store.
         self._db = db or Database("sqlite://")
-        self._db.create_all([table_of(JournalRow)])
+        self._db.create_all([table_of(JournalRow), _BODIES])
+        self._outdated_table_replaced()
         self._dialect = self._db.engine.dialect.name
+        self._digests = _Digests()
         # Bounded: entries beyond the journal's size would be trimmed at once anyway (a batch's
         # worth more, so entries of a burst are written, and numbered, before they are trimmed).
         self._buffer: deque[dict] = deque(maxlen=size + WRITE_BATCH)
@@ -171,6 +215,15 @@ class Journal:
         self._writing = threading.Lock()
         self._writer: threading.Thread | None = None
         self._closed = False
+
+    def _outdated_table_replaced(self) -> None:
+        """A journal file an earlier version made lacks the newer columns; its entries are
+        a previous run's (cleared when serving starts anyway), so the table is made anew."""
+        columns = {column["name"] for column in inspect(self._db.engine).get_columns(JournalRow.__tablename__)}
+        if "response_body_digest" not in columns:
+            with self._db.engine.begin() as connection:
+                table_of(JournalRow).drop(connection)
+                table_of(JournalRow).create(connection)
 
     @property
     def enabled(self) -> bool:
@@ -219,7 +272,14 @@ class Journal:
                 return
             try:
                 with self._db.engine.begin() as connection:
-                    rows = list(map(self._stored_row, batch))
+                    self._lock(connection)
+                    bodies: dict[str, str] = {}
+                    rows = [self._stored_row(fields, bodies) for fields in batch]
+                    kept = list(bodies.items())
+                    for start in range(0, len(kept), INSERT_ROWS):
+                        part = kept[start : start + INSERT_ROWS]
+                        values = tuple(itertools.chain.from_iterable(part))
+                        connection.exec_driver_sql(_insert_bodies(self._dialect, len(part)), values)
                     for start in range(0, len(rows), INSERT_ROWS):
                         part = rows[start : start + INSERT_ROWS]
                         values = tuple(itertools.chain.from_iterable(part))
@@ -230,13 +290,26 @@ class Journal:
                     self._buffer.extendleft(reversed(batch))
                 raise
 
-    def _stored_row(self, fields: dict) -> tuple:
+    def _lock(self, connection: Connection) -> None:
+        if self._dialect == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({JOURNAL_LOCK})")
+
+    def _stored_row(self, fields: dict, bodies: dict[str, str]) -> tuple:
         """An entry's column values as the driver takes them: NUL-free text (PostgreSQL's text
         cannot hold it), headers as JSON text, the time as SQLAlchemy's SQLite text of a UTC
-        instant on SQLite and as the value itself elsewhere."""
+        instant on SQLite and as the value itself elsewhere; a long response body by its digest,
+        its text added to ``bodies``."""
         row = dict(fields)
-        for name in ("path", "query", "request_body", "response_body"):
+        for name in ("path", "query", "request_body"):
             row[name] = _nul_free(row[name])
+        body = fields["response_body"]
+        shared = self._digests.of(body) if len(body) >= SHARED_BODY_CHARS else None
+        if shared is None:
+            row["response_body"], row["response_body_digest"] = _nul_free(body), None
+        else:
+            text, digest = shared
+            bodies[digest] = text
+            row["response_body"], row["response_body_digest"] = "", digest
         for name in ("request_headers", "response_headers"):
             headers = row[name]
             if "\x00" in "".join(headers.values()):
@@ -267,6 +340,7 @@ class Journal:
         ).scalar_one_or_none()
         if cut is not None:
             connection.execute(delete(table).where(table.c.id <= cut))
+            connection.execute(_UNSHARED)
 
     def close(self) -> None:
         """Write what is buffered and stop the writer (at shutdown)."""
@@ -305,7 +379,12 @@ class Journal:
         """Matching entries, oldest first; with ``limit``, the most recent ``limit`` of them."""
         self.gathered()
         table = table_of(JournalRow)
-        statement = select(table).where(*self._where(query)).order_by(table.c.id.desc())
+        statement = (
+            select(table, _BODIES.c.text)
+            .outerjoin(_BODIES, _BODIES.c.digest == table.c.response_body_digest)
+            .where(*self._where(query))
+            .order_by(table.c.id.desc())
+        )
         if limit and query.path is None:  # a path glob is matched here, after the query
             statement = statement.limit(limit)
         with self._db.engine.begin() as connection:
@@ -326,6 +405,7 @@ class Journal:
         self.gathered()
         table = table_of(JournalRow)
         with self._db.engine.begin() as connection:
+            self._lock(connection)
             if query.path is None:
                 cleared = connection.execute(delete(table).where(*self._where(query))).rowcount
             else:
@@ -336,6 +416,7 @@ class Journal:
                     cleared += connection.execute(
                         delete(table).where(table.c.id.in_(ids[start : start + 500]))
                     ).rowcount
+            connection.execute(_UNSHARED)
         return cleared
 
 
@@ -366,6 +447,30 @@ class _Capture:
         if len(self.chunks) == 1 and not self.truncated:
             return memo.masked(self.chunks[0])
         return mask_text(self.text())
+
+
+class _Digests:
+    """Which recorded bodies are answered again: the same text object as a recent entry's (the
+    masked text of a body sent from the render cache is the same object every time). Such a
+    body is hashed once, and kept once; any other is stored with its entry, unhashed."""
+
+    SIZE = 64
+
+    def __init__(self) -> None:
+        self._seen: dict[int, tuple[str, tuple[str, str] | None]] = {}
+
+    def of(self, body: str) -> tuple[str, str] | None:
+        """The NUL-free text and digest of a body seen before, or None the first time."""
+        seen = self._seen.get(id(body))
+        if seen is None or seen[0] is not body:
+            if len(self._seen) >= self.SIZE:
+                self._seen.clear()
+            self._seen[id(body)] = (body, None)
+            return None
+        if seen[1] is None:
+            text = _nul_free(body)
+            seen = self._seen[id(body)] = (body, (text, hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()))
+        return seen[1]
 
 
 class _MaskedBodies:

@@ -24,6 +24,9 @@ SAVE = "/telcom/api/v2/numbers/save"
 CM = {"X-CM-PRODUCTTOKEN": "8d6b0f2e-2d1c-4a61-9f43-5b2f6c0e7a11"}
 CM_BASE = "/cm/voice-phonenumberrequestapi/v1/00000000-0000-0000-0000-000000000000/numberrequests"
 CM_REQUEST = "3b9a6a3e-8c4f-4a8e-9a51-0c1d2e3f4a5b"
+CM_JSON = {**CM, "Content-Type": "application/json"}
+CM_ORDER = {"companyProfileId": "2f1e7331-991b-497d-9a32-dd3c2d79c56d", "quantity": 1, "areaCode": "020"}
+CM_NEW_YORK = "811283f7-caf1-4155-8422-e918e9ac4221"
 CLOUDLX_ACCEPT = {"Accept": "application/vnd.cloudlx.v1+json"}
 CLOUDLX_NUMBER = "7c327e0f-6bce-4b2f-9d5d-9c86e7fa065f"
 ADDRESSES = "/cloudlx/api/number-addresses/new"
@@ -46,6 +49,9 @@ _ADDRESS_ID = re.compile(rb'^\{"id":\d+,"message":"Address added successfully\."
 _TIME = re.compile(rb'"time":[0-9.]+')
 # A Telcom write shows the instant it ran at.
 _UPDATED_AT = re.compile(rb'"updated_at":"[0-9T:.-]+Z"')
+# A created CM request: new ids, numbers drawn for its id, and the instant it was made.
+_CM_NEW = re.compile(rb'"(requestId|id)":"[0-9a-f-]{36}"|"(createdOn|updatedOn|validFrom)":"[0-9T:.-]+Z"')
+_CM_NUMBER = re.compile(rb"\\u002B[0-9]+")
 
 
 def _seen(response) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -63,6 +69,8 @@ def _seen(response) -> tuple[int, list[tuple[str, str]], bytes]:
     body = _ADDRESS_ID.sub(b'{"id":0,"message":"Address added successfully."}', body)
     if response.request.url.path.endswith("/numbers/save"):
         body = _UPDATED_AT.sub(b'"updated_at":""', body)
+    if response.request.method == "POST" and response.request.url.path == CM_BASE:
+        body = _CM_NUMBER.sub(rb"\\u002B", _CM_NEW.sub(lambda found: found[0].split(b":")[0] + b':""', body))
     return response.status_code, headers, body
 
 
@@ -179,6 +187,42 @@ def _cases(cloudlx_token: str) -> list[tuple[str, str, dict, dict]]:
         ("GET", f"{CM_BASE}/{CM_REQUEST[:-1]}0", CM, {}),
         ("GET", f"{CM_BASE}/statuses", CM, {}),
         ("GET", f"{CM_BASE}/{CM_REQUEST}", {}, {}),
+        ("POST", CM_BASE, CM, {"json": CM_ORDER}),
+        ("POST", CM_BASE, CM, {"json": {"QUANTITY": 3, "city": "London", "rangeSize": 10, "comment": "é\u2028"}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "quantity": 500}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "areaCode": "0999"}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "numberType": "TOLLFREE", "areaCode": "0800"}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "callbackUrl": "https://example.com/hook?a=1"}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "callbackUrl": "http://127.0.0.1:1/hook"}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "callbackUrl": "ftp://example.com/hook"}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "companyProfileId": CM_NEW_YORK, "areaCode": "212"}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "companyProfileId": CM_NEW_YORK, "region": "NY"}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "companyProfileId": "not-a-guid"}}),
+        ("POST", CM_BASE, CM, {"json": {"quantity": 1}}),
+        ("POST", CM_BASE, CM, {"json": {"areaCode": "020"}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "quantity": "one", "numberType": 1, "city": 7}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "quantity": 2**31, "rangeSize": 1.5}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "quantity": 0, "rangeSize": 7}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "comment": "x" * 1001, "city": "y" * 101}}),
+        ("POST", CM_BASE, CM, {"json": {**CM_ORDER, "region": "a\u0000b"}}),
+        ("POST", CM_BASE, CM, {"json": [CM_ORDER]}),
+        ("POST", CM_BASE, CM, {"json": None}),
+        ("POST", CM_BASE, CM_JSON, {"content": b""}),
+        ("POST", CM_BASE, CM_JSON, {"content": b" \n"}),
+        ("POST", CM_BASE, CM_JSON, {"content": b'{"quantity":'}),
+        ("POST", CM_BASE, CM_JSON, {"content": b'{"quantity": NaN, "areaCode": "020"}'}),
+        ("POST", CM_BASE, CM_JSON, {"content": b'{"areaCode": "\xff"}'}),
+        ("POST", CM_BASE, {**CM, "Content-Type": "text/plain"}, {"content": json.dumps(CM_ORDER)}),
+        ("POST", CM_BASE, CM, {"content": json.dumps(CM_ORDER)}),
+        ("POST", CM_BASE, {**CM, "Content-Type": "application/problem+json; charset=utf-8"}, {"json": CM_ORDER}),
+        ("POST", CM_BASE, {**CM, "Content-Type": "APPLICATION/JSON"}, {"content": json.dumps(CM_ORDER)}),
+        ("POST", CM_BASE, CM, {"data": {"quantity": "1", "areaCode": "020"}}),
+        ("POST", CM_BASE, {"X-CM-PRODUCTTOKEN": "not-a-guid"}, {"json": CM_ORDER}),
+        ("POST", CM_BASE, {}, {"content": b"{not json", "headers": {"Content-Type": "text/plain"}}),
+        ("POST", CM_BASE.replace("00000000-0000", "nope"), CM, {"json": CM_ORDER}),
+        ("POST", CM_BASE.replace("00000000-0000", "nope"), CM, {"content": b"{", "headers": {"Content-Type": "x/y"}}),
+        ("POST", CM_BASE, {**CM, "Origin": "https://example.com"}, {"json": CM_ORDER}),
+        ("GET", CM_BASE, CM, {}),
     ]
 
 
@@ -195,6 +239,7 @@ HOT_ROUTES = {
     "GET /cloudlx/api/number/{uuid}",
     "POST /cloudlx/api/number-addresses/new",
     "GET /cm/voice-phonenumberrequestapi/v1/{accountGuid}/numberrequests",
+    "POST /cm/voice-phonenumberrequestapi/v1/{accountGuid}/numberrequests",
     "GET /cm/voice-phonenumberrequestapi/v1/{accountGuid}/numberrequests/{requestId}",
 }
 

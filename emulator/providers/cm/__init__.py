@@ -27,16 +27,19 @@ def _control_router() -> APIRouter:
     return control_router()
 
 
-# The wire (FastAPI routes, built at import) is imported when the sub-app is first needed.
+# The wire (FastAPI routes, built at import) is imported when the sub-app is first needed; the
+# first request to either also starts indexing the locale data orders need.
 def _build_app(runtime: ProviderContext) -> FastAPI:
     from emulator.providers.cm.router import build_app
 
+    service.warm_up_soon()
     return build_app(runtime)
 
 
 def _hot_routes(runtime: ProviderContext) -> list[HotRoute]:
     from emulator.providers.cm.router import hot_routes
 
+    service.warm_up_soon()
     return hot_routes(runtime)
 
 

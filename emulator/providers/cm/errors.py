@@ -67,6 +67,10 @@ def error_response(status_code: int) -> ProblemJSONResponse:
     return problem(status_code)
 
 
+def raised_problem(error: CMError) -> ProblemJSONResponse:
+    return problem(error.status_code, detail=error.detail, errors=error.errors)
+
+
 def validation_problem(errors: dict[str, list[str]]) -> ProblemJSONResponse:
     return problem(400, errors=errors)
 
@@ -88,5 +92,5 @@ ERRORS = ErrorRenderer(
     status=error_response,
     unreadable_body=lambda error: validation_problem({"$": [f"The JSON value is invalid: {error.reason}."]}),
     invalid_input=lambda error: validation_problem(validation_errors(error)),
-    raised={CMError: lambda error: problem(error.status_code, detail=error.detail, errors=error.errors)},
+    raised={CMError: raised_problem},
 )

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
-from sqlmodel import Session
 from starlette.responses import Response
 
 from emulator.core.context import ProviderContext
@@ -24,6 +23,7 @@ from emulator.providers.cm.errors import (
     NAME,
     CMError,
     error_response,
+    raised_problem,
 )
 from emulator.providers.cm.schemas import (
     NUMBER_REQUEST_BODY,
@@ -70,11 +70,15 @@ async def _scope(
     return TenantScope(tenant, accountGuid.lower())
 
 
-async def _order_body(request: Request, runtime: RuntimeDep) -> Any:
+async def _order_body(request: Request) -> Any:
     """The JSON body, read after the product token was checked (so a stranger learns nothing)."""
-    if not is_json_content_type(request.headers.get("content-type")):
+    return _order_of(request.headers.get("content-type"), await request.body())
+
+
+def _order_of(content_type: str | None, raw: bytes) -> Any:
+    """The order body as JSON, or the ``CMError`` it gets."""
+    if not is_json_content_type(content_type):
         raise CMError(415)
-    raw = await request.body()
     if not raw.strip():
         raise CMError(400, errors={"": ["A non-empty request body is required."]})
     try:
@@ -173,18 +177,23 @@ async def create_number_request(
     request: Request,
     scope: ScopeDep,
     body: Annotated[Any, Depends(_order_body)],
-    session: SessionDep,
     runtime: RuntimeDep,
 ):
     """Request one or more phone numbers. If they are directly available they are assigned to the
     account at once; if not, the order takes some time to complete and every status change is
     POSTed to the callback URL."""
+    return await _create(runtime, request.scope.get("server"), scope, body)
+
+
+async def _create(runtime: ProviderContext, server: Any, scope: TenantScope, body: Any) -> Response:
+    """The order checked, stored and rendered (the route's and the hot route's); a refusal
+    raises its ``CMError``. ``server`` is the address the request came in on."""
     try:
-        order = await read_call(runtime.db, _parsed_order, body, session, scope.tenant)
+        order = await read_call(runtime.db, _parsed_order, runtime, body, scope.tenant)
     except validation.ValidationFailed as failure:
         raise CMError(400, errors=failure.errors) from None
     if order.callback_url is not None:
-        runtime.callback_targets.listening_on([request.scope.get("server")])
+        runtime.callback_targets.listening_on([server])
         refusal = runtime.callback_targets.refusal(order.callback_url, resolve_names=False)
         if refusal is not None:
             raise CMError(
@@ -194,9 +203,9 @@ async def create_number_request(
     return _json(render.number_request(created))
 
 
-def _parsed_order(body: Any, session: Session, tenant: str) -> validation.OrderData:
-    connection = session.connection()
-    return validation.parse_order(body, lambda profile: service.profile_country(connection, tenant, profile))
+def _parsed_order(runtime: ProviderContext, body: Any, tenant: str) -> validation.OrderData:
+    fast = reader(runtime.db)
+    return validation.parse_order(body, lambda profile: service.profile_country(fast, tenant, profile))
 
 
 @router.get(
@@ -448,8 +457,26 @@ async def _hot_get(request: HotRequest) -> Response | None:
     return found
 
 
+async def _hot_create(request: HotRequest) -> Response | None:
+    """``create_number_request`` for an accepted product token and a well-formed account; past
+    those, the route's answer depends on the body alone, so this one answers every body, the
+    refusals included, exactly as the route does."""
+    scope = await _hot_scope(request)
+    if scope is None:
+        return None
+    try:
+        body = _order_of(request.header(b"content-type"), request.body)
+        return await _create(request.runtime, request.scope.get("server"), scope, body)
+    except CMError as error:
+        return raised_problem(error)
+
+
 def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
-    return [HotRoute(BASE + "/numberrequests", _hot_list), HotRoute(BASE + "/numberrequests/{requestId}", _hot_get)]
+    return [
+        HotRoute(BASE + "/numberrequests", _hot_list),
+        HotRoute(BASE + "/numberrequests", _hot_create, method="POST", body=True),
+        HotRoute(BASE + "/numberrequests/{requestId}", _hot_get),
+    ]
 
 
 def build_app(runtime: ProviderContext) -> FastAPI:

@@ -140,6 +140,29 @@ def areas(country: str, number_type: str) -> tuple[Area, ...]:
     )
 
 
+_warm_up_started = threading.Event()
+
+
+def warm_up_soon() -> None:
+    """Index the default country's local areas on a thread of its own, once: built from
+    phonenumbers' data the first time (about a second), they would hold up the first order."""
+    if not _warm_up_started.is_set():
+        _warm_up_started.set()
+        threading.Thread(
+            target=areas, args=(DEFAULT_COUNTRY, DEFAULT_NUMBER_TYPE), name="cm-areas", daemon=True
+        ).start()
+
+
+@cache
+def _areas_by_code(country: str, number_type: str) -> dict[str, tuple[Area, ...]]:
+    """``areas`` by prefix without its trunk 0s, each in their order (an order names one of
+    hundreds: looked up, not searched)."""
+    found: dict[str, list[Area]] = {}
+    for area in areas(country, number_type):
+        found.setdefault(area.prefix.lstrip("0"), []).append(area)
+    return {code: tuple(each) for code, each in found.items()}
+
+
 def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
@@ -154,9 +177,7 @@ def find_area(
         if not digits:
             return None
         # The trunk 0 may be left out: "20" and "020" both name London.
-        candidates = tuple(
-            area for area in candidates if area.prefix == digits or area.prefix.lstrip("0") == digits.lstrip("0")
-        )
+        candidates = _areas_by_code(country, number_type).get(digits.lstrip("0"), ())
     if city:
         wanted = city.strip().casefold()
         candidates = tuple(area for area in candidates if area.city is not None and area.city.casefold() == wanted)
@@ -193,12 +214,20 @@ def draw_numbers(
 # --- queries --------------------------------------------------------------------------------------
 
 
-_PROFILE_COUNTRY = text("SELECT country FROM cm_company_profile WHERE tenant = :tenant AND guid = :guid")
+_PROFILE_COUNTRY_SQL = "SELECT country FROM cm_company_profile WHERE tenant = :tenant AND guid = :guid"
+_PROFILE_COUNTRY = text(_PROFILE_COUNTRY_SQL)
 
 
-def profile_country(connection: Connection, tenant: str, profile_id: str | None) -> str:
+def profile_country(connection: Connection | FastReader, tenant: str, profile_id: str | None) -> str:
+    """The country a company profile orders in, read in a write's transaction (``connection``)
+    or, to validate an order before it is written, through the fast reader."""
     if is_uuid(profile_id):
-        row = fetch_one(connection, _PROFILE_COUNTRY, {"tenant": tenant, "guid": profile_id.lower()})
+        params = {"tenant": tenant, "guid": profile_id.lower()}
+        if isinstance(connection, FastReader):
+            rows = connection.rows(_PROFILE_COUNTRY_SQL, params)
+            row = rows[0] if rows else None
+        else:
+            row = fetch_one(connection, _PROFILE_COUNTRY, params)
         if row is not None:
             return row[0]
     return DEFAULT_COUNTRY
@@ -277,21 +306,23 @@ _INSERT_REQUEST = insert(table_of(NumberRequest))
 
 def create_request(
     connection: Connection, runtime: ProviderContext, tenant: str, account: str, order: OrderData
-) -> NumberRequest:
+) -> render.DueRequest:
     """Assigned at once when the inventory can fill it, otherwise pending until it moves on (a
     ``Database.write``: one insert through the driver; a new request crosses no other change,
-    so it needs no turn of ``_changes``)."""
+    so it needs no turn of ``_changes``). Built as a plain row, not the ORM model, whose
+    instrumented construction cost the writer more than the insert."""
     settings = runtime.settings_of(CMSettings)
     now = runtime.clock.now(NAME, tenant)
     country = profile_country(connection, tenant, order.company_profile_id)
     area = find_area(country, order.number_type, order.area_code, order.city, order.region)
-    request = NumberRequest(
+    request = render.DueRequest(
+        id=0,  # the database's, unknown until inserted (and never rendered)
         tenant=tenant,
         guid=str(uuid.uuid4()),
-        account=account,
         company_profile_id=order.company_profile_id,
         country=country,
         status=PENDING,
+        reason=None,
         number_type=order.number_type,
         quantity=order.quantity,
         range_size=order.range_size,
@@ -303,13 +334,23 @@ def create_request(
         prefix=area.prefix if area else None,
         created_at=now,
         updated_at=now,
+        next_transition_at=None,
+        range_id=None,
+        valid_from=None,
+        valid_to=None,
+        numbers=[],
     )
     if area is not None and order.quantity <= settings.immediate_max_quantity:
         _assign(request, now)
     else:
         request.next_transition_at = now + timedelta(seconds=settings.accept_after_seconds)
-    execute_one(connection, _INSERT_REQUEST, request.model_dump(exclude={"id"}))
+    row = {name: getattr(request, name) for name in _NEW_COLUMNS}
+    execute_one(connection, _INSERT_REQUEST, {**row, "account": account})
     return request
+
+
+_NEW_COLUMNS = tuple(field.name for field in fields(render.DueRequest) if field.name != "id")
+"""What a new request's row holds beside its account (the id is the database's)."""
 
 
 def _assign(request: NumberRequest | render.DueRequest, now: datetime) -> None:
