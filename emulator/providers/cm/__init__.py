@@ -30,6 +30,7 @@ def _control_router() -> APIRouter:
 # The wire (FastAPI routes, built at import) is imported when the sub-app is first needed; the
 # first request to either also starts indexing the locale data orders need.
 def _build_app(runtime: ProviderContext) -> FastAPI:
+    from emulator.providers.cm import service
     from emulator.providers.cm.router import build_app
 
     service.warm_up_soon()
@@ -37,7 +38,8 @@ def _build_app(runtime: ProviderContext) -> FastAPI:
 
 
 def _hot_routes(runtime: ProviderContext) -> list[HotRoute]:
-    from emulator.providers.cm.router import hot_routes
+    from emulator.providers.cm import service
+    from emulator.providers.cm.hot import hot_routes
 
     service.warm_up_soon()
     return hot_routes(runtime)

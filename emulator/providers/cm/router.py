@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Security
 from fastapi.security import APIKeyHeader
-from starlette.responses import Response
 
 from emulator.core.context import ProviderContext
-from emulator.core.fastread import read_call, reader
-from emulator.core.hotpath import HotRequest, HotRoute
-from emulator.core.http import BodyError, is_json_content_type, parse_json
+from emulator.core.fastread import read_call
 from emulator.core.identifiers import is_uuid
-from emulator.core.rendering import DotNetJSONResponse
 from emulator.core.subapp import Responses, RuntimeDep, SessionDep, build_subapp
 from emulator.core.tenancy import TenantScope
-from emulator.providers.cm import render, service, validation
+from emulator.providers.cm import render, service
+from emulator.providers.cm.answers import (
+    BASE,
+    DEFAULT_TAKE,
+    MAX_INT32,
+    MAX_TAKE,
+    created_request,
+    json_response,
+    order_of,
+    page_response,
+)
 from emulator.providers.cm.errors import (
     ERRORS,
     NAME,
     CMError,
-    error_response,
-    raised_problem,
 )
 from emulator.providers.cm.schemas import (
     NUMBER_REQUEST_BODY,
@@ -41,11 +44,6 @@ from emulator.providers.cm.settings import CMSettings
 _product_token = APIKeyHeader(
     name="X-CM-PRODUCTTOKEN", auto_error=False, description="Your product token (a GUID); it names the tenant"
 )
-
-MAX_INT32 = 2**31 - 1
-DEFAULT_TAKE = 100
-MAX_TAKE = 1000
-BASE = "/voice-phonenumberrequestapi/v1/{accountGuid}"
 
 
 async def _tenant(request: Request, runtime: RuntimeDep, token: Annotated[str | None, Security(_product_token)]) -> str:
@@ -72,19 +70,7 @@ async def _scope(
 
 async def _order_body(request: Request) -> Any:
     """The JSON body, read after the product token was checked (so a stranger learns nothing)."""
-    return _order_of(request.headers.get("content-type"), await request.body())
-
-
-def _order_of(content_type: str | None, raw: bytes) -> Any:
-    """The order body as JSON, or the ``CMError`` it gets."""
-    if not is_json_content_type(content_type):
-        raise CMError(415)
-    if not raw.strip():
-        raise CMError(400, errors={"": ["A non-empty request body is required."]})
-    try:
-        return parse_json(raw)
-    except BodyError as error:
-        raise CMError(400, errors={"$": [f"The JSON value is invalid: {error.reason}."]}) from None
+    return order_of(request.headers.get("content-type"), await request.body())
 
 
 ScopeDep = Annotated[TenantScope, Depends(_scope)]
@@ -144,10 +130,6 @@ def _links(request_id: str) -> dict:
     }
 
 
-def _json(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> DotNetJSONResponse:
-    return DotNetJSONResponse(body, status_code=status_code, headers=headers)
-
-
 router = APIRouter(prefix=BASE, tags=["Number requests"], responses=_AUTH | _INVALID)
 
 
@@ -182,30 +164,7 @@ async def create_number_request(
     """Request one or more phone numbers. If they are directly available they are assigned to the
     account at once; if not, the order takes some time to complete and every status change is
     POSTed to the callback URL."""
-    return await _create(runtime, request.scope.get("server"), scope, body)
-
-
-async def _create(runtime: ProviderContext, server: Any, scope: TenantScope, body: Any) -> Response:
-    """The order checked, stored and rendered (the route's and the hot route's); a refusal
-    raises its ``CMError``. ``server`` is the address the request came in on."""
-    try:
-        order = await read_call(runtime.db, _parsed_order, runtime, body, scope.tenant)
-    except validation.ValidationFailed as failure:
-        raise CMError(400, errors=failure.errors) from None
-    if order.callback_url is not None:
-        runtime.callback_targets.listening_on([server])
-        refusal = runtime.callback_targets.refusal(order.callback_url, resolve_names=False)
-        if refusal is not None:
-            raise CMError(
-                400, errors={"CallbackUrl": [f"The CallbackUrl field is not an allowed callback target: {refusal}."]}
-            )
-    created = await runtime.db.write(service.create_request, runtime, scope.tenant, scope.account, order)
-    return _json(render.number_request(created))
-
-
-def _parsed_order(runtime: ProviderContext, body: Any, tenant: str) -> validation.OrderData:
-    fast = reader(runtime.db)
-    return validation.parse_order(body, lambda profile: service.profile_country(fast, tenant, profile))
+    return await created_request(runtime, request.scope.get("server"), scope, body)
 
 
 @router.get(
@@ -231,12 +190,7 @@ async def list_number_requests(
     ] = DEFAULT_TAKE,
 ):
     rows, total = await read_call(runtime.db, service.list_requests, session, scope.tenant, scope.account, skip, take)
-    headers = {
-        "x-cm-pagination-skip": str(skip),
-        "x-cm-pagination-take": str(take),
-        "x-cm-pagination-total": str(total),
-    }
-    return _json([render.number_request(row) for row in rows], headers=headers)
+    return page_response(rows, total, skip, take)
 
 
 @router.get(
@@ -246,7 +200,9 @@ async def list_number_requests(
     operation_id="GetNumberRequestStatuses",
 )
 def request_statuses(scope: ScopeDep):
-    return _json([{"status": name, "description": text, "isFinal": final} for name, text, final in service.STATUSES])
+    return json_response(
+        [{"status": name, "description": text, "isFinal": final} for name, text, final in service.STATUSES]
+    )
 
 
 @router.get(
@@ -260,7 +216,7 @@ async def get_number_request(requestId: RequestGuid, scope: ScopeDep, session: S
     request = await read_call(runtime.db, service.get_request, session, scope.tenant, scope.account, requestId)
     if request is None:
         raise CMError(404)
-    return _json(render.number_request(request))
+    return json_response(render.number_request(request))
 
 
 @router.post(
@@ -283,7 +239,7 @@ def cancel_number_request(requestId: RequestGuid, scope: ScopeDep, session: Sess
         service.cancel_request(session, runtime, request)
     except service.TransitionRefused as refusal:
         raise CMError(409, detail=str(refusal)) from None
-    return _json(render.number_request(request))
+    return json_response(render.number_request(request))
 
 
 CountryQuery = Annotated[service.Country, Query(description="ISO 3166-1 alpha-2 country (default GB)")]
@@ -302,7 +258,7 @@ def order_restrictions(
     numberType: Annotated[NumberType | None, Query(description="Only this number type")] = None,
 ):
     """Allowed quantities and range sizes per country and number type."""
-    return _json(
+    return json_response(
         [
             {
                 "country": each_country,
@@ -339,7 +295,7 @@ def locale_options(
     if region and country in service.NANPA:
         areas = tuple(area for area in areas if area.region == region.strip().upper())
     regions = sorted({area.region for area in service.areas(country, numberType) if area.region})
-    return _json(
+    return json_response(
         {
             "country": country,
             "numberType": numberType,
@@ -364,7 +320,7 @@ def availability(
     """Whether numbers can be had in an area, and whether an order would be filled at once."""
     area = service.find_area(country, numberType, areaCode, city, region) if (areaCode or city) else None
     immediate_max = runtime.settings_of(CMSettings).immediate_max_quantity
-    return _json(
+    return json_response(
         {
             "country": country,
             "numberType": numberType,
@@ -386,97 +342,6 @@ def _problem_content_type(document: dict) -> None:
                 content = response.get("content", {})
                 if status.startswith(("4", "5")) and "application/json" in content:
                     response["content"] = {"application/problem+json": content.pop("application/json")}
-
-
-# --- hot routes: the two GETs without FastAPI's routing, same bytes ------------------------------
-
-_PAGING_NUMBER = re.compile(r"0|[1-9][0-9]{0,9}")
-
-
-async def _hot_scope(request: HotRequest) -> TenantScope | None:
-    """``_scope`` for an accepted product token and a well-formed account; None otherwise."""
-    token = request.header(b"x-cm-producttoken") or None
-    account = request.params["accountGuid"]
-    if not is_uuid(token) or not is_uuid(account) or not request.runtime.credentials.accepts(NAME, token.lower()):
-        return None
-    await request.enter(NAME, token.lower())
-    return TenantScope(token.lower(), account.lower())
-
-
-def _paging(request: HotRequest) -> tuple[int, int] | None:
-    """Skip and Take when plainly valid (each at most once); None leaves the rest to the route."""
-    if not request.query_string:
-        return 0, DEFAULT_TAKE
-    values = {"Skip": 0, "Take": DEFAULT_TAKE}
-    seen = set()
-    for name, value in request.query.multi_items():
-        if name in values:
-            if name in seen or not _PAGING_NUMBER.fullmatch(value):
-                return None
-            seen.add(name)
-            values[name] = int(value)
-    skip, take = values["Skip"], values["Take"]
-    return (skip, take) if skip <= MAX_INT32 and 1 <= take <= MAX_TAKE else None
-
-
-async def _hot_list(request: HotRequest) -> Response | None:
-    paging = _paging(request)
-    if paging is None:
-        return None
-    scope = await _hot_scope(request)
-    if scope is None:
-        return None
-    skip, take = paging
-
-    async def build() -> Response:
-        rows, total = await service.read_requests(reader(request.runtime.db), scope.tenant, scope.account, skip, take)
-        headers = {
-            "x-cm-pagination-skip": str(skip),
-            "x-cm-pagination-take": str(take),
-            "x-cm-pagination-total": str(total),
-        }
-        return _json([render.number_request(row) for row in rows], headers=headers)
-
-    return await request.answer(("list", scope, paging), build)
-
-
-async def _hot_get(request: HotRequest) -> Response | None:
-    guid = request.params["requestId"]
-    if not is_uuid(guid):
-        return None
-    scope = await _hot_scope(request)
-    if scope is None:
-        return None
-    key = ("get", scope, guid.lower())
-    found = request.cached(key)
-    if found is None:
-        stored = await service.read_request(reader(request.runtime.db), scope.tenant, scope.account, guid)
-        if stored is None:
-            return error_response(404)  # a fresh trace id each time: never kept
-        found = request.keep(key, _json(render.number_request(stored)))
-    return found
-
-
-async def _hot_create(request: HotRequest) -> Response | None:
-    """``create_number_request`` for an accepted product token and a well-formed account; past
-    those, the route's answer depends on the body alone, so this one answers every body, the
-    refusals included, exactly as the route does."""
-    scope = await _hot_scope(request)
-    if scope is None:
-        return None
-    try:
-        body = _order_of(request.header(b"content-type"), request.body)
-        return await _create(request.runtime, request.scope.get("server"), scope, body)
-    except CMError as error:
-        return raised_problem(error)
-
-
-def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
-    return [
-        HotRoute(BASE + "/numberrequests", _hot_list),
-        HotRoute(BASE + "/numberrequests", _hot_create, method="POST", body=True),
-        HotRoute(BASE + "/numberrequests/{requestId}", _hot_get),
-    ]
 
 
 def build_app(runtime: ProviderContext) -> FastAPI:
