@@ -257,10 +257,6 @@ class Database:
             connection = self._writer_connection = self.engine.connect()
         try:
             with connection.begin():
-                if connection.dialect.name == "sqlite":
-                    # The write lock from the start: a work that reads before it writes would
-                    # otherwise fail at once if another process committed in between.
-                    connection.exec_driver_sql("BEGIN IMMEDIATE")
                 return [(True, work(connection, *args)) for work, args in works]
         except Exception as error:
             connection.close()
