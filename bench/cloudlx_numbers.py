@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from emulator.core.runtime import Runtime
 from emulator.providers import load_providers
 from emulator.settings import Settings
+from tests.cloudlx.helpers import auth
 from tests.support import EmulatorProcess
 
 TENANT = "bench"
@@ -66,12 +67,8 @@ def main() -> None:
         total = args.numbers + 1  # and the documented number
         last_page = -(-total // 50)
         with EmulatorProcess(database_url) as emulator, httpx.Client(base_url=f"{emulator.base_url}/cloudlx") as client:
-            token = client.post(
-                "/api/oauth2/access-token",
-                data={"grant_type": "client_credentials", "client_id": TENANT, "client_secret": "x"},
-            ).json()["access_token"]
-            client.headers["Authorization"] = f"Bearer {token}"
-            client.headers["Accept"] = "application/vnd.cloudlx.v1+json"
+            with httpx.Client(base_url=emulator.base_url) as root:
+                client.headers.update(auth(root, TENANT))
             cases = {
                 "first page (50)": ("/api/numbers", {}),
                 "first page (200)": ("/api/numbers", {"max_per_page": 200}),

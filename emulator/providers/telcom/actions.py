@@ -16,12 +16,7 @@ from emulator.core.context import ProviderContext
 from emulator.core.fastread import FastReader, reader
 from emulator.core.streaming import RenderedList
 from emulator.providers.telcom import render, schemas, service
-from emulator.providers.telcom.errors import (
-    NAME,
-    NotFound,
-    TelcomError,
-    failure,
-)
+from emulator.providers.telcom.errors import NAME, NotFound, TelcomError, failure
 from emulator.providers.telcom.service import Inventory, NumberChanges
 from emulator.providers.telcom.validation import Params
 

@@ -14,12 +14,7 @@ from emulator.core.hotpath import Answer, HotRequest, HotRoute
 from emulator.core.streaming import JOINED_BODY_LIMIT, RenderedList
 from emulator.providers.telcom import render, service
 from emulator.providers.telcom.actions import ACTIONS, Action, action_call, list_numbers, number_changes
-from emulator.providers.telcom.errors import (
-    NAME,
-    InvalidJSON,
-    TelcomError,
-    failure,
-)
+from emulator.providers.telcom.errors import NAME, InvalidJSON, TelcomError, failure
 from emulator.providers.telcom.validation import FORM, Params, media_type_of, parse_params
 
 
