@@ -21,7 +21,61 @@ class PerlPrettyJSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return (_perl_pretty(content) + "\n").encode("utf-8")
+        return perl_pretty(content) + b"\n"
+
+
+def perl_pretty(content: Any) -> bytes:
+    r"""``content`` as Perl's canonical pretty mode prints it (without the final newline).
+
+    Where orjson renders every value as ``json.dumps`` does (no floats, whose text orjson writes
+    its own way; plain strings, whole numbers, booleans, nulls, lists and dicts with string keys),
+    its two-space rendering is re-indented: JSON text holds no raw newline inside a string, so
+    each ``
+`` starts a line, and ``": `` follows each key; when it shows up anywhere else too
+    (inside a string or a key), the text takes the slow way: ``json.dumps`` itself."""
+    keys = _plain_keys(content)
+    if keys is not None:
+        try:
+            text = orjson.dumps(content, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+        except TypeError:  # orjson.JSONEncodeError: an integer past 64 bits, a lone surrogate
+            keys = None
+        else:
+            if text.count(b'": ') == keys:
+                return _TWO_SPACE_INDENT.sub(_three_space_indent, text).replace(b'": ', b'" : ')
+    return _perl_pretty(content).encode("utf-8")
+
+
+_TWO_SPACE_INDENT = re.compile(rb"\n((?:  )+)")
+
+
+def _three_space_indent(match: re.Match[bytes]) -> bytes:
+    return b"\n" + b"   " * (len(match.group(1)) // 2)
+
+
+def _plain_keys(content: Any) -> int | None:
+    """How many keys ``content`` holds at every depth; None if anything in it is not a plain
+    JSON value orjson writes as ``json.dumps`` does."""
+    kind = type(content)
+    if kind is dict:
+        total = len(content)
+        for key, value in content.items():
+            nested = _plain_keys(value)
+            if type(key) is not str or nested is None:
+                return None
+            total += nested
+        return total
+    if kind is list:
+        total = 0
+        for value in content:
+            nested = _plain_keys(value)
+            if nested is None:
+                return None
+            total += nested
+        return total
+    return 0 if kind in _PLAIN_SCALARS or content is None else None
+
+
+_PLAIN_SCALARS = (str, int, bool)
 
 
 def _perl_pretty(content: Any) -> str:

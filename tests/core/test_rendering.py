@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from emulator.core.rendering import _dotnet_json_walk, dotnet_json
+from emulator.core.rendering import _dotnet_json_walk, dotnet_json, perl_pretty
 
 # Any code point, lone surrogates among them (a Python str can hold one; .NET writes it as \uXXXX).
 TEXT = st.text(st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF))
@@ -72,3 +72,39 @@ def test_member_columns_must_come_in_the_wire_order():
 
     with pytest.raises(ValueError):
         perl_pretty_member_sql(("z", "a"), 2)
+
+
+# Perl's canonical pretty mode as ``json.dumps`` writes it: the reference the fast rendering meets.
+def perl_pretty_reference(value) -> bytes:
+    return json.dumps(value, indent=3, sort_keys=True, separators=(",", " : "), ensure_ascii=False).encode("utf-8")
+
+
+PERL_VALUE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@given(PERL_VALUE)
+@settings(max_examples=500, deadline=None)
+def test_perl_pretty_writes_what_json_dumps_writes(value):
+    try:
+        expected = perl_pretty_reference(value)
+    except UnicodeEncodeError:
+        return  # a lone surrogate: not text either way
+    assert perl_pretty(value) == expected
+
+
+def test_perl_pretty_at_the_edges_of_its_fast_way():
+    values = [
+        {"response": {"a": [], "b": {}, "c": [[], [{}], {"d": [1, [2, [3]]]}]}},
+        {"key": 'a value with ": inside', 'k": ey': 'x": '},
+        {"big": 2**64, "negative": -(2**63) - 1, "float": 1e16, "tiny": 5e-324},
+        {"é": "😀", "z": '\x7f\x1f\b\f\n\r\t\\"'},
+        [{"n": None, "t": True, "f": False}],
+        "text",
+        7,
+    ]
+    for value in values:
+        assert perl_pretty(value) == perl_pretty_reference(value), value
