@@ -89,3 +89,72 @@ def test_a_write_that_breaks_a_constraint_fails_alone_and_the_writer_goes_on(db)
     assert second == 20 and third == 30
     assert isinstance(again, Exception)
     assert stored(db) == {1: "first", 2: "second", 3: "third"}
+
+
+def sqlite_path(db: Database) -> str:
+    return db.url.removeprefix("sqlite:///")
+
+
+@pytest.mark.only_backend("sqlite")
+def test_uncontended_writes_on_a_sqlite_file_commit_on_the_event_loop_without_a_thread(db):
+    async def writes() -> None:
+        for n in range(5):
+            await db.write(add, n, "inline")
+
+    asyncio.run(writes())
+    assert db._writer is None  # no writer thread was ever needed
+    assert stored(db) == {n: "inline" for n in range(5)}
+
+
+@pytest.mark.only_backend("sqlite")
+def test_a_write_while_another_process_holds_the_lock_waits_off_the_loop_then_commits(db):
+    import sqlite3
+    import time
+
+    other = sqlite3.connect(sqlite_path(db), isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # as another process's write transaction would
+    other.execute("INSERT INTO group_commit_entry (n, note) VALUES (100, 'other')")
+
+    async def run() -> tuple[int, int]:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.01)
+
+        ticker = asyncio.create_task(tick())
+        loop = asyncio.get_running_loop()
+        loop.call_later(0.3, other.execute, "COMMIT")
+        started = time.monotonic()
+        answer = await db.write(add, 1, "waited")
+        assert time.monotonic() - started >= 0.25  # it waited for the other's commit
+        ticker.cancel()
+        return answer, ticks
+
+    answer, ticks = asyncio.run(run())
+    assert answer == 10
+    assert ticks >= 10  # the loop went on serving while the write waited
+    assert db._writer is not None  # the wait was the writer thread's
+    assert stored(db) == {100: "other", 1: "waited"}
+    other.close()
+
+
+@pytest.mark.only_backend("sqlite")
+def test_a_steady_stream_of_inline_commits_does_not_grow_the_wal_without_end(db, monkeypatch):
+    import sqlite3
+
+    monkeypatch.setattr("emulator.core.db.INLINE_CHECKPOINT_EVERY", 10)
+
+    async def writes() -> None:
+        for n in range(400):
+            await db.write(add, n, "x")
+
+    asyncio.run(writes())
+    probe = sqlite3.connect(sqlite_path(db))
+    # Frames in the WAL now: had it never started over, 400 commits would have left 400 or more.
+    _busy, frames, _copied = probe.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    probe.close()
+    assert frames < 100
+    assert len(stored(db)) == 400
