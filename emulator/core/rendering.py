@@ -30,8 +30,7 @@ def perl_pretty(content: Any) -> bytes:
     Where orjson renders every value as ``json.dumps`` does (no floats, whose text orjson writes
     its own way; plain strings, whole numbers, booleans, nulls, lists and dicts with string keys),
     its two-space rendering is re-indented: JSON text holds no raw newline inside a string, so
-    each ``
-`` starts a line, and ``": `` follows each key; when it shows up anywhere else too
+    each ``\n`` starts a line, and ``": `` follows each key; when it shows up anywhere else too
     (inside a string or a key), the text takes the slow way: ``json.dumps`` itself."""
     keys = _plain_keys(content)
     if keys is not None:
