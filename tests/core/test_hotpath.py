@@ -21,15 +21,18 @@ YAY_BASE = "/yay/voip/number-address"
 YAY_DOCUMENTED = f"{YAY_BASE}/31347d42-00bd-44a5-9b5c-20dc4197a2f6"
 TELCOM = {"X-Auth-Token": "hot-token", "X-Auth-Secret": "hot-secret"}
 SAVE = "/telcom/api/v2/numbers/save"
+ACQUIRE = "/telcom/api/v2/numbers/acquire"
 CM = {"X-CM-PRODUCTTOKEN": "8d6b0f2e-2d1c-4a61-9f43-5b2f6c0e7a11"}
 CM_BASE = "/cm/voice-phonenumberrequestapi/v1/00000000-0000-0000-0000-000000000000/numberrequests"
 CM_REQUEST = "3b9a6a3e-8c4f-4a8e-9a51-0c1d2e3f4a5b"
 CM_JSON = {**CM, "Content-Type": "application/json"}
+JSON = {"Content-Type": "application/json"}
 CM_ORDER = {"companyProfileId": "2f1e7331-991b-497d-9a32-dd3c2d79c56d", "quantity": 1, "areaCode": "020"}
 CM_NEW_YORK = "811283f7-caf1-4155-8422-e918e9ac4221"
 CLOUDLX_ACCEPT = {"Accept": "application/vnd.cloudlx.v1+json"}
 CLOUDLX_NUMBER = "7c327e0f-6bce-4b2f-9d5d-9c86e7fa065f"
 ADDRESSES = "/cloudlx/api/number-addresses/new"
+CLOUDLX_AVAILABLE = ("e0165638-8d72-4223-a472-7acefb7c2360", "aed002e1-e292-4776-81aa-9fa9d526ca59")
 
 
 def _cloudlx_token(client: TestClient, tenant: str = "hot-client") -> str:
@@ -144,6 +147,13 @@ def _cases(cloudlx_token: str) -> list[tuple[str, str, dict, dict]]:
         ("POST", SAVE, TELCOM, {"data": {"id": "3466", "recording_enabled": "1"}}),
         ("POST", SAVE, {"X-Auth-Token": "hot-token"}, {"json": {"id": 3466}}),
         ("GET", SAVE, TELCOM, {"params": {"id": "3466", "recording_enabled": "0"}}),
+        ("POST", ACQUIRE, TELCOM, {"json": {"number": "03301222970"}}),
+        ("POST", ACQUIRE, TELCOM, {"json": {"number": "01234000000"}}),
+        ("POST", ACQUIRE, TELCOM, {"json": {"number": "０１２３４９０１７６９"}}),
+        ("POST", ACQUIRE, TELCOM, {"json": {}}),
+        ("POST", ACQUIRE, TELCOM, {"json": {"number": 1234}}),
+        ("POST", ACQUIRE, TELCOM, {"data": {"number": "01234000000"}}),
+        ("POST", ACQUIRE, {"X-Auth-Token": "hot-token"}, {"json": {"number": "01234000000"}}),
         ("GET", "/cloudlx/api/numbers", bearer, {}),
         ("GET", "/cloudlx/api/numbers", {**bearer, **CLOUDLX_ACCEPT}, {"params": {"max_per_page": "1", "page": "2"}}),
         ("GET", "/cloudlx/api/numbers", bearer, {"params": {"search": "44"}}),
@@ -172,6 +182,14 @@ def _cases(cloudlx_token: str) -> list[tuple[str, str, dict, dict]]:
         ("POST", ADDRESSES, {"Authorization": "Bearer " + "x" * 40}, {"json": CLOUDLX_ADDRESS}),
         ("POST", ADDRESSES, {**bearer, "Accept": "application/vnd.cloudlx.v2+json"}, {"json": CLOUDLX_ADDRESS}),
         ("GET", "/cloudlx/api/number/84436b07-5aa7-481e-bc04-86b7a425b54c", bearer, {}),
+        ("PUT", f"/cloudlx/api/number/{CLOUDLX_NUMBER}/reserve", bearer, {}),
+        ("PUT", "/cloudlx/api/number/00000000-0000-0000-0000-000000000000/reserve", {**bearer, **CLOUDLX_ACCEPT}, {}),
+        ("PUT", "/cloudlx/api/number/nothing/reserve", bearer, {}),
+        ("PUT", f"/cloudlx/api/number/{CLOUDLX_AVAILABLE[0]}/reserve", bearer, {"json": {"number_address_id": 999}}),
+        ("PUT", f"/cloudlx/api/number/{CLOUDLX_AVAILABLE[0]}/reserve", bearer, {"json": {"number_address_id": "x"}}),
+        ("PUT", f"/cloudlx/api/number/{CLOUDLX_AVAILABLE[0]}/reserve", bearer, {"json": [1]}),
+        ("PUT", f"/cloudlx/api/number/{CLOUDLX_AVAILABLE[0]}/reserve", bearer, {"content": b"{", "headers": JSON}),
+        ("PUT", f"/cloudlx/api/number/{CLOUDLX_AVAILABLE[0]}/reserve", {"Authorization": "Bearer " + "x" * 40}, {}),
         ("GET", "/cloudlx/api/number/nothing", bearer, {}),
         ("GET", CM_BASE, CM, {}),
         ("GET", CM_BASE, CM, {"params": {"Skip": "2", "Take": "3"}}),
@@ -235,9 +253,11 @@ HOT_ROUTES = {
     "GET /telcom/api/v2/numbers/info",
     "POST /telcom/api/v2/numbers/info",
     "POST /telcom/api/v2/numbers/save",
+    "POST /telcom/api/v2/numbers/acquire",
     "GET /cloudlx/api/numbers",
     "GET /cloudlx/api/number/{uuid}",
     "POST /cloudlx/api/number-addresses/new",
+    "PUT /cloudlx/api/number/{uuid}/reserve",
     "GET /cm/voice-phonenumberrequestapi/v1/{accountGuid}/numberrequests",
     "POST /cm/voice-phonenumberrequestapi/v1/{accountGuid}/numberrequests",
     "GET /cm/voice-phonenumberrequestapi/v1/{accountGuid}/numberrequests/{requestId}",
@@ -287,6 +307,43 @@ def test_a_hot_telcom_update_stores_what_it_answers(clients):
         assert {name: answered[name] for name in changes} == changes
         if destination:
             assert answered["destination"] == destination
+
+
+def test_a_hot_telcom_acquire_answers_as_the_route_and_stores_what_it_answers(clients):
+    hot, plain = clients
+    offered = plain.post("/telcom/api/v2/numbers/acquirable_numbers", headers=TELCOM, json={"prefix": "01234"})
+    first, second = offered.json()["data"][:2]
+    by_route = plain.post(ACQUIRE, headers=TELCOM, json={"number": first})
+    by_hot = hot.post(ACQUIRE, headers=TELCOM, json={"number": second})
+    assert by_hot.status_code == by_route.status_code == 200
+    routed, answered = by_route.json()["data"], by_hot.json()["data"]
+    assert answered["id"] == routed["id"] + 1 and answered["number"] == second
+    moments = ("created_at", "updated_at")
+    for body in (routed, answered):
+        body.update(id=0, number="", **dict.fromkeys(moments, ""))
+        body["aquisition"]["acquired_at"] = ""
+    assert answered == routed
+    again = hot.post(ACQUIRE, headers=TELCOM, json={"number": second}).json()["data"]
+    assert again == {"code": "NumberNotAvailable", "message": f"The number {second} is not available"}
+    listed = plain.post("/telcom/api/v2/numbers/list", headers=TELCOM, json={}).json()["data"]
+    assert [n["number"] for n in listed if n["number"] in (first, second)] == [first, second]
+
+
+def test_a_hot_cloudlx_reserve_answers_as_the_route_and_stores_it(clients):
+    hot, plain = clients
+    bearer = {"Authorization": f"Bearer {_cloudlx_token(plain, 'reserver')}"}
+    first, second = (f"/cloudlx/api/number/{uuid}" for uuid in CLOUDLX_AVAILABLE)
+    by_route = plain.put(first + "/reserve", headers=bearer)
+    by_hot = hot.put(second + "/reserve", headers=bearer, json={"number_address_id": 1})
+    assert _seen(by_hot) == _seen(by_route)
+    assert by_hot.text == '{"result":"Number allocated to account successfully"}'
+    detail = plain.get(second, headers=bearer).json()
+    assert detail["uuid"] == CLOUDLX_AVAILABLE[1] and detail["status"] == "Reserved"
+    assert detail["details"]["number_address"]["id"] == 1
+    assert hot.put(second + "/reserve", headers=bearer).json() == {
+        "message": "Number is not available.",
+        "status_code": 409,
+    }
 
 
 def test_a_write_is_visible_to_the_next_read_in_either_process(clients):

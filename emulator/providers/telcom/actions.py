@@ -108,7 +108,8 @@ def acquirable_numbers(call: Call) -> object:
 
 def acquire_number(call: Call) -> object:
     number = call.params.string("number", required=True)
-    written = service.acquire(call.session, call.tenant, number, call.inventory, call.now)
+    written = service.acquire(call.session.connection(), call.tenant, number, call.inventory, call.now)
+    call.session.commit()
     return render.written(written, with_destination=False)
 
 

@@ -1,5 +1,5 @@
-"""Telcom's hot routes: ``numbers/list`` and ``numbers/info`` and the update of a number by
-``numbers/save``, answered ahead of FastAPI's routing (``core/hotpath``) with the dispatcher's own
+"""Telcom's hot routes: ``numbers/list`` and ``numbers/info``, the update of a number by
+``numbers/save`` and ``numbers/acquire``, answered ahead of FastAPI's routing (``core/hotpath``) with the dispatcher's own
 bytes. Nothing here imports FastAPI: the first answer after start does not wait for it."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from emulator.core.fastread import read_call, reader
 from emulator.core.hotpath import Answer, HotRequest, HotRoute
 from emulator.core.streaming import JOINED_BODY_LIMIT, RenderedList
 from emulator.providers.telcom import render, service
-from emulator.providers.telcom.actions import ACTIONS, Action, action_call, list_numbers, number_changes
+from emulator.providers.telcom.actions import ACTIONS, Action, action_call, inventory_of, list_numbers, number_changes
 from emulator.providers.telcom.errors import NAME, InvalidJSON, TelcomError, failure
 from emulator.providers.telcom.validation import FORM, Params, media_type_of, parse_params
 
@@ -93,8 +93,33 @@ async def _hot_update(request: HotRequest) -> Response | None:
     return render.success(render.rendered(render.number_item(row, now)), started)
 
 
+async def _hot_acquire(request: HotRequest) -> Response | None:
+    """``numbers/acquire``, as the action does it, in the database's next group commit; a missing
+    or malformed ``number`` (or a form) is the route's to answer."""
+    called = _hot_call(request)
+    if called is None:
+        return None
+    token, values = called
+    try:
+        number = Params(values).string("number", required=True)
+    except TelcomError:
+        return None
+    runtime = request.runtime
+    await request.enter(NAME, token)
+    now = runtime.clock.now(NAME, token)
+    started = time.perf_counter()
+    try:
+        written = await runtime.db.write(service.acquire, token, number, inventory_of(runtime), now)
+    except TelcomError as error:
+        return failure(error)
+    return render.success(render.rendered(render.written(written, with_destination=False)), started)
+
+
 def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
-    routes = [HotRoute("/api/v2/numbers/save", _hot_update, method="POST", body=True)]
+    routes = [
+        HotRoute("/api/v2/numbers/save", _hot_update, method="POST", body=True),
+        HotRoute("/api/v2/numbers/acquire", _hot_acquire, method="POST", body=True),
+    ]
     for controller, name in (("numbers", "list"), ("numbers", "info")):
         answer = _hot_action(ACTIONS[(controller, name)])
         path = f"/api/v2/{controller}/{name}"

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TypeVar
 
-from sqlalchemy import Connection, and_, bindparam, text, update
+from sqlalchemy import Connection, and_, bindparam, insert, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -365,13 +365,28 @@ def in_stock(number: str, inventory: Inventory) -> bool:
     return any(number[:end] in offered and number in inventory.stock(number[:end]) for end in range(2, len(number)))
 
 
-def acquire(session: Session, tenant: str, number: str, inventory: Inventory, now: datetime) -> Written:
-    if not in_stock(number, inventory) or _holds(session, tenant, [number]):
+_HELD = text("SELECT 1 FROM telcom_number WHERE tenant = :tenant AND number = :number")
+_NEXT_NUMBER_ID = text(
+    "UPDATE telcom_sequence SET next_value = next_value + 1 WHERE tenant = :tenant AND name = 'number'"
+)
+_NUMBER_ID_TAKEN = text("SELECT next_value - 1 FROM telcom_sequence WHERE tenant = :tenant AND name = 'number'")
+_INSERT_NUMBER = insert(_NUMBERS)
+
+
+def acquire(connection: Connection, tenant: str, number: str, inventory: Inventory, now: datetime) -> Written:
+    """The number from the stock into the unit, through the driver (a ``Database.write``, or a
+    session's connection, which its caller commits)."""
+    key = {"tenant": tenant, "number": number}
+    if not in_stock(number, inventory) or fetch_one(connection, _HELD, key) is not None:
         raise StructuredError("NumberNotAvailable", f"The number {number} is not available")
+    # The update comes first, so the row is write-locked before it is read: no two share an ID.
+    execute_one(connection, _NEXT_NUMBER_ID, {"tenant": tenant})
+    taken = fetch_one(connection, _NUMBER_ID_TAKEN, {"tenant": tenant})
+    assert taken is not None
     stored = stored_instant(now)
     acquired = Number(
         tenant=tenant,
-        number_id=_next_ids(session, tenant, 1),
+        number_id=taken[0],
         number=number,
         context="incoming",
         created_at=stored,
@@ -381,8 +396,12 @@ def acquire(session: Session, tenant: str, number: str, inventory: Inventory, no
         callerid_passthrough=True,
         acquired_at=stored,
     )
-    session.add(acquired)
-    _commit_or_taken(session, number)
+    row = {column.name: getattr(acquired, column.name) for column in _NUMBERS.columns if not column.primary_key}
+    try:
+        execute_one(connection, _INSERT_NUMBER, row)
+    except connection.dialect.dbapi.IntegrityError:  # type: ignore[union-attr]
+        # Another process took the same number between our check and our write.
+        raise StructuredError("NumberNotAvailable", f"The number {number} is not available") from None
     return Written(acquired, None, {"created_at": now, "updated_at": now, "acquired_at": now})
 
 
