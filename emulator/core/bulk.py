@@ -180,6 +180,15 @@ def execute_one(connection: Connection, statement: ClauseElement, row: Mapping[s
     cursor.close()
 
 
+def execute_counted(connection: Connection, statement: ClauseElement, row: Mapping[str, Any]) -> int:
+    """``execute_one`` for an update or a delete: how many rows it changed."""
+    cursor = _executed(connection, statement, row)
+    try:
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
 def fetch_one(connection: Connection, statement: ClauseElement, row: Mapping[str, Any]) -> tuple | None:
     """``execute_one`` for a query: its first row as the driver hands it (or None)."""
     cursor = _executed(connection, statement, row)

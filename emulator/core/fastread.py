@@ -22,9 +22,12 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 if TYPE_CHECKING:
+    from sqlalchemy import Column
+
     from emulator.core.db import Database
 
 T = TypeVar("T")
+_UNKNOWN = object()
 
 
 def _sqlite_file(url: str) -> str | None:
@@ -57,6 +60,7 @@ class FastReader:
         self._local = threading.local()
         self._texts: dict[str, Any] = {}
         self._wal_index: mmap.mmap | None = None
+        self._processors: dict[Column[Any], Any] = {}
 
     @property
     def sqlite(self) -> bool:
@@ -132,6 +136,15 @@ class FastReader:
     async def fetchone(self, sql: str, params: dict) -> Sequence[Any] | None:
         rows = await self.fetchall(sql, params)
         return rows[0] if rows else None
+
+    def value_of(self, column: Column[Any], raw: Any) -> Any:
+        """A column's value as the ORM hands it (its type's result processing: SQLModel's aware
+        UTC instant from SQLite's text, say), from the driver's value a read returned."""
+        processor = self._processors.get(column, _UNKNOWN)
+        if processor is _UNKNOWN:
+            dialect = self._db.engine.dialect
+            processor = self._processors[column] = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        return raw if processor is None or raw is None else processor(raw)
 
     def data_version(self) -> Hashable | None:
         """A value that changes whenever a connection (of this process or another one) commits to

@@ -1,5 +1,5 @@
 """What CloudLX's routes and its hot routes both answer with: content negotiation, the listing's
-query, the list, a number's detail, a stored address. No FastAPI here."""
+query, the list, a number's detail, a number reserved, a stored address. No FastAPI here."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from emulator.core.rendering import PHPJSONResponse
 from emulator.providers.cloudlx import render, service
 from emulator.providers.cloudlx.errors import NAME, CloudlxError
 from emulator.providers.cloudlx.models import RESERVED
-from emulator.providers.cloudlx.schemas import AddressIn
+from emulator.providers.cloudlx.schemas import AddressIn, ReserveIn
 from emulator.providers.cloudlx.validation import QueryRules
 
 # Dingo's Accept parser: application/vnd.<subtype>.<version>+<format>; anything else means the default.
@@ -65,6 +65,12 @@ def number_detail(uuid: str, tenant: str, session: Session) -> PHPJSONResponse:
     if number is None:
         raise CloudlxError(404, "Number not found.")
     return json_response(render.number_detail(number, service.addresses_for(session, tenant, [number])))
+
+
+async def reserved_number(runtime: ProviderContext, tenant: str, uuid: str, data: ReserveIn) -> Response:
+    """The number reserved to the account, in the database's next group commit."""
+    await runtime.db.write(service.reserve, tenant, uuid, data, runtime.clock.now(NAME, tenant))
+    return json_response({"result": "Number allocated to account successfully"})
 
 
 async def created_address(runtime: ProviderContext, tenant: str, data: AddressIn) -> Response:

@@ -1,4 +1,4 @@
-"""CloudLX's hot routes: the two documented GETs and adding a number address, answered ahead of
+"""CloudLX's hot routes: the two documented GETs, reserving a number and adding a number address, answered ahead of
 FastAPI's routing (``core/hotpath``) with the routes' own bytes. Nothing here imports FastAPI: the
 first answer after start does not wait for it."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from emulator.core.context import ProviderContext
-from emulator.core.fastread import read_call
+from emulator.core.fastread import read_call, reader
 from emulator.core.hotpath import HotRequest, HotRoute
 from emulator.providers.cloudlx import service
 from emulator.providers.cloudlx.answers import (
@@ -17,10 +17,11 @@ from emulator.providers.cloudlx.answers import (
     listing_of,
     number_detail,
     number_list,
+    reserved_number,
     tenant_now,
 )
 from emulator.providers.cloudlx.errors import NAME, CloudlxError, render_error
-from emulator.providers.cloudlx.schemas import AddressIn
+from emulator.providers.cloudlx.schemas import AddressIn, ReserveIn
 
 
 async def _hot_tenant(request: HotRequest) -> str | None:
@@ -38,8 +39,7 @@ async def _hot_tenant(request: HotRequest) -> str | None:
     key = ("token", token)
     grant = request.cached(key)
     if grant is None:
-        with runtime.db.session() as session:
-            grant = await read_call(runtime.db, service.access_grant, session, token)
+        grant = await service.read_access_grant(reader(runtime.db), token)
         if grant is None:
             return None
         request.keep(key, grant)
@@ -100,9 +100,25 @@ async def _hot_add_address(request: HotRequest) -> Response | None:
         return render_error(error)
 
 
+async def _hot_reserve(request: HotRequest) -> Response | None:
+    """The route ``reserve_number`` for no body or a JSON object the route takes as it is;
+    anything it would refuse is its to answer (decided before the tenant is named)."""
+    data = ReserveIn() if not request.body else request.json_body(ReserveIn)
+    if data is None:
+        return None
+    tenant = await _hot_tenant(request)
+    if tenant is None:
+        return None
+    try:
+        return await reserved_number(request.runtime, tenant, request.params["uuid"], data)
+    except CloudlxError as error:
+        return render_error(error)
+
+
 def hot_routes(_runtime: ProviderContext) -> list[HotRoute]:
     return [
         HotRoute("/api/numbers", _hot_list),
         HotRoute("/api/number/{uuid}", _hot_get),
         HotRoute("/api/number-addresses/new", _hot_add_address, method="POST", body=True),
+        HotRoute("/api/number/{uuid}/reserve", _hot_reserve, method="PUT", body=True),
     ]

@@ -32,6 +32,7 @@ from emulator.providers.cloudlx.answers import (
     listing_of_rules,
     number_detail,
     number_list,
+    reserved_number,
     tenant_now,
 )
 from emulator.providers.cloudlx.errors import (
@@ -346,15 +347,10 @@ async def get_number(uuid: str, tenant: TenantDep, session: SessionDep, runtime:
     responses=_NEGOTIATION | _AUTH | {404: _error("No such number, or no such number address")} | _CONFLICT | _INVALID,
     summary="Reserve a number to your account",
 )
-def reserve_number(
-    uuid: str,
-    tenant: TenantDep,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    data: Annotated[ReserveIn | None, Body()] = None,
+async def reserve_number(
+    uuid: str, tenant: TenantDep, runtime: RuntimeDep, data: Annotated[ReserveIn | None, Body()] = None
 ):
-    service.reserve(session, tenant, uuid, data or ReserveIn(), runtime.clock.now(NAME, tenant))
-    return json_response({"result": "Number allocated to account successfully"})
+    return await reserved_number(runtime, tenant, uuid, data or ReserveIn())
 
 
 @router.post(

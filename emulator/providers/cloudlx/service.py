@@ -11,13 +11,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, func, insert, text, update
+from sqlalchemy import Connection, bindparam, func, insert, text, update
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
 from emulator.core import numbering
-from emulator.core.bulk import fetch_one, held_values
+from emulator.core.bulk import execute_counted, fetch_one, held_values
 from emulator.core.db import table_of
+from emulator.core.fastread import FastReader
 from emulator.core.identifiers import is_uuid
 from emulator.core.search import containing
 from emulator.providers.cloudlx.errors import CloudlxError, ValidationFailed
@@ -109,7 +110,30 @@ def access_grant(session: Session, access_token: str) -> AccessToken | None:
     return session.exec(select(AccessToken).where(AccessToken.access_token == access_token)).first()
 
 
-def grant_tenant(token: AccessToken | None, now: Callable[[str], datetime]) -> str | None:
+@dataclass(frozen=True)
+class Grant:
+    """What the check of an access token needs of its row."""
+
+    tenant: str
+    revoked: bool
+    access_expires_at: datetime
+
+
+_TOKENS = table_of(AccessToken)
+_GRANT = "SELECT tenant, revoked, access_expires_at FROM cloudlx_access_token WHERE access_token = :token"
+
+
+async def read_access_grant(fast: FastReader, access_token: str) -> Grant | None:
+    """``access_grant`` through the driver, without a session."""
+    if not _token_shaped(access_token):
+        return None
+    row = await fast.fetchone(_GRANT, {"token": access_token})
+    if row is None:
+        return None
+    return Grant(row[0], bool(row[1]), fast.value_of(_TOKENS.c.access_expires_at, row[2]))
+
+
+def grant_tenant(token: AccessToken | Grant | None, now: Callable[[str], datetime]) -> str | None:
     """The tenant of a token pair whose access token is unrevoked and unexpired now."""
     if token is None or token.revoked or token.access_expires_at <= now(token.tenant):
         return None
@@ -212,24 +236,19 @@ def account_number(session: Session, tenant: str, uuid: str) -> Number | None:
 # --- reserving and cancelling -----------------------------------------------------------------------
 
 
-def _number(session: Session, tenant: str, uuid: str) -> Number:
-    number = (
-        session.exec(select(Number).where(Number.tenant == tenant, Number.uuid == uuid)).first()
-        if is_uuid(uuid)
-        else None
-    )
-    if number is None:
-        raise CloudlxError(404, "Number not found.")
-    return number
+_NUMBER_STATUS = select(table_of(Number).c.status).where(
+    table_of(Number).c.tenant == bindparam("tenant"), table_of(Number).c.uuid == bindparam("uuid")
+)
+_ADDRESS_HELD = select(table_of(NumberAddress).c.id).where(
+    table_of(NumberAddress).c.tenant == bindparam("tenant"),
+    table_of(NumberAddress).c.address_id == bindparam("address_id"),
+)
 
 
-def _check_address(session: Session, tenant: str, address_id: int | None) -> None:
+def _check_address(connection: Connection, tenant: str, address_id: int | None) -> None:
     if address_id is None:
         return
-    found = session.exec(
-        select(NumberAddress.id).where(NumberAddress.tenant == tenant, NumberAddress.address_id == address_id)
-    ).first()
-    if found is None:
+    if fetch_one(connection, _ADDRESS_HELD, {"tenant": tenant, "address_id": address_id}) is None:
         raise CloudlxError(404, f"Number address {address_id} not found.")
 
 
@@ -242,14 +261,18 @@ def _translations(given: TranslationIn | None) -> str | None:
     return json.dumps({key: values[key] for key in ("all", "fixed", "mobile", "payphone") if key in values})
 
 
-def reserve(session: Session, tenant: str, uuid: str, data: ReserveIn, now: datetime) -> None:
-    number = _number(session, tenant, uuid)
-    if number.status != AVAILABLE:
+def reserve(connection: Connection, tenant: str, uuid: str, data: ReserveIn, now: datetime) -> None:
+    """Through the driver (a ``Database.write``, or a session's connection, which its caller
+    commits); nothing is written when it refuses."""
+    found = fetch_one(connection, _NUMBER_STATUS, {"tenant": tenant, "uuid": uuid}) if is_uuid(uuid) else None
+    if found is None:
+        raise CloudlxError(404, "Number not found.")
+    if found[0] != AVAILABLE:
         raise CloudlxError(409, "Number is not available.")
-    _check_address(session, tenant, data.number_address_id)
-    _check_address(session, tenant, data.emergency_number_address_id)
+    _check_address(connection, tenant, data.number_address_id)
+    _check_address(connection, tenant, data.emergency_number_address_id)
     _allocate(
-        session,
+        connection,
         tenant,
         [uuid],
         now,
@@ -290,14 +313,15 @@ def reserve_many(session: Session, tenant: str, data: BulkReserveIn, now: dateti
         translations[item.number_uuid] = _translations(given)
     addresses: dict[str, tuple[int | None, int | None]] = {}
     for address in data.number_addresses or []:
-        _check_address(session, tenant, address.address_id)
+        _check_address(session.connection(), tenant, address.address_id)
         addresses[address.number_uuid] = (address.address_id, None)
     activation = datetime.combine(data.activate_on, datetime.min.time(), UTC) if data.activate_on else now
-    _allocate(session, tenant, uuids, now, max(activation, now), translations, addresses)
+    _allocate(session.connection(), tenant, uuids, now, max(activation, now), translations, addresses)
+    session.commit()
 
 
 def _allocate(
-    session: Session,
+    connection: Connection,
     tenant: str,
     uuids: Sequence[str],
     now: datetime,
@@ -307,22 +331,30 @@ def _allocate(
 ) -> None:
     for uuid in uuids:
         number_address_id, emergency_number_address_id = addresses.get(uuid, (None, None))
-        moved = session.exec(
-            update(Number)
-            .where(col(Number.tenant) == tenant, col(Number.uuid) == uuid, col(Number.status) == AVAILABLE)
-            .values(
-                status=RESERVED,
-                provisioned=now,
-                service_provisioned=active_from,
-                translations=translations.get(uuid),
-                number_address_id=number_address_id,
-                emergency_number_address_id=emergency_number_address_id,
-            )
-        ).rowcount
-        if moved != 1:  # taken by a concurrent request since we looked: nothing of this request stays
-            session.rollback()
+        moved = execute_counted(
+            connection,
+            _ALLOCATE,
+            {
+                "b_tenant": tenant,
+                "b_uuid": uuid,
+                "b_available": AVAILABLE,
+                "status": RESERVED,
+                "provisioned": now,
+                "service_provisioned": active_from,
+                "translations": translations.get(uuid),
+                "number_address_id": number_address_id,
+                "emergency_number_address_id": emergency_number_address_id,
+            },
+        )
+        if moved != 1:  # taken by a concurrent request since we looked: its caller writes nothing of it
             raise CloudlxError(409, "Number is not available.")
-    session.commit()
+
+
+_ALLOCATE = update(table_of(Number)).where(
+    table_of(Number).c.tenant == bindparam("b_tenant"),
+    table_of(Number).c.uuid == bindparam("b_uuid"),
+    table_of(Number).c.status == bindparam("b_available"),
+)
 
 
 def cancel(session: Session, tenant: str, uuid: str, now: datetime) -> None:
