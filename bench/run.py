@@ -13,15 +13,18 @@ Needs `wrk` (Debian package) and Node.js with npm (Prism is installed into bench
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +69,70 @@ class Scenario:
     method: str = "GET"
     body: str | None = None
     write: bool = False
+    each: Callable[[Server, Path, int], Distinct] | None = None
+    """For a write that uses up what it acts on (a number acquired leaves the stock): makes each
+    round's distinct requests, on the emulator's database (its file) before the round."""
+
+
+@dataclass(frozen=True)
+class Distinct:
+    """One round of a write that uses up what it acts on: the round's requests take ``items`` in
+    turn, each as its path below the prefix (``into="path"``) or as its body (``into="body"``),
+    as a tenant of the round's own (``headers``), so every round finds the same stock."""
+
+    items: list[str]
+    into: str
+    headers: dict
+
+
+def telcom_acquires(_ours: Server, _database: Path, round_number: int) -> Distinct:
+    """Every number the default stock offers (each offered prefix's listed and generated numbers),
+    for a tenant that holds none of them yet."""
+    from emulator.providers.telcom import service
+
+    fixture = json.loads((ROOT / "emulator" / "default_fixtures" / "telcom.json").read_text())["inventory"]
+    inventory = service.Inventory(seed=fixture["seed"], listed={k: tuple(v) for k, v in fixture["listed"].items()})
+    numbers = [n for area in service.available_prefixes() for n in inventory.stock(area.national_prefix)]
+    return Distinct(
+        [json.dumps({"number": number}) for number in dict.fromkeys(numbers)],
+        "body",
+        {**TELCOM_AUTH, "X-Auth-Token": f"bench-acquire-{round_number}"},
+    )
+
+
+CLOUDLX_RESERVABLE = 30_000
+
+
+def cloudlx_reserves(ours: Server, database: Path, round_number: int) -> Distinct:
+    """A pool of ``CLOUDLX_RESERVABLE`` available numbers of a tenant of the round's own: made by
+    the ``seed`` command (numbers of the account) and then put back on offer in the database, as
+    the fixture's available numbers are (no dates, no addresses)."""
+    tenant = f"bench-reserve-{round_number}"
+    subprocess.run(
+        [sys.executable, "-m", "emulator", "seed", "--provider", "cloudlx", "--tenant", tenant, "--quiet"]
+        + ["--count", str(CLOUDLX_RESERVABLE), "--seed", str(round_number), "--database-url", f"sqlite:///{database}"],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    with contextlib.closing(sqlite3.connect(database, timeout=30)) as connection, connection:
+        connection.execute(
+            "UPDATE cloudlx_number SET status = 'Available', provisioned = NULL, service_provisioned = NULL,"
+            " number_address_id = NULL, emergency_number_address_id = NULL WHERE tenant = ? AND status = 'Reserved'",
+            (tenant,),
+        )
+        uuids = [
+            row[0]
+            for row in connection.execute(
+                "SELECT uuid FROM cloudlx_number WHERE tenant = ? AND status = 'Available'", (tenant,)
+            )
+        ]
+    token = cloudlx_token(ours.base_url, tenant)
+    return Distinct(
+        [f"/api/number/{uuid}/reserve" for uuid in uuids],
+        "path",
+        {**CLOUDLX_AUTH, "Authorization": f"Bearer {token}"},
+    )
 
 
 SCENARIOS = {
@@ -85,6 +152,15 @@ SCENARIOS = {
     "Telcom numbers/save (write)": Scenario(
         "telcom", "/api/v2/numbers/save", TELCOM_AUTH, "POST", '{"id":3466,"recording_enabled":true}', write=True
     ),
+    "Telcom numbers/acquire (write)": Scenario(
+        "telcom",
+        "/api/v2/numbers/acquire",
+        TELCOM_AUTH,
+        "POST",
+        '{"number":"01234069352"}',
+        write=True,
+        each=telcom_acquires,
+    ),
     "CloudLX number detail": Scenario("cloudlx", "/api/number/7c327e0f-6bce-4b2f-9d5d-9c86e7fa065f", CLOUDLX_AUTH),
     "CloudLX list numbers": Scenario("cloudlx", "/api/numbers", CLOUDLX_AUTH),
     "CloudLX add a number address (write)": Scenario(
@@ -94,6 +170,14 @@ SCENARIOS = {
         "POST",
         CLOUDLX_ADDRESS,
         write=True,
+    ),
+    "CloudLX reserve a number (write)": Scenario(
+        "cloudlx",
+        "/api/number/e0165638-8d72-4223-a472-7acefb7c2360/reserve",
+        CLOUDLX_AUTH,
+        "PUT",
+        write=True,
+        each=cloudlx_reserves,
     ),
     "CM list number requests": Scenario("cm", CM_REQUESTS, CM_AUTH),
     "CM get number request": Scenario("cm", CM_REQUEST, CM_AUTH),
@@ -206,12 +290,32 @@ def start_prism(document: str, probe: Scenario) -> Server:
     return Server(PEER, process, base, answered)
 
 
-def wrk(url: str, seconds: int, connections: int, scenario: Scenario, headers: dict) -> dict:
-    """One wrk run; a POST's method and body come from a Lua script."""
+def wrk(
+    url: str, seconds: int, connections: int, scenario: Scenario, headers: dict, distinct: Distinct | None = None
+) -> dict:
+    """One wrk run; a POST's method and body come from a Lua script, and so do the distinct paths
+    or bodies of a write that uses up what it acts on (read from a file, one per line)."""
+    items = None
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(f"wrk.method = {json.dumps(scenario.method)}\n")
         if scenario.body is not None:
             script.write(f"wrk.body = {json.dumps(scenario.body)}\n")
+        if distinct is not None:
+            with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listed:
+                listed.write("\n".join(distinct.items) + "\n")
+            items = listed.name
+            prefix = url.removesuffix(scenario.path).split("//", 1)[1].partition("/")[2]
+            prefix = "/" + prefix if prefix else ""
+            take = (
+                f"wrk.format(nil, {json.dumps(prefix)} .. item)"
+                if distinct.into == "path"
+                else ("wrk.format(nil, nil, nil, item)")
+            )
+            script.write(
+                f"local items = {{}}\nfor line in io.lines({json.dumps(items)}) do items[#items + 1] = line end\n"
+                "local taken = 0\n"
+                f"request = function()\n  taken = taken % #items + 1\n  local item = items[taken]\n  return {take}\nend\n"
+            )
     arguments = [arg for name, value in headers.items() for arg in ("-H", f"{name}: {value}")]
     try:
         output = subprocess.run(
@@ -224,6 +328,8 @@ def wrk(url: str, seconds: int, connections: int, scenario: Scenario, headers: d
         ).stdout
     finally:
         os.unlink(script.name)
+        if items is not None:
+            os.unlink(items)
     requests_per_second = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     latency = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+\w+)", output, re.MULTILINE))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
@@ -259,10 +365,10 @@ def import_seconds() -> float:
     return best
 
 
-def cloudlx_token(base_url: str) -> str:
+def cloudlx_token(base_url: str, tenant: str = "bench") -> str:
     issued = httpx.post(
         base_url + "/cloudlx/api/oauth2/access-token",
-        data={"grant_type": "client_credentials", "client_id": "bench", "client_secret": "secret"},
+        data={"grant_type": "client_credentials", "client_id": tenant, "client_secret": "secret"},
         headers={"Accept": "application/vnd.cloudlx.v1+json"},
     )
     issued.raise_for_status()
@@ -300,7 +406,8 @@ def main() -> int:
             # Each server starts alone (start-up is timed), then all of them serve side by side and
             # each scenario runs on the emulator and on Prism back to back, so a change in the
             # machine's load between scenarios weighs on both sides of a ratio alike.
-            ours = start_emulator(Path(folder) / "bench.sqlite3")
+            database = Path(folder) / "bench.sqlite3"
+            ours = start_emulator(database)
             servers.append(ours)
             results[OURS].update(startup=ours.started_in, idle=ours.rss_mib())
             token = cloudlx_token(ours.base_url)
@@ -312,15 +419,19 @@ def main() -> int:
                 servers.append(prisms[document])
                 if "idle" not in results[PEER]:
                     results[PEER].update(startup=prisms[document].started_in, idle=prisms[document].rss_mib())
-            for _ in range(args.rounds):
+            for round_number in range(args.rounds):
                 for name, scenario in scenarios.items():
-                    headers = {key: value.format(token=token) for key, value in scenario.headers.items()}
+                    distinct = scenario.each(ours, database, round_number) if scenario.each else None
+                    given = distinct.headers if distinct else scenario.headers
+                    headers = {key: value.format(token=token) for key, value in given.items()}
                     url = f"{ours.base_url}/{scenario.document}{scenario.path}"
-                    runs[OURS].setdefault(name, []).append(wrk(url, args.seconds, args.connections, scenario, headers))
+                    measured = wrk(url, args.seconds, args.connections, scenario, headers, distinct)
+                    runs[OURS].setdefault(name, []).append(measured)
                     prism = prisms[scenario.document]
                     headers = {key: value.format(token="bench-token") for key, value in scenario.headers.items()}
                     url = prism.base_url + scenario.path
-                    runs[PEER].setdefault(name, []).append(wrk(url, args.seconds, args.connections, scenario, headers))
+                    measured = wrk(url, args.seconds, args.connections, scenario, headers, distinct)
+                    runs[PEER].setdefault(name, []).append(measured)
             results[OURS]["rss"] = ours.rss_mib()
             results[PEER]["rss"] = next(iter(prisms.values())).rss_mib()
         finally:
