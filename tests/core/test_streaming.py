@@ -73,9 +73,9 @@ def test_the_yay_list_is_the_one_piece_rendering(clients, generated):
 _TIME = re.compile(rb'^\{"status":"success","time":[0-9.]+,')
 
 
-def _telcom_expected(client: TestClient) -> bytes:
+def _telcom_expected(client: TestClient, tenant: str = "streamed") -> bytes:
     with client.app.state.runtime.db.session() as session:
-        numbers = telcom_service.list_numbers(session, "streamed")
+        numbers = telcom_service.list_numbers(session, tenant)
         data = [telcom_render.incoming_number(number, destination) for number, destination in numbers]
     return bytes(telcom_render.success(data, time.perf_counter()).body)
 
@@ -101,6 +101,32 @@ def test_the_telcom_number_list_is_the_one_piece_rendering(clients, generated):
                 # "time" is each answer's own measured handling time.
                 assert _TIME.sub(b"", body) == _TIME.sub(b"", expected)
     assert len(hot.get(TELCOM_LIST, headers=TELCOM).json()["data"]) == len(numbers) + generated
+
+
+@pytest.mark.only_backend("sqlite")
+def test_telcom_instants_stored_in_another_form_are_rendered_as_the_rows_are(clients):
+    """SQLite renders the list itself; an instant stored other than as SQLAlchemy writes it (by
+    another tool, say) and text holding a NUL still come out as the rows' own rendering."""
+    hot, plain = clients
+    headers = {"X-Auth-Token": "odd", "X-Auth-Secret": "secret"}
+    assert hot.get(TELCOM_LIST, headers=headers).status_code == 200  # the tenant starts from the fixtures
+    _generate(plain, "telcom", "odd", 2)
+    numbers = hot.get(TELCOM_LIST, headers=headers).json()["data"]
+    with plain.app.state.runtime.db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE telcom_number SET created_at = '2015-05-05 14:43:36', acquired_at = '2016-01-02 03:04:05.6789',"
+            " pushed_at = '2017-01-02 03:04:05', name = ? WHERE tenant = 'odd' AND number_id = ?",
+            ("nul\x00here", numbers[0]["id"]),
+        )
+        connection.exec_driver_sql(
+            "UPDATE telcom_number SET name = ? WHERE tenant = 'odd' AND number_id = ?", ("x\x00", numbers[1]["id"])
+        )
+    expected = _TIME.sub(b"", _telcom_expected(plain, "odd"))
+    assert b'"created_at":"2015-05-05T14:43:36.000Z"' in expected
+    assert b'"acquired_at":"2016-01-02T03:04:05.678Z"' in expected
+    assert b'"pushed_at":"2017-01-02T03:04:05.000Z"' in expected
+    for client in (hot, plain):
+        assert _TIME.sub(b"", client.get(TELCOM_LIST, headers=headers).content) == expected
 
 
 def _awkward_value(rng: random.Random):

@@ -51,7 +51,9 @@ def _hot_action(action: Action) -> Answer:
         if data is None:
             if action.handler is list_numbers:
                 # Read and rendered in chunks; kept only when small.
-                members = await service.read_number_list(reader(runtime.db), token, render.listed_numbers)
+                members = await service.read_number_list(
+                    reader(runtime.db), token, render.listed_members, render.listed_numbers
+                )
                 data = RenderedList(members)
                 if sum(len(member) for member in members) > JOINED_BODY_LIMIT:
                     return render.success(data, started)
