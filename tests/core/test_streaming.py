@@ -151,3 +151,31 @@ def test_the_chunk_renderings_are_json_dumps_own():
             assert (f"[\n{members}\n{indent}]" if items else "[]") == whole.replace("\n", "\n" + indent)
         compact = json.dumps(items, separators=(",", ":"), ensure_ascii=False).encode()
         assert b"[" + compact_items(items) + b"]" == compact
+
+
+@pytest.mark.only_backend("sqlite")
+@pytest.mark.parametrize("count", [1, CHUNK_ROWS - 1, CHUNK_ROWS, CHUNK_ROWS + 1, 3 * CHUNK_ROWS])
+def test_chunks_join_to_the_whole_list_at_every_boundary(backend, tmp_path, count):
+    """A list of one chunk less, one, or one more than a chunk (read on the event loop, or read
+    again on a worker thread through the scanning connection) joins to the one-piece rendering."""
+    import asyncio
+
+    from emulator.core.db import Database
+    from emulator.core.fastread import FastReader
+    from emulator.core.streaming import read_rendered_rows
+
+    db = Database(f"sqlite:///{tmp_path / 'rows.sqlite3'}")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (n INTEGER PRIMARY KEY, name TEXT)")
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES (?)", [(f"r{i}",) for i in range(count)])
+    fast = FastReader(db)
+    try:
+        chunks = asyncio.run(read_rendered_rows(fast, "SELECT n, name FROM t ORDER BY n", {}, compact_items, b","))
+    finally:
+        fast.close()
+        db.engine.dispose()
+    assert len(chunks) == -(-count // CHUNK_ROWS)
+    assert (
+        b"[" + b"".join(chunks) + b"]"
+        == json.dumps([[i + 1, f"r{i}"] for i in range(count)], separators=(",", ":")).encode()
+    )
