@@ -179,3 +179,14 @@ def test_chunks_join_to_the_whole_list_at_every_boundary(backend, tmp_path, coun
         b"[" + b"".join(chunks) + b"]"
         == json.dumps([[i + 1, f"r{i}"] for i in range(count)], separators=(",", ":")).encode()
     )
+
+
+def test_a_kept_telcom_answer_is_framed_with_each_answers_own_time():
+    """The hot routes keep an answer's whole envelope per ``time``: a quick answer is the kept
+    one, a slow one still shows how long it took."""
+    framed = telcom_render.Framed(telcom_render.RenderedData(b"[1]"))
+    quick = framed.response(time.perf_counter())
+    assert quick.body == b'{"status":"success","time":0.0,"flags":{},"data":[1]}'
+    slow = framed.response(time.perf_counter() - 1.234)
+    assert slow.body == b'{"status":"success","time":1.23,"flags":{},"data":[1]}'
+    assert framed.response(time.perf_counter()) is quick
