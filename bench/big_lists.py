@@ -4,9 +4,10 @@
     python bench/big_lists.py [--counts 10000 100000] [--repeat 5]
 
 Each tenant is filled by the ``seed`` command, then each list is asked for ``--repeat`` times.
-Printed per list and size: the median and worst time to the body's last byte, the body's size, and
-how much the server's resident memory grew at its peak during a request (the kernel's high-water
-mark, reset before each request) against what it used just before.
+Printed per list and size: the median and worst time to the body's last byte, the server's CPU
+time per request (user + system, all its threads: steadier than the times on a shared machine), the
+body's size, and how much the server's resident memory grew at its peak during a request (the
+kernel's high-water mark, reset before each request) against what it used just before.
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ def _status(pid: int) -> dict[str, int]:
     return found
 
 
+def _cpu_seconds(pid: int) -> float:
+    """The process's user + system time so far (``/proc/<pid>/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _reset_peak(pid: int) -> bool:
     """Start the high-water mark afresh from the current resident size (Linux ``clear_refs``)."""
     try:
@@ -65,16 +72,18 @@ def _reset_peak(pid: int) -> bool:
 
 
 def measure(port: int, pid: int, method: str, path: str, headers: dict, repeat: int) -> dict:
-    times, growths, size = [], [], 0
+    times, growths, cpu, size = [], [], 0.0, 0
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     for _ in range(repeat):
         peak_known = _reset_peak(pid)
         before = _status(pid)["VmRSS"]
+        cpu_before = _cpu_seconds(pid)
         started = time.perf_counter()
         connection.request(method, path, headers=headers)
         response = connection.getresponse()
         body = response.read()
         times.append(time.perf_counter() - started)
+        cpu += _cpu_seconds(pid) - cpu_before
         assert response.status == 200, (response.status, body[:200])
         after = _status(pid)
         growths.append((after["VmHWM"] if peak_known else after["VmRSS"]) - before)
@@ -83,6 +92,7 @@ def measure(port: int, pid: int, method: str, path: str, headers: dict, repeat: 
     return {
         "median_ms": statistics.median(times) * 1000,
         "worst_ms": max(times) * 1000,
+        "cpu_ms": cpu / repeat * 1000,
         "body_bytes": size,
         "growth_bytes": max(growths),
     }
@@ -94,8 +104,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     print(f"load average before: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    print("| list | records | median | worst | body | peak memory growth | growth / body |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| list | records | median | worst | server CPU | body | peak memory growth | growth / body |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for count in args.counts:
         with tempfile.TemporaryDirectory() as folder:
             database_url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
@@ -112,6 +122,7 @@ def main() -> None:
                     result = measure(emulator.port, emulator.process.pid, method, path, headers, args.repeat)
                     print(
                         f"| {provider} {path} | {count:,} | {result['median_ms']:.0f} ms | {result['worst_ms']:.0f} ms"
+                        f" | {result['cpu_ms']:.0f} ms"
                         f" | {result['body_bytes'] / 2**20:.1f} MiB | {result['growth_bytes'] / 2**20:.1f} MiB"
                         f" | {result['growth_bytes'] / result['body_bytes']:.2f} |",
                         flush=True,

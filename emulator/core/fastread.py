@@ -37,6 +37,9 @@ def _sqlite_file(url: str) -> str | None:
     return path or None
 
 
+SCAN_CACHE_KIB = 256
+"""The page cache of a connection that reads long lists (SQLite's default is 2 MiB)."""
+
 WAL_INDEX_HEADER = 48
 """Bytes of the wal-index header's first copy, the one a commit writes last."""
 
@@ -73,14 +76,20 @@ class FastReader:
         no network wait) rather than on a worker thread."""
         return self._path is not None
 
-    def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
+    def _connection(self, scan: bool = False) -> sqlite3.Connection:
+        """The thread's connection for short reads, or for long scans (``scan``): one of its own,
+        whose page cache is kept small, since a scan reads each page once and a full-size cache
+        would stay behind as megabytes of pages it will not read again."""
+        name = "scanner" if scan else "connection"
+        connection = getattr(self._local, name, None)
         if connection is None:
             if self._path is None:
                 raise RuntimeError("direct reads need a SQLite file")
             connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
             connection.execute("PRAGMA busy_timeout=5000")
-            self._local.connection = connection
+            if scan:
+                connection.execute(f"PRAGMA cache_size=-{SCAN_CACHE_KIB}")
+            setattr(self._local, name, connection)
         return connection
 
     def _text(self, sql: str) -> Any:
@@ -107,7 +116,7 @@ class FastReader:
         transaction; never all rows in memory at once), in the calling thread: on a SQLite file
         through the thread's own connection, elsewhere through a server-side cursor."""
         if self._path is not None:
-            cursor = self._connection().execute(sql, params)
+            cursor = self._connection(scan=True).execute(sql, params)
             try:
                 while rows := cursor.fetchmany(size):
                     yield rows
@@ -166,10 +175,11 @@ class FastReader:
         if self._wal_index is not None:
             self._wal_index.close()
             self._wal_index = None
-        connection = getattr(self._local, "connection", None)
-        if connection is not None:
-            connection.close()
-            self._local.connection = None
+        for name in ("connection", "scanner"):
+            connection = getattr(self._local, name, None)
+            if connection is not None:
+                connection.close()
+                setattr(self._local, name, None)
 
 
 _readers_lock = threading.Lock()

@@ -124,6 +124,24 @@ def perl_pretty_member_sql(columns: Sequence[str], depth: int, booleans: Collect
     return f"CAST({' || '.join(parts)} AS BLOB)"
 
 
+def compact_object_sql(fields: Sequence[tuple[str, str]]) -> str:
+    """A SQLite expression rendering ``fields`` (key, SQL expression) as ``compact_json`` renders
+    a dict of them, in this order: SQLite's ``json_object`` quotes text as ``json.dumps`` does
+    (use it only where ``sqlite_quotes_like_json_dumps()``) and embeds a nested
+    ``json_object_sql`` or ``json_bool_sql`` as JSON. Compact JSON text, as a BLOB."""
+    return f"CAST({json_object_sql(fields)} AS BLOB)"
+
+
+def json_object_sql(fields: Sequence[tuple[str, str]]) -> str:
+    """``compact_object_sql`` as a JSON value, to nest in another one."""
+    return "json_object(" + ", ".join(f"{_sql_text(key)}, {value}" for key, value in fields) + ")"
+
+
+def json_bool_sql(expression: str) -> str:
+    """``true``/``false`` by the truth of ``expression`` (Python's ``bool``: NULL and 0 are false)."""
+    return f"json(CASE WHEN {expression} THEN 'true' ELSE 'false' END)"
+
+
 def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 

@@ -73,9 +73,9 @@ def test_the_yay_list_is_the_one_piece_rendering(clients, generated):
 _TIME = re.compile(rb'^\{"status":"success","time":[0-9.]+,')
 
 
-def _telcom_expected(client: TestClient) -> bytes:
+def _telcom_expected(client: TestClient, tenant: str = "streamed") -> bytes:
     with client.app.state.runtime.db.session() as session:
-        numbers = telcom_service.list_numbers(session, "streamed")
+        numbers = telcom_service.list_numbers(session, tenant)
         data = [telcom_render.incoming_number(number, destination) for number, destination in numbers]
     return bytes(telcom_render.success(data, time.perf_counter()).body)
 
@@ -103,6 +103,32 @@ def test_the_telcom_number_list_is_the_one_piece_rendering(clients, generated):
     assert len(hot.get(TELCOM_LIST, headers=TELCOM).json()["data"]) == len(numbers) + generated
 
 
+@pytest.mark.only_backend("sqlite")
+def test_telcom_instants_stored_in_another_form_are_rendered_as_the_rows_are(clients):
+    """SQLite renders the list itself; an instant stored other than as SQLAlchemy writes it (by
+    another tool, say) and text holding a NUL still come out as the rows' own rendering."""
+    hot, plain = clients
+    headers = {"X-Auth-Token": "odd", "X-Auth-Secret": "secret"}
+    assert hot.get(TELCOM_LIST, headers=headers).status_code == 200  # the tenant starts from the fixtures
+    _generate(plain, "telcom", "odd", 2)
+    numbers = hot.get(TELCOM_LIST, headers=headers).json()["data"]
+    with plain.app.state.runtime.db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE telcom_number SET created_at = '2015-05-05 14:43:36', acquired_at = '2016-01-02 03:04:05.6789',"
+            " pushed_at = '2017-01-02 03:04:05', name = ? WHERE tenant = 'odd' AND number_id = ?",
+            ("nul\x00here", numbers[0]["id"]),
+        )
+        connection.exec_driver_sql(
+            "UPDATE telcom_number SET name = ? WHERE tenant = 'odd' AND number_id = ?", ("x\x00", numbers[1]["id"])
+        )
+    expected = _TIME.sub(b"", _telcom_expected(plain, "odd"))
+    assert b'"created_at":"2015-05-05T14:43:36.000Z"' in expected
+    assert b'"acquired_at":"2016-01-02T03:04:05.678Z"' in expected
+    assert b'"pushed_at":"2017-01-02T03:04:05.000Z"' in expected
+    for client in (hot, plain):
+        assert _TIME.sub(b"", client.get(TELCOM_LIST, headers=headers).content) == expected
+
+
 def _awkward_value(rng: random.Random):
     text = "".join(rng.choice(["a", '"', ":", " ", "\\", "\n", "\x00", "é", "😀", "{", ",", '": ']) for _ in range(6))
     return rng.choice([text, rng.randrange(-5, 10**6), True, False, None, 2**70, [], {}, [text, 1], {"k": text}])
@@ -125,3 +151,42 @@ def test_the_chunk_renderings_are_json_dumps_own():
             assert (f"[\n{members}\n{indent}]" if items else "[]") == whole.replace("\n", "\n" + indent)
         compact = json.dumps(items, separators=(",", ":"), ensure_ascii=False).encode()
         assert b"[" + compact_items(items) + b"]" == compact
+
+
+@pytest.mark.only_backend("sqlite")
+@pytest.mark.parametrize("count", [1, CHUNK_ROWS - 1, CHUNK_ROWS, CHUNK_ROWS + 1, 3 * CHUNK_ROWS])
+def test_chunks_join_to_the_whole_list_at_every_boundary(backend, tmp_path, count):
+    """A list of one chunk less, one, or one more than a chunk (read on the event loop, or read
+    again on a worker thread through the scanning connection) joins to the one-piece rendering."""
+    import asyncio
+
+    from emulator.core.db import Database
+    from emulator.core.fastread import FastReader
+    from emulator.core.streaming import read_rendered_rows
+
+    db = Database(f"sqlite:///{tmp_path / 'rows.sqlite3'}")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (n INTEGER PRIMARY KEY, name TEXT)")
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES (?)", [(f"r{i}",) for i in range(count)])
+    fast = FastReader(db)
+    try:
+        chunks = asyncio.run(read_rendered_rows(fast, "SELECT n, name FROM t ORDER BY n", {}, compact_items, b","))
+    finally:
+        fast.close()
+        db.engine.dispose()
+    assert len(chunks) == -(-count // CHUNK_ROWS)
+    assert (
+        b"[" + b"".join(chunks) + b"]"
+        == json.dumps([[i + 1, f"r{i}"] for i in range(count)], separators=(",", ":")).encode()
+    )
+
+
+def test_a_kept_telcom_answer_is_framed_with_each_answers_own_time():
+    """The hot routes keep an answer's whole envelope per ``time``: a quick answer is the kept
+    one, a slow one still shows how long it took."""
+    framed = telcom_render.Framed(telcom_render.RenderedData(b"[1]"))
+    quick = framed.response(time.perf_counter())
+    assert quick.body == b'{"status":"success","time":0.0,"flags":{},"data":[1]}'
+    slow = framed.response(time.perf_counter() - 1.234)
+    assert slow.body == b'{"status":"success","time":1.23,"flags":{},"data":[1]}'
+    assert framed.response(time.perf_counter()) is quick

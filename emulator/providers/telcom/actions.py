@@ -70,7 +70,7 @@ class Call:
 
 
 def list_numbers(call: Call) -> object:
-    return RenderedList(service.number_list(call.fast, call.tenant, render.listed_numbers))
+    return RenderedList(service.number_list(call.fast, call.tenant, render.listed_members, render.listed_numbers))
 
 
 def number_info(call: Call) -> object:

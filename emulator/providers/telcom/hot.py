@@ -4,8 +4,10 @@ bytes. Nothing here imports FastAPI: the first answer after start does not wait 
 
 from __future__ import annotations
 
+import functools
 import time
 
+from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from emulator.core.context import ProviderContext
@@ -15,22 +17,38 @@ from emulator.core.streaming import JOINED_BODY_LIMIT, RenderedList
 from emulator.providers.telcom import render, service
 from emulator.providers.telcom.actions import ACTIONS, Action, action_call, inventory_of, list_numbers, number_changes
 from emulator.providers.telcom.errors import NAME, InvalidJSON, TelcomError, failure
-from emulator.providers.telcom.validation import FORM, Params, media_type_of, parse_params
+from emulator.providers.telcom.validation import FORM, JSON, Params, media_type_of, parse_params
+
+MEMO_BODY_BYTES = 1024
+"""Parameters up to this size are parsed once for all the calls that send them alike."""
 
 
-def _hot_call(request: HotRequest) -> tuple[str, dict] | None:
-    """An action call's accepted token and readable parameters (not a form); None (the route
-    answers) for anything else."""
+def _hot_call(request: HotRequest) -> tuple[str, dict, str] | None:
+    """An action call's accepted token, readable parameters (not a form) and their canonical
+    text (for the render cache's key); None (the route answers) for anything else."""
     token = request.header(b"x-auth-token") or None
     if token is None or not request.runtime.credentials.accepts(NAME, token, request.header(b"x-auth-secret") or None):
         return None
     media_type = media_type_of(request.header(b"content-type"))
     if media_type == FORM:
         return None
+    # A JSON body is all there is to read; the query only otherwise.
+    given = request.body if media_type == JSON else request.query_string
+    read = _read_params(media_type, given) if len(given) <= MEMO_BODY_BYTES else _parsed(media_type, given)
+    return None if read is None else (token, *read)
+
+
+def _parsed(media_type: str, given: bytes) -> tuple[dict, str] | None:
+    """``parse_params`` of a JSON body (or else a query string), with its canonical text."""
     try:
-        return token, parse_params(media_type, request.body, request.query)
+        values = parse_params(media_type, given, QueryParams(given) if media_type != JSON else {})
     except InvalidJSON:
         return None
+    return values, repr(sorted(values.items()))
+
+
+# The same few bodies come again and again; the values are only read (``Params``).
+_read_params = functools.lru_cache(maxsize=256)(_parsed)
 
 
 def _hot_action(action: Action) -> Answer:
@@ -42,17 +60,19 @@ def _hot_action(action: Action) -> Answer:
         called = _hot_call(request)
         if called is None:
             return None
-        token, values = called
+        token, values, canonical = called
         runtime = request.runtime
         await request.enter(NAME, token)
         started = time.perf_counter()
-        key = (action.summary, token, repr(sorted(values.items())))
-        data = request.cached(key)
-        if data is None:
+        key = (action.summary, token, canonical)
+        framed = request.cached(key)
+        if framed is None:
             if action.handler is list_numbers:
                 # Read and rendered in chunks; kept only when small.
-                members = await service.read_number_list(reader(runtime.db), token, render.listed_numbers)
-                data = RenderedList(members)
+                members = await service.read_number_list(
+                    reader(runtime.db), token, render.listed_members, render.listed_numbers
+                )
+                data: object = RenderedList(members)
                 if sum(len(member) for member in members) > JOINED_BODY_LIMIT:
                     return render.success(data, started)
             else:
@@ -62,8 +82,8 @@ def _hot_action(action: Action) -> Answer:
                     except TelcomError as error:
                         return failure(error)
                 data = render.rendered(data)
-            request.keep(key, data)
-        return render.success(data, started)
+            framed = request.keep(key, render.Framed(data))
+        return framed.response(started)
 
     return answer
 
@@ -75,7 +95,7 @@ async def _hot_update(request: HotRequest) -> Response | None:
     called = _hot_call(request)
     if called is None:
         return None
-    token, values = called
+    token, values, _canonical = called
     runtime = request.runtime
     try:
         changes = number_changes(Params(values))

@@ -16,6 +16,7 @@ from emulator.core import numbering
 from emulator.core.bulk import execute_one, fetch_one
 from emulator.core.db import table_of
 from emulator.core.fastread import FastReader
+from emulator.core.rendering import compact_object_sql, json_bool_sql, json_object_sql, sqlite_quotes_like_json_dumps
 from emulator.core.streaming import RenderRows, read_rendered_rows, render_rows
 from emulator.providers.telcom.errors import NotFound, StructuredError, ValidationError
 from emulator.providers.telcom.models import Destination, Number, Sequence
@@ -119,22 +120,91 @@ _LISTED = (
     "pushed_at",
     "subscriber_status",
 )
-_READ_LISTED = (
-    f"SELECT {', '.join('n.' + name for name in _LISTED)}, d.kind, d.object_id, d.name"
+_LISTED_FROM = (
     " FROM telcom_number n LEFT JOIN telcom_destination d"
     " ON d.tenant = :tenant AND d.kind = n.destination_type AND d.object_id = n.destination_id"
     " WHERE n.tenant = :tenant ORDER BY n.number_id"
 )
+_READ_LISTED = f"SELECT {', '.join('n.' + name for name in _LISTED)}, d.kind, d.object_id, d.name{_LISTED_FROM}"
 
 
-def number_list(fast: FastReader, tenant: str, render: RenderRows) -> list[bytes]:
-    """``list_numbers``, rendered a chunk at a time by ``render`` (in the calling thread)."""
-    return render_rows(fast, _READ_LISTED, {"tenant": tenant}, render, b",")
+STAMP_MARK = "\x00"
+"""Leads a stored instant the SQL rendering leaves to ``render._stored_timestamp`` (one not in
+SQLAlchemy's own text form), for ``render.listed_members`` to mend."""
 
 
-async def read_number_list(fast: FastReader, tenant: str, render: RenderRows) -> list[bytes]:
+def _stamp_sql(column: str) -> str:
+    """``render._stored_timestamp`` of a column in SQL for SQLAlchemy's text form (26 characters,
+    a space 11th, a dot 20th); any other value is marked (``STAMP_MARK``) and left as it is."""
+    return (
+        f"CASE WHEN {column} IS NULL THEN NULL"
+        f" WHEN typeof({column}) = 'text' AND {column} GLOB '?????????? ????????.??????'"
+        f" THEN substr({column}, 1, 10) || 'T' || substr({column}, 12, 12) || 'Z' ELSE char(0) || {column} END"
+    )
+
+
+# ``render.number_item`` of each row by SQLite itself, one BLOB per row: a long list without a
+# Python object per value.
+_MEMBER = compact_object_sql(
+    [
+        ("id", "n.number_id"),
+        ("number", "n.number"),
+        ("context", "n.context"),
+        ("created_at", _stamp_sql("n.created_at")),
+        ("updated_at", _stamp_sql("n.updated_at")),
+        ("recording_enabled", json_bool_sql("n.recording_enabled")),
+        ("caller_id_prefix", "n.caller_id_prefix"),
+        ("callerid_passthrough", json_bool_sql("n.callerid_passthrough")),
+        ("forward_sip_to", "n.forward_sip_to"),
+        (
+            "aquisition",
+            json_object_sql(
+                [
+                    ("acquired_at", _stamp_sql("n.acquired_at")),
+                    (
+                        "subscriber",
+                        json_object_sql(
+                            [
+                                *((name, f"n.{name}") for name in SUBSCRIBER_FIELDS),
+                                ("pushed_at", _stamp_sql("n.pushed_at")),
+                                ("status", "n.subscriber_status"),
+                            ]
+                        ),
+                    ),
+                ]
+            ),
+        ),
+        (
+            "destination",
+            "CASE WHEN d.kind IS NULL THEN NULL ELSE "
+            + json_object_sql(
+                [("type", "d.kind"), ("object", json_object_sql([("id", "d.object_id"), ("name", "d.name")]))]
+            )
+            + " END",
+        ),
+    ]
+)
+_READ_MEMBERS = f"SELECT {_MEMBER}{_LISTED_FROM}"
+
+
+def _listing(fast: FastReader, members: RenderRows, items: RenderRows) -> tuple[str, RenderRows]:
+    """The statement and renderer of the list: SQLite's own rendering (``members`` joins its
+    rows) where it quotes as ``json.dumps`` does, the rows' columns (``items``) elsewhere."""
+    if fast.sqlite and sqlite_quotes_like_json_dumps():
+        return _READ_MEMBERS, members
+    return _READ_LISTED, items
+
+
+def number_list(fast: FastReader, tenant: str, members: RenderRows, items: RenderRows) -> list[bytes]:
+    """``list_numbers``, rendered a chunk at a time (in the calling thread; see ``_listing``)."""
+    sql, render = _listing(fast, members, items)
+    return render_rows(fast, sql, {"tenant": tenant}, render, b",")
+
+
+async def read_number_list(fast: FastReader, tenant: str, members: RenderRows, items: RenderRows) -> list[bytes]:
     """``number_list`` for a request (on the event loop if the list is short)."""
-    return await read_rendered_rows(fast, _READ_LISTED, {"tenant": tenant}, render, b",")
+    sql, render = _listing(fast, members, items)
+    return await read_rendered_rows(fast, sql, {"tenant": tenant}, render, b",")
 
 
 def get_number(session: Session, tenant: str, number_id: int) -> tuple[Number, Destination | None]:
