@@ -119,7 +119,7 @@ async def _hot_acquire(request: HotRequest) -> Response | None:
     called = _hot_call(request)
     if called is None:
         return None
-    token, values = called
+    token, values, _ = called
     try:
         number = Params(values).string("number", required=True)
     except TelcomError:
