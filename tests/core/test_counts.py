@@ -44,7 +44,7 @@ def _cloudlx_total(client, headers) -> int:
 
 
 def _cm_total(client) -> int:
-    return int(client.get(REQUESTS, params={"take": 1}, headers=AUTH).headers["x-cm-pagination-total"])
+    return int(client.get(REQUESTS, params={"Take": 1}, headers=AUTH).headers["x-cm-pagination-total"])
 
 
 def _reserved(client, tenant: str = TENANT) -> int:
