@@ -19,12 +19,14 @@ The counts change in the same transaction as the rows: a rollback takes both bac
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import TextClause
 from sqlmodel import SQLModel
 
 ROW_COUNTS = "row_counts"
@@ -51,9 +53,14 @@ def total_sql(source: Table, keys: Sequence[str]) -> str:
     return f"SELECT coalesce(sum(n), 0) FROM {count_table(source)} WHERE {where}"
 
 
+@functools.lru_cache(maxsize=64)
+def _total_statement(source: Table, keys: tuple[str, ...]) -> TextClause:
+    return text(total_sql(source, keys))
+
+
 def total(connection: Connection, source: Table, values: Mapping[str, Any]) -> int:
     """How many rows of ``source`` have these values in counted columns."""
-    return int(connection.execute(text(total_sql(source, list(values))), dict(values)).scalar_one())
+    return int(connection.execute(_total_statement(source, tuple(values)), dict(values)).scalar_one())
 
 
 def ensure_counts(connection: Connection, tables: list[Table]) -> None:
