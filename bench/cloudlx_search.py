@@ -9,9 +9,11 @@ Cases: a selective search (six digits from the end of a random number of the ten
 matches at any size), a search no number matches (ten random digits), a common search (three
 random digits: about 1% of the numbers match, so the matches and their count grow with the
 table), a two-digit search (no trigram: a plain LIKE), and the plain listing's first page (a
-different ``max_per_page`` each time; its total is a count of the tenant's numbers). Prints per
-size and case the median and 99th percentile, then each case's growth from the smallest size to
-the largest. ``--keep`` keeps the seeded files in DIR and reuses them on the next run.
+different ``max_per_page`` each time; its total is the tenant's kept count, ``core.counts``).
+Prints per size and case the median and 99th percentile and the server's CPU time per request
+(user and system, from ``/proc``: steadier than latencies on a shared machine), then each case's
+growth from the smallest size to the largest. ``--keep`` keeps the seeded files in DIR and reuses
+them on the next run.
 """
 
 from __future__ import annotations
@@ -82,30 +84,42 @@ def terms(database: Path, count: int, rng: random.Random) -> dict[str, list[dict
     }
 
 
-def measure(client: httpx.Client, requests: list[dict]) -> tuple[float, float, float]:
-    """Median and 99th percentile in milliseconds, and the median num_results."""
+def cpu_seconds(pid: int) -> float:
+    """The process's user and system CPU time so far (the steadier figure on a shared machine)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+Figures = tuple[float, float, float, float]
+"""p50 and p99 in ms, the server's CPU ms per request, the median num_results."""
+
+
+def measure(client: httpx.Client, requests: list[dict], pid: int) -> Figures:
     samples, results = [], []
+    cpu = cpu_seconds(pid)
     for params in requests:
         started = time.perf_counter()
         response = client.get("/api/numbers", params=params)
         samples.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, response.text
         results.append(response.json()["num_results"])
+    cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / len(requests)
     samples.sort()
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    return statistics.median(samples), p99, statistics.median(results)
+    return statistics.median(samples), p99, cpu_ms, statistics.median(results)
 
 
-def run_size(database: Path, requests: int) -> dict[str, tuple[float, float, float]]:
+def run_size(database: Path, requests: int) -> dict[str, Figures]:
     cases = terms(database, requests, random.Random(7))
     with (
         EmulatorProcess(f"sqlite:///{database}") as emulator,
         httpx.Client(base_url=f"{emulator.base_url}/cloudlx") as client,
     ):
+        assert emulator.process is not None
         with httpx.Client(base_url=emulator.base_url) as root:
             client.headers.update(auth(root, TENANT))
         client.get("/api/numbers", params={"search": "999"})  # first-request costs (imports) off the clock
-        return {case: measure(client, cases[case]) for case in CASES}
+        return {case: measure(client, cases[case], emulator.process.pid) for case in CASES}
 
 
 def main() -> None:
@@ -115,7 +129,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="keep the seeded SQLite files here and reuse them")
     args = parser.parse_args()
     print(f"load average before: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
-    figures: dict[int, dict[str, tuple[float, float, float]]] = {}
+    figures: dict[int, dict[str, Figures]] = {}
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
@@ -125,18 +139,18 @@ def main() -> None:
                 print(f"seed {size:,} numbers: {seconds:.1f} s")
             figures[size] = run_size(database, args.requests)
     print(f"\n{args.requests} different requests per case and size; milliseconds over HTTP, one client")
-    print("| numbers in the tenant | case | p50 | p99 | median num_results |")
-    print("|---:|---|---:|---:|---:|")
+    print("| numbers in the tenant | case | p50 | p99 | server CPU per request | median num_results |")
+    print("|---:|---|---:|---:|---:|---:|")
     for size, cases in figures.items():
-        for case, (p50, p99, results) in cases.items():
-            print(f"| {size:,} | {case} | {p50:.1f} | {p99:.1f} | {results:,.0f} |")
+        for case, (p50, p99, cpu, results) in cases.items():
+            print(f"| {size:,} | {case} | {p50:.1f} | {p99:.1f} | {cpu:.2f} | {results:,.0f} |")
     small, large = min(figures), max(figures)
     print(f"\ngrowth {small:,} → {large:,} numbers (large / small)")
-    print("| case | p50 | p99 |")
-    print("|---|---:|---:|")
+    print("| case | p50 | p99 | CPU per request |")
+    print("|---|---:|---:|---:|")
     for case in CASES:
-        (p50_small, p99_small, _), (p50_large, p99_large, _) = figures[small][case], figures[large][case]
-        print(f"| {case} | {p50_large / p50_small:.1f}x | {p99_large / p99_small:.1f}x |")
+        before, after = figures[small][case], figures[large][case]
+        print(f"| {case} | " + " | ".join(f"{after[i] / before[i]:.1f}x" for i in range(3)) + " |")
     print(f"load average after: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlmodel import Session, SQLModel
 
+from emulator.core.counts import bulk_counting
 from emulator.core.search import bulk_loading
 
 BULK_CACHE_KIB = 2_097_152
@@ -54,7 +55,11 @@ def bulk_insert(session: Session, table: str, columns: Sequence[str], rows: Sequ
                 # write lock now (waiting for it if need be): a transaction that reads first and
                 # writes later fails at once if another connection committed in between.
                 cursor.execute("BEGIN IMMEDIATE")
-            with _indexes_set_aside(cursor, connection.dialect, table, len(rows)), bulk_loading(cursor, table):
+            with (
+                _indexes_set_aside(cursor, connection.dialect, table, len(rows)),
+                bulk_loading(cursor, table),
+                bulk_counting(cursor, table),
+            ):
                 cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
         finally:
             cursor.close()

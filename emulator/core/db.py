@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
-from emulator.core import search
+from emulator.core import counts, search
 
 
 def table_of(model: type[SQLModel]) -> Table:
@@ -221,7 +221,7 @@ class Database:
         return Database(prefix + str(path.with_name(f"{path.stem}-{name}.sqlite3")))
 
     def create_all(self, tables: list[Table] | None = None) -> None:
-        """Create missing tables (all, or these) and their search indexes; several processes starting at once
+        """Create missing tables (all, or these), their search indexes and row counts; several processes starting at once
         (``serve --workers N``) take turns: PostgreSQL under an advisory lock, SQLite by trying
         again once the other is done."""
         chosen = list(SQLModel.metadata.sorted_tables) if tables is None else tables
@@ -230,12 +230,14 @@ class Database:
                 connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})")
                 SQLModel.metadata.create_all(connection, tables=tables)
                 search.ensure_indexes(connection, chosen)
+                counts.ensure_counts(connection, chosen)
             return
         for attempt in range(20):
             try:
                 SQLModel.metadata.create_all(self.engine, tables=tables)
                 with self.engine.begin() as connection:
                     search.ensure_indexes(connection, chosen)
+                    counts.ensure_counts(connection, chosen)
                 return
             except OperationalError:  # "table ... already exists" (or locked): another process made it meanwhile
                 if attempt == 19:

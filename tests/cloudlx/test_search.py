@@ -230,3 +230,24 @@ def test_a_bulk_load_waits_for_a_write_under_way_elsewhere(filled):
     finally:
         other.close()
     _index_holds_the_table(filled)
+
+
+@pytest.mark.only_backend("sqlite")
+def test_a_load_that_doubles_the_table_leaves_the_index_in_one_segment(client):
+    """Each load adds a segment to the FTS index, and a search probes every segment for each of
+    its trigrams: a load that at least doubles the table merges them; a smaller one does not."""
+    runtime = client.app.state.runtime
+
+    def segments() -> int:
+        with runtime.db.engine.connect() as connection:
+            return connection.exec_driver_sql(
+                f"SELECT count(DISTINCT segid) FROM {index_name(NUMBERS)}_idx"
+            ).scalar_one()
+
+    generate(client, TENANT, 100, seed=31)
+    generate(client, TENANT, 20, seed=32)
+    assert segments() > 1
+    generate(client, TENANT, 300, seed=33)
+    assert segments() == 1
+    _index_holds_the_table(client)
+    _agrees(client, TENANT, "123")

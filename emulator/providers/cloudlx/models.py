@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field
 
+from emulator.core.counts import ROW_COUNTS
 from emulator.core.provider import TenantScoped
 from emulator.core.search import SUBSTRING_SEARCH
 
@@ -23,7 +24,8 @@ class Number(TenantScoped, table=True):
         # the trigram index instead.
         Index("ix_cloudlx_number_listing", "tenant", "status", "number_e164"),
         Index("ix_cloudlx_number_pool", "tenant", "status", "region", "service_type", "number_e164"),
-        {"info": {SUBSTRING_SEARCH: "number_e164"}},
+        # The lists' totals without a search are read from counts kept per what they filter by.
+        {"info": {SUBSTRING_SEARCH: "number_e164", ROW_COUNTS: ("tenant", "status", "region", "service_type")}},
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, bindparam, func, insert, text, update
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
-from emulator.core import numbering
+from emulator.core import counts, numbering
 from emulator.core.bulk import execute_counted, fetch_one, held_values
 from emulator.core.db import table_of
 from emulator.core.fastread import FastReader
@@ -179,13 +179,15 @@ def list_numbers(
     region: str | None = None,
     service_type: str | None = None,
 ) -> Page:
-    """One page, ordered by number; ``total`` counts every match. Both queries walk one index: the
-    listing's, or for a search the trigram index (see ``core.search``)."""
-    conditions = [col(Number.tenant) == tenant, col(Number.status) == status]
+    """One page, ordered by number; ``total`` counts every match. The page walks one index: the
+    listing's, or for a search the trigram index (see ``core.search``). Without a search the total
+    is read from the kept counts (``core.counts``): its cost does not grow with the tenant."""
+    filters = {"tenant": tenant, "status": status}
     if region is not None:
-        conditions.append(col(Number.region) == region)
+        filters["region"] = region
     if service_type is not None:
-        conditions.append(col(Number.service_type) == service_type)
+        filters["service_type"] = service_type
+    conditions = [table_of(Number).c[name] == value for name, value in filters.items()]
     dialect = session.get_bind().dialect.name
 
     def matching(statement: S) -> S:
@@ -208,6 +210,8 @@ def list_numbers(
     # A partly filled page is the last one and tells the total; only a full or empty page needs a count.
     if rows and len(rows) < listing.max_per_page or not rows and offset == 0:
         total = offset + len(rows)
+    elif listing.search is None:
+        total = counts.total(session.connection(), table_of(Number), filters)
     else:
         total = session.exec(matching(select(func.count()).select_from(Number))).one()
     return Page(rows, total, total > listing.max_per_page)

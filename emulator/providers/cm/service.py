@@ -14,11 +14,11 @@ from functools import cache
 from typing import TYPE_CHECKING, Final, Literal
 
 import phonenumbers
-from sqlalchemy import Connection, bindparam, func, insert, text, tuple_, update
+from sqlalchemy import Connection, bindparam, insert, text, tuple_, update
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
-from emulator.core import numbering
+from emulator.core import counts, numbering
 from emulator.core.bulk import execute_many, execute_one, fetch_one
 from emulator.core.callbacks import delivery_row, enqueue_all
 from emulator.core.db import table_of
@@ -245,7 +245,7 @@ def list_requests(
     session: Session, tenant: str, account: str, skip: int, take: int
 ) -> tuple[Sequence[NumberRequest], int]:
     scope = (NumberRequest.tenant == tenant) & (NumberRequest.account == account)
-    total = session.exec(select(func.count()).select_from(NumberRequest).where(scope)).one()
+    total = counts.total(session.connection(), table_of(NumberRequest), {"tenant": tenant, "account": account})
     rows = session.exec(
         select(NumberRequest).where(scope).order_by(col(NumberRequest.id)).offset(skip).limit(take)
     ).all()
@@ -261,7 +261,7 @@ _READ_PAGE = (
     f"SELECT {_STORED} FROM cm_number_request WHERE tenant = :tenant AND account = :account "
     "ORDER BY id LIMIT :take OFFSET :skip"
 )
-_COUNT = "SELECT count(*) FROM cm_number_request WHERE tenant = :tenant AND account = :account"
+_COUNT = counts.total_sql(table_of(NumberRequest), ["tenant", "account"])
 
 
 def _instant(value: datetime | str | None) -> datetime | None:
