@@ -39,7 +39,7 @@ def bulk_insert(
     constants: Mapping[str, Any] | None = None,
 ) -> int:
     """Insert ``rows`` (values in the order of ``columns``) into ``table``; returns how many.
-    ``constants`` are columns with one value for every row (text, a number or None): on SQLite
+    ``constants`` are columns with one value for every row (text, a number, a bool or None): on SQLite
     they are literals of the statement, so nothing is bound for them row by row."""
     if not rows:
         return 0
@@ -77,9 +77,11 @@ def _literal(value: Any) -> str:
     """``value`` as an SQLite literal (a constant column of ``bulk_insert``)."""
     if value is None:
         return "NULL"
+    if isinstance(value, bool):  # as sqlite3 binds it
+        return "1" if value else "0"
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+    if isinstance(value, int | float) and math.isfinite(value):
         return repr(value)
     raise TypeError(f"no literal for a constant column value {value!r}")
 
