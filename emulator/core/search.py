@@ -87,9 +87,11 @@ def _ensure_fts(connection: Connection, source: Table, name: str) -> None:
     if present == set(wanted):
         return  # the usual start: nothing to write
     if fts not in present:
+        # columnsize=0: no row sizes kept (only ranking reads them; a match does not), so an
+        # indexed row writes its trigrams and nothing else.
         connection.exec_driver_sql(
             f"CREATE VIRTUAL TABLE {fts} USING fts5({name}, content='{source.name}', content_rowid='{key}', "
-            "tokenize='trigram')"
+            "tokenize='trigram', columnsize=0)"
         )
     for trigger, definition in triggers.items():
         if trigger not in present:
