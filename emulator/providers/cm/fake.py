@@ -46,11 +46,10 @@ _CREATED_SPAN = 500 * 86400 + 1
 _UPDATED_MINUTES = 72 * 60
 
 # The table columns ``fake_rows`` gives values for, in its order. Generated orders have no callback
-# URL and no end of validity: those columns are left out (NULL), not bound a million times.
+# URL and no end of validity: those columns are left out (NULL), not bound a million times; the
+# tenant and the account, the same for every order, are ``constants``.
 COLUMNS = (
-    "tenant",
     "guid",
-    "account",
     "company_profile_id",
     "country",
     "status",
@@ -123,11 +122,14 @@ def _ranges(rng: random.Random, stock: list[str], country_code: str, size: int, 
     return numbers
 
 
+def constants(tenant: str, account: str) -> dict[str, str]:
+    """The columns every row of ``fake_rows`` shares, with their values."""
+    return {"tenant": tenant, "account": account}
+
+
 def fake_rows(
-    tenant: str,
     seed: int,
     count: int,
-    account: str,
     profiles: list[dict],
     now: datetime,
     settings: CMSettings,
@@ -142,9 +144,10 @@ def fake_rows(
     chosen = volume.picks(rng, range(len(profiles)), count)
     types = volume.picks(rng, range(len(_TYPES)), count)
     statuses = volume.picks(rng, _STATUSES, count)
-    # In no order: a load that doubles the table sets the unique index aside and sorts once
-    # (emulator.core.bulk); a smaller one has few rows to place.
-    guids = volume.uuid4s(random.Random(f"cm|{seed}|{held}"), count)
+    # In order: a load that doubles the table sets the unique index aside and makes it again
+    # (emulator.core.bulk), a sort SQLite does four times faster on keys already in order (half
+    # a second a million rather than two); a smaller load adds them at the index's end.
+    guids = volume.ordered_uuid4s(random.Random(f"cm|{seed}|{held}"), count)
     created = volume.offsets(rng, _CREATED_SPAN, count)
     minutes = volume.offsets(rng, _UPDATED_MINUTES, count)
     ranged = volume.chances(rng, _RANGED, count)
@@ -212,9 +215,7 @@ def fake_rows(
         completed = status == service.COMPLETED
         add(
             (
-                tenant,
                 guid,
-                account,
                 kind.profile_id,
                 kind.country,
                 status,
