@@ -33,6 +33,9 @@ SUBSTRING_SEARCH = "substring_search"
 """Key of a table's ``info``: the name of the column searched by substring."""
 
 TRIGRAM = 3
+FTS5_HASH_SIZE = 1_048_576
+"""FTS5's own default for the terms it holds in memory before writing them to the index."""
+BULK_HASH_SIZE = 64 * FTS5_HASH_SIZE
 
 S = TypeVar("S", bound=Select[Any])
 
@@ -119,9 +122,15 @@ def bulk_loading(cursor: sqlite3.Cursor, table_name: str) -> Iterator[None]:
     (before,) = cursor.execute(f"SELECT coalesce(max({key}), 0) FROM {table_name}").fetchone()
     cursor.execute(f"DROP TRIGGER {trigger}")
     yield
+    # FTS5 writes out its in-memory terms each time they reach the hash size (1 MiB by default)
+    # and merges what it wrote: a million numbers' worth in one go is indexed in half the time
+    # with room for more of them. The setting is stored in the index, so it is set back after.
+    configure = f"INSERT INTO {fts}({fts}, rank) VALUES ('hashsize', ?)"
+    cursor.execute(configure, (BULK_HASH_SIZE,))
     cursor.execute(
         f"INSERT INTO {fts}(rowid, {name}) SELECT {key}, {name} FROM {table_name} WHERE {key} > ?", (before,)
     )
+    cursor.execute(configure, (FTS5_HASH_SIZE,))
     cursor.execute(definition[0])
 
 

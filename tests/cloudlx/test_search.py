@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from emulator.core.db import table_of
-from emulator.core.search import containing, index_name
+from emulator.core.search import FTS5_HASH_SIZE, containing, index_name
 from emulator.providers.cloudlx import service
 from emulator.providers.cloudlx.models import RESERVED, Number
 from tests.cloudlx.helpers import BASE, auth, generate
@@ -229,4 +229,19 @@ def test_a_bulk_load_waits_for_a_write_under_way_elsewhere(filled):
         assert generate(filled, TENANT, 20, seed=21) == 20
     finally:
         other.close()
+    _index_holds_the_table(filled)
+
+
+def test_a_bulk_load_leaves_the_index_as_a_small_write_finds_it(filled):
+    """A bulk load indexes with a larger in-memory hash and sets FTS5's own back after it; the index
+    keeps no row sizes (only ranking reads them), and holds every row loaded."""
+    runtime = filled.app.state.runtime
+    if runtime.db.engine.dialect.name != "sqlite":
+        pytest.skip("FTS5 is SQLite's")
+    fts = index_name(NUMBERS)
+    with runtime.db.session() as session:
+        tables = set(session.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars())
+        configured = {k: v for k, v in session.execute(text(f"SELECT k, v FROM {fts}_config"))}
+    assert f"{fts}_data" in tables and f"{fts}_docsize" not in tables
+    assert configured.get("hashsize", FTS5_HASH_SIZE) == FTS5_HASH_SIZE
     _index_holds_the_table(filled)
