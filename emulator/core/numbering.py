@@ -539,8 +539,9 @@ def _valid_neighbour(region: str, service_type: str | None) -> Callable[[str], b
     if service_type is None:
         return _valid_of_type(region, None)
     md = _metadata(region)
-    descs = (md.general_desc, getattr(md, _TYPE_DESC[DRAWABLE_TYPES[service_type]]))
-    if any(desc is None or not desc.national_number_pattern for desc in descs):
+    found = (md.general_desc, getattr(md, _TYPE_DESC[DRAWABLE_TYPES[service_type]]))
+    descs = [desc for desc in found if desc is not None and desc.national_number_pattern]
+    if len(descs) < len(found):
         return lambda nsn: False
     # The two tests as one: lengths both allow (a description listing none allows any), and one
     # pattern that matches where both do (the general one as a lookahead), a single C call.
