@@ -173,6 +173,7 @@ def fake_rows(
     kinds = [[_Kind(profile, number_type, stock) for number_type in _TYPES] for profile in profiles]
     rows: list[tuple] = []
     add = rows.append
+    completed_status, rejected_status, waiting_at = service.COMPLETED, service.REJECTED, waiting.get
     # The loop reads its columns by zip and each order's kind and area from tables made once:
     # per row only what depends on several draws at once.
     for i, (p, t, status, guid, created_text, updated_text, quantity, city_first, comment, draw) in enumerate(
@@ -194,9 +195,9 @@ def fake_rows(
         at = int(draw * len(kind.areas))
         area = kind.areas[at]
         range_size = kind.sizes[size_draws[i] % len(kind.sizes)] if kind.sizes and ranged[i] else None
-        reason = rejections[i] if status == service.REJECTED else None
+        reason = rejections[i] if status == rejected_status else None
         numbers = "[]"
-        if status == service.COMPLETED:
+        if status == completed_status:
             available = kind.stock(at)
             if range_size:
                 found = _ranges(rng, available, kind.country_code, range_size, _RANGE_BLOCKS[i % len(_RANGE_BLOCKS)])
@@ -208,11 +209,11 @@ def fake_rows(
             if found:
                 numbers, quantity = orjson.dumps(found).decode(), len(found)
             else:
-                status, reason = service.REJECTED, _NO_STOCK
+                status, reason = rejected_status, _NO_STOCK
                 quantity *= range_size or 1
         else:
             quantity *= range_size or 1
-        completed = status == service.COMPLETED
+        completed = status == completed_status
         add(
             (
                 guid,
@@ -230,7 +231,7 @@ def fake_rows(
                 area.prefix,
                 created_text,
                 updated_text,
-                waiting.get(status),
+                waiting_at(status),
                 next(range_ids) if completed else None,
                 updated_text if completed else None,
                 numbers,
