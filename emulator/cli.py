@@ -145,6 +145,7 @@ def batch_seed(seed: int, batch: int) -> int:
 def _seed(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from emulator.core import volume
     from emulator.core.runtime import Runtime
     from emulator.providers import load_providers
 
@@ -166,7 +167,7 @@ def _seed(args: argparse.Namespace) -> int:
     with tqdm(total=args.count, unit=" records", desc=f"{provider.name}/{args.tenant}", disable=args.quiet) as progress:
         # A batch may add fewer than it drew (a number the tenant already holds is skipped): the
         # next batches, with seeds of their own, make up the difference.
-        with runtime.db.session() as session:
+        with runtime.db.session() as session, volume.without_cyclic_collection():
             if session.connection().dialect.name == "sqlite":
                 # One transaction: the file holds all of the run's records or none. A one-off
                 # load skips the syncs to disk (a process that dies mid-load leaves the file as

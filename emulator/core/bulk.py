@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
@@ -31,18 +32,28 @@ _IN_LIST = 500
 """Values in one IN list of ``held_values``: few enough for any backend's parameter limit."""
 
 
-def bulk_insert(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
-    """Insert ``rows`` (values in the order of ``columns``) into ``table``; returns how many."""
+def bulk_insert(
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    constants: Mapping[str, Any] | None = None,
+) -> int:
+    """Insert ``rows`` (values in the order of ``columns``) into ``table``; returns how many.
+    ``constants`` are columns with one value for every row (text, a number, a bool or None): on SQLite
+    they are literals of the statement, so nothing is bound for them row by row."""
     if not rows:
         return 0
     connection = session.connection()
     driver = connection.connection.driver_connection
     assert driver is not None
-    names = ", ".join(columns)
+    fixed = dict(constants or {})
+    names = ", ".join([*columns, *fixed])
     if connection.dialect.name == "postgresql":
+        tail = tuple(fixed.values())
         with driver.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row((*row, *tail) if tail else row)
     else:
         cursor = driver.cursor()
         try:
@@ -60,10 +71,24 @@ def bulk_insert(session: Session, table: str, columns: Sequence[str], rows: Sequ
                 bulk_loading(cursor, table),
                 bulk_counting(cursor, table),
             ):
-                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' for _ in columns)})", rows)
+                values = ", ".join(["?"] * len(columns) + [_literal(value) for value in fixed.values()])
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({values})", rows)
         finally:
             cursor.close()
     return len(rows)
+
+
+def _literal(value: Any) -> str:
+    """``value`` as an SQLite literal (a constant column of ``bulk_insert``)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):  # as sqlite3 binds it
+        return "1" if value else "0"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, int | float) and math.isfinite(value):
+        return repr(value)
+    raise TypeError(f"no literal for a constant column value {value!r}")
 
 
 @contextlib.contextmanager
@@ -112,6 +137,16 @@ def held_values(
     held: set[str] = set()
     cursor = driver.cursor()
     try:
+        # A tenant that holds fewer rows than there would be IN lists (a fresh one, seeded from
+        # the fixtures) is read whole, in one query, and compared here.
+        lists = -(-len(values) // _IN_LIST)
+        if lists > 1:
+            cursor.execute(
+                f"SELECT {column} FROM {table} WHERE tenant = {mark} AND {within or 'TRUE'} LIMIT {lists}", (tenant,)
+            )
+            every = cursor.fetchall()
+            if len(every) < lists:
+                return {value for (value,) in every}.intersection(values)
         for start in range(0, len(values), _IN_LIST):
             chunk = values[start : start + _IN_LIST]
             cursor.execute(

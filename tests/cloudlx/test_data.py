@@ -55,7 +55,11 @@ def test_every_pool_number_is_described_by_phonenumbers():
 
 def test_generated_numbers_are_real_and_deterministic():
     def records(seed: int) -> list[dict]:
-        return [dict(zip(fake.ACCOUNT_COLUMNS, row, strict=True)) for row in fake.account_rows("t", seed, 3000, set())]
+        shared = fake.account_constants("t")
+        return [
+            {**shared, **dict(zip(fake.ACCOUNT_COLUMNS, row, strict=True))}
+            for row in fake.account_rows(seed, 3000, set())
+        ]
 
     first, again, other = records(11), records(11), records(12)
     assert first == again and first != other

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from emulator.core.db import table_of
-from emulator.core.search import containing, index_name
+from emulator.core.search import FTS5_HASH_SIZE, containing, index_name
 from emulator.providers.cloudlx import service
 from emulator.providers.cloudlx.models import RESERVED, Number
 from tests.cloudlx.helpers import BASE, auth, generate
@@ -251,3 +251,17 @@ def test_a_load_that_doubles_the_table_leaves_the_index_in_one_segment(client):
     assert segments() == 1
     _index_holds_the_table(client)
     _agrees(client, TENANT, "123")
+
+
+@pytest.mark.only_backend("sqlite")
+def test_a_bulk_load_leaves_the_index_as_a_small_write_finds_it(filled):
+    """A bulk load indexes with a larger in-memory hash and sets FTS5's own back after it; the index
+    keeps no row sizes (only ranking reads them), and holds every row loaded."""
+    runtime = filled.app.state.runtime
+    fts = index_name(NUMBERS)
+    with runtime.db.session() as session:
+        tables = set(session.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars())
+        configured = {k: v for k, v in session.execute(text(f"SELECT k, v FROM {fts}_config"))}
+    assert f"{fts}_data" in tables and f"{fts}_docsize" not in tables
+    assert configured.get("hashsize", FTS5_HASH_SIZE) == FTS5_HASH_SIZE
+    _index_holds_the_table(filled)

@@ -43,6 +43,19 @@ def test_generation_is_deterministic_and_realistic(app):
             assert phonenumbers.region_code_for_number(parsed) == request["country"]
 
 
+def test_generated_orders_are_the_tenant_s_with_their_guids_in_order(app):
+    """The GUIDs come in ascending order (the unique index is made again from sorted keys), and
+    the tenant and account, given once for the load, are every order's."""
+    runtime = app.state.runtime
+    generated(runtime, "tenant-a", 300, seed=7)
+    with runtime.db.session() as session:
+        query = select(NumberRequest).where(NumberRequest.tenant == "tenant-a").order_by(NumberRequest.id)
+        made = session.exec(query).all()[-300:]
+    guids = [row.guid for row in made]
+    assert len(set(guids)) == 300 and guids == sorted(guids)
+    assert {row.account for row in made} == {runtime.fixture("cm")["default_account"]}
+
+
 def test_seeded_orders_move_on_with_the_clock_like_api_made_ones(tmp_path):
     """The seed command schedules its waiting orders' timed transitions: once the clock has moved
     past accept and complete, none of them is waiting any more."""

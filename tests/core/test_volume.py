@@ -25,3 +25,19 @@ def test_uuid4s_follow_the_seed():
     assert volume.uuid4s(random.Random(1), 300) != volume.uuid4s(random.Random(2), 300)
     assert volume.uuid4s(random.Random(1), 0) == []
     assert volume.ordered_uuid4s(random.Random(1), 300) == sorted(volume.uuid4s(random.Random(1), 300))
+
+
+def test_a_load_runs_without_the_cyclic_collector_and_gives_it_back():
+    import gc
+
+    assert gc.isenabled()
+    with volume.without_cyclic_collection():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with volume.without_cyclic_collection():
+            pass
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()

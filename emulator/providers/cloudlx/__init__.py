@@ -43,10 +43,10 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Pro
     from emulator.providers.cloudlx import fake, service
 
     fixture_numbers = {record["number_e164"] for record in runtime.fixture(NAME)["numbers"]}
-    rows = fake.account_rows(tenant, seed, count, exclude=fixture_numbers)
+    rows = fake.account_rows(seed, count, exclude=fixture_numbers)
     taken = service.existing_numbers(session, tenant, [row[fake.E164] for row in rows])
     fresh = [row for row in rows if row[fake.E164] not in taken] if taken else rows
-    return bulk_insert(session, "cloudlx_number", fake.ACCOUNT_COLUMNS, fresh)
+    return bulk_insert(session, "cloudlx_number", fake.ACCOUNT_COLUMNS, fresh, fake.account_constants(tenant))
 
 
 def _credentials_for(name: str) -> TenantCredentials:

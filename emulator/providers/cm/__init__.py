@@ -60,17 +60,10 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Pro
     held = session.execute(
         select(func.count()).select_from(NumberRequest).where(col(NumberRequest.tenant) == tenant)
     ).scalar_one()
-    rows = fake.fake_rows(
-        tenant,
-        seed,
-        count,
-        fixture["default_account"],
-        fixture["company_profiles"],
-        now,
-        runtime.settings_of(CMSettings),
-        held,
+    rows = fake.fake_rows(seed, count, fixture["company_profiles"], now, runtime.settings_of(CMSettings), held)
+    return bulk_insert(
+        session, "cm_number_request", fake.COLUMNS, rows, fake.constants(tenant, fixture["default_account"])
     )
-    return bulk_insert(session, "cm_number_request", fake.COLUMNS, rows)
 
 
 def _background_jobs(runtime: ProviderContext) -> dict[str, Job]:
