@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -162,29 +162,38 @@ def destination_body(destination: Destination | None) -> dict | None:
 
 
 def incoming_number(
-    number: Number, destination: Destination | None, fresh: dict | None = None, *, with_destination: bool = True
+    number: Number | Mapping[str, Any],
+    destination: Destination | None,
+    fresh: dict | None = None,
+    *,
+    with_destination: bool = True,
 ) -> dict:
+    """A number as the platform shows it: ``number`` the ORM row, or a mapping of its column
+    values; ``fresh`` the instants a write has just set (shown to the millisecond)."""
     fresh = fresh or {}
+    field: Callable[[str], Any] = (
+        number.__getitem__ if isinstance(number, Mapping) else functools.partial(getattr, number)
+    )
 
     def stamp(name: str) -> str | None:
-        return timestamp(fresh.get(name) or getattr(number, name))
+        return timestamp(fresh.get(name) or field(name))
 
     body = {
-        "id": number.number_id,
-        "number": number.number,
-        "context": number.context,
+        "id": field("number_id"),
+        "number": field("number"),
+        "context": field("context"),
         "created_at": stamp("created_at"),
         "updated_at": stamp("updated_at"),
-        "recording_enabled": number.recording_enabled,
-        "caller_id_prefix": number.caller_id_prefix,
-        "callerid_passthrough": number.callerid_passthrough,
-        "forward_sip_to": number.forward_sip_to,
+        "recording_enabled": field("recording_enabled"),
+        "caller_id_prefix": field("caller_id_prefix"),
+        "callerid_passthrough": field("callerid_passthrough"),
+        "forward_sip_to": field("forward_sip_to"),
         "aquisition": {
             "acquired_at": stamp("acquired_at"),
             "subscriber": {
-                **{name: getattr(number, name) for name in service.SUBSCRIBER_FIELDS},
+                **{name: field(name) for name in service.SUBSCRIBER_FIELDS},
                 "pushed_at": stamp("pushed_at"),
-                "status": number.subscriber_status,
+                "status": field("subscriber_status"),
             },
         },
     }

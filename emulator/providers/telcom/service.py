@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, bindparam, insert, text, update
 from sqlalchemy.exc import IntegrityError
@@ -55,7 +55,8 @@ class Written:
     """A number as a write left it, with the instants set by that write: the platform stores
     whole seconds, but the response to the write still shows the milliseconds it set."""
 
-    number: Number
+    number: Number | Mapping[str, Any]
+    """The ORM row, or (a write through the driver) the row's column values."""
     destination: Destination | None
     fresh: dict[str, datetime] = field(default_factory=dict)
 
@@ -454,25 +455,34 @@ def acquire(connection: Connection, tenant: str, number: str, inventory: Invento
     taken = fetch_one(connection, _NUMBER_ID_TAKEN, {"tenant": tenant})
     assert taken is not None
     stored = stored_instant(now)
-    acquired = Number(
-        tenant=tenant,
-        number_id=taken[0],
-        number=number,
-        context="incoming",
-        created_at=stored,
-        updated_at=stored,
-        recording_enabled=True,
-        caller_id_prefix=None,
-        callerid_passthrough=True,
-        acquired_at=stored,
-    )
-    row = {column.name: getattr(acquired, column.name) for column in _NUMBERS.columns if not column.primary_key}
+    row = {**_new_number_row(), "tenant": tenant, "number_id": taken[0], "number": number}
+    row.update(created_at=stored, updated_at=stored, acquired_at=stored)
     try:
         execute_one(connection, _INSERT_NUMBER, row)
     except connection.dialect.dbapi.IntegrityError:  # type: ignore[union-attr]
         # Another process took the same number between our check and our write.
         raise StructuredError("NumberNotAvailable", f"The number {number} is not available") from None
-    return Written(acquired, None, {"created_at": now, "updated_at": now, "acquired_at": now})
+    return Written(row, None, {"created_at": now, "updated_at": now, "acquired_at": now})
+
+
+@lru_cache(maxsize=1)
+def _new_number_row() -> dict[str, Any]:
+    """Every column of an acquired number's row but its key, as the model gives them (building
+    the model object itself for each write costs more than the write's statements)."""
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    acquired = Number(
+        tenant="",
+        number_id=0,
+        number="",
+        context="incoming",
+        created_at=epoch,
+        updated_at=epoch,
+        recording_enabled=True,
+        caller_id_prefix=None,
+        callerid_passthrough=True,
+        acquired_at=epoch,
+    )
+    return {column.name: getattr(acquired, column.name) for column in _NUMBERS.columns if not column.primary_key}
 
 
 def update_subscriber(
