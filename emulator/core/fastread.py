@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
@@ -44,16 +44,26 @@ WAL_INDEX_HEADER = 48
 """Bytes of the wal-index header's first copy, the one a commit writes last."""
 
 
-def _map_wal_index(path: str) -> mmap.mmap | None:
-    """The header of a SQLite file's wal-index (its ``-shm`` file), mapped read-only; None when
-    the file has none (not in WAL mode, an unusual VFS)."""
+def _map_wal_index(path: str) -> tuple[mmap.mmap | None, BinaryIO | None]:
+    """The header of a SQLite file's wal-index (its ``-shm`` file), mapped read-only (None when
+    the file has none: not in WAL mode, an unusual VFS), and the file it was mapped from.
+
+    The file must stay open for as long as the process has connections to the database: closing
+    any descriptor of a file drops every POSIX lock the process holds on it, SQLite's own on the
+    wal-index among them, and without them another process opening the database takes this one
+    for gone, rebuilds the wal-index and truncates it under this process's connections (which
+    then die of a bus error) and checkpoints past their read marks."""
+    shm = f"{path}-shm"
     try:
-        with open(f"{path}-shm", "rb") as file:
-            if os.fstat(file.fileno()).st_size < WAL_INDEX_HEADER:
-                return None
-            return mmap.mmap(file.fileno(), WAL_INDEX_HEADER, access=mmap.ACCESS_READ)
+        if os.stat(shm).st_size < WAL_INDEX_HEADER:
+            return None, None
+        file = open(shm, "rb")  # kept open on purpose, see above
+    except OSError:
+        return None, None
+    try:
+        return mmap.mmap(file.fileno(), WAL_INDEX_HEADER, access=mmap.ACCESS_READ), file
     except (OSError, ValueError):
-        return None
+        return None, file
 
 
 class FastReader:
@@ -63,6 +73,7 @@ class FastReader:
         self._local = threading.local()
         self._texts: dict[str, Any] = {}
         self._wal_index: mmap.mmap | None = None
+        self._wal_file: BinaryIO | None = None
         self._processors: dict[Column[Any], Any] = {}
 
     @property
@@ -168,7 +179,8 @@ class FastReader:
             return index[:WAL_INDEX_HEADER]
         version = self._connection().execute("PRAGMA data_version").fetchone()[0]
         # The reader's open connection keeps the wal-index in place for as long as it lives.
-        self._wal_index = _map_wal_index(self._path)
+        if self._wal_file is None:
+            self._wal_index, self._wal_file = _map_wal_index(self._path)
         return version
 
     def close(self) -> None:
@@ -180,6 +192,10 @@ class FastReader:
             if connection is not None:
                 connection.close()
                 setattr(self._local, name, None)
+        # Last, once this reader's connections are closed (see _map_wal_index).
+        if self._wal_file is not None:
+            self._wal_file.close()
+            self._wal_file = None
 
 
 _readers_lock = threading.Lock()

@@ -3,6 +3,11 @@ sharing the SQLite file."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
+import struct
+
 import httpx
 
 from tests.support import YAY_ADDRESS as ADDRESS
@@ -72,3 +77,38 @@ def test_the_version_changes_with_every_commit_of_any_connection_and_only_then(t
     other.close()
     fast.close()
     db.dispose()
+
+
+# SQLite's unix VFS: the byte of the wal-index every process using the database holds a shared
+# lock on while it has connections open ("UNIX_SHM_DMS" in os_unix.c: (22 + 8) * 4 + 8).
+WAL_INDEX_IN_USE_BYTE = 128
+
+
+def _holder_of_wal_index_lock(shm: str) -> int:
+    """The pid of a process holding a lock on the wal-index's in-use byte (0 for none)."""
+    descriptor = os.open(shm, os.O_RDWR)
+    try:
+        probe = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, WAL_INDEX_IN_USE_BYTE, 1, 0)
+        kind, _, _, _, pid = struct.unpack("hhqqi4x", fcntl.fcntl(descriptor, fcntl.F_GETLK, probe))
+    finally:
+        os.close(descriptor)
+    return 0 if kind == fcntl.F_UNLCK else pid
+
+
+def test_a_server_reading_the_wal_index_keeps_its_claim_on_it_for_other_processes(tmp_path):
+    """The render cache reads the database's version from the wal-index mapped into memory. The
+    mapping must not cost the process SQLite's locks on that file (closing any descriptor of a
+    file drops all of them): another process would then rebuild the wal-index under it, and its
+    connections die of a bus error."""
+    path = tmp_path / "shared.sqlite3"
+    with EmulatorProcess(f"sqlite:///{path}") as server:
+        for _ in range(3):  # answered, then from the render cache: the version is read
+            assert httpx.get(server.base_url + BASE, headers=AUTH).status_code == 200
+        assert _holder_of_wal_index_lock(f"{path}-shm") == server.process.pid
+        other = sqlite3.connect(path)  # another process's connection, as `seed` or a worker's
+        other.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        created = httpx.post(server.base_url + BASE, headers=AUTH, json=ADDRESS)
+        assert created.status_code == 201
+        other.close()
+        uuid = created.json()["result"]["uuid"]
+        assert httpx.get(f"{server.base_url}{BASE}/{uuid}", headers=AUTH).status_code == 200
