@@ -318,9 +318,9 @@ class Database:
         connection = queue.inline
         if connection is None:
             connection = queue.inline = self.engine.connect()
-            settings = connection.connection.driver_connection
-            settings.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
-            settings.execute("PRAGMA wal_autocheckpoint=0")  # type: ignore[union-attr]
+            opened = connection.connection.driver_connection
+            opened.execute("PRAGMA busy_timeout=0")  # type: ignore[union-attr]
+            opened.execute("PRAGMA wal_autocheckpoint=0")  # type: ignore[union-attr]
         driver = connection.connection.driver_connection
         turns: WriteTurns = type(driver).write_turns  # type: ignore[union-attr]
         if not turns.take_if_free(driver):  # type: ignore[arg-type]
@@ -358,8 +358,8 @@ class Database:
         outcomes = self._commit_works(works)
         if checkpoint:
             with contextlib.suppress(Exception):  # a checkpoint not made now is made next time
-                self._writer_connection_now().exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").close()
-                self._writer_connection_now().commit()
+                driver = self._writer_connection_now().connection.driver_connection
+                driver.execute("PRAGMA wal_checkpoint(PASSIVE)").close()  # type: ignore[union-attr]
         return outcomes
 
     def _writer_connection_now(self) -> Connection:

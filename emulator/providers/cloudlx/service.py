@@ -120,7 +120,9 @@ class Grant:
 
 
 _TOKENS = table_of(AccessToken)
-_GRANT = "SELECT tenant, revoked, access_expires_at FROM cloudlx_access_token WHERE access_token = :token"
+_NUMBERS = table_of(Number)
+_ADDRESSES = table_of(NumberAddress)
+_GRANT = f"SELECT tenant, revoked, access_expires_at FROM {_TOKENS.name} WHERE access_token = :token"
 
 
 async def read_access_grant(fast: FastReader, access_token: str) -> Grant | None:
@@ -187,12 +189,12 @@ def list_numbers(
         filters["region"] = region
     if service_type is not None:
         filters["service_type"] = service_type
-    conditions = [table_of(Number).c[name] == value for name, value in filters.items()]
+    conditions = [_NUMBERS.c[name] == value for name, value in filters.items()]
     dialect = session.get_bind().dialect.name
 
     def matching(statement: S) -> S:
         statement = statement.where(*conditions)
-        return containing(statement, table_of(Number), listing.search, dialect) if listing.search else statement
+        return containing(statement, _NUMBERS, listing.search, dialect) if listing.search else statement
 
     offset = (listing.page - 1) * listing.max_per_page
     rows: list[Number] = []
@@ -211,7 +213,7 @@ def list_numbers(
     if rows and len(rows) < listing.max_per_page or not rows and offset == 0:
         total = offset + len(rows)
     elif listing.search is None:
-        total = counts.total(session.connection(), table_of(Number), filters)
+        total = counts.total(session.connection(), _NUMBERS, filters)
     else:
         total = session.exec(matching(select(func.count()).select_from(Number))).one()
     return Page(rows, total, total > listing.max_per_page)
@@ -240,12 +242,16 @@ def account_number(session: Session, tenant: str, uuid: str) -> Number | None:
 # --- reserving and cancelling -----------------------------------------------------------------------
 
 
-_NUMBER_STATUS = select(table_of(Number).c.status).where(
-    table_of(Number).c.tenant == bindparam("tenant"), table_of(Number).c.uuid == bindparam("uuid")
+_NUMBER_STATUS = select(_NUMBERS.c.status).where(
+    _NUMBERS.c.tenant == bindparam("tenant"), _NUMBERS.c.uuid == bindparam("uuid")
 )
-_ADDRESS_HELD = select(table_of(NumberAddress).c.id).where(
-    table_of(NumberAddress).c.tenant == bindparam("tenant"),
-    table_of(NumberAddress).c.address_id == bindparam("address_id"),
+_ADDRESS_HELD = select(_ADDRESSES.c.id).where(
+    _ADDRESSES.c.tenant == bindparam("tenant"), _ADDRESSES.c.address_id == bindparam("address_id")
+)
+_ALLOCATE = update(_NUMBERS).where(
+    _NUMBERS.c.tenant == bindparam("b_tenant"),
+    _NUMBERS.c.uuid == bindparam("b_uuid"),
+    _NUMBERS.c.status == bindparam("b_available"),
 )
 
 
@@ -352,13 +358,6 @@ def _allocate(
         )
         if moved != 1:  # taken by a concurrent request since we looked: its caller writes nothing of it
             raise CloudlxError(409, "Number is not available.")
-
-
-_ALLOCATE = update(table_of(Number)).where(
-    table_of(Number).c.tenant == bindparam("b_tenant"),
-    table_of(Number).c.uuid == bindparam("b_uuid"),
-    table_of(Number).c.status == bindparam("b_available"),
-)
 
 
 def cancel(session: Session, tenant: str, uuid: str, now: datetime) -> None:

@@ -217,12 +217,19 @@ def get_number(session: Session, tenant: str, number_id: int) -> tuple[Number, D
     return row[0], row[1]
 
 
-def _next_ids(session: Session, tenant: str, count: int) -> int:
+_TAKE_NUMBER_IDS = text(
+    "UPDATE telcom_sequence SET next_value = next_value + :count WHERE tenant = :tenant AND name = 'number'"
+)
+_NEXT_NUMBER_ID = text("SELECT next_value FROM telcom_sequence WHERE tenant = :tenant AND name = 'number'")
+
+
+def _next_ids(connection: Connection, tenant: str, count: int) -> int:
     """Reserve ``count`` consecutive number IDs; returns the first. The update comes first, so
     the row is write-locked before it is read and concurrent requests never share an ID."""
-    scope = (col(Sequence.tenant) == tenant) & (col(Sequence.name) == "number")
-    session.exec(update(Sequence).where(scope).values(next_value=col(Sequence.next_value) + count))
-    return session.exec(select(Sequence.next_value).where(scope)).one() - count
+    execute_one(connection, _TAKE_NUMBER_IDS, {"tenant": tenant, "count": count})
+    following = fetch_one(connection, _NEXT_NUMBER_ID, {"tenant": tenant})
+    assert following is not None  # every seeded tenant has its sequence
+    return following[0] - count
 
 
 def _holds(session: Session, tenant: str, numbers: Iterable[str]) -> set[str]:
@@ -324,7 +331,7 @@ def save_number(session: Session, tenant: str, changes: NumberChanges, now: date
         assert number is not None and changes.context is not None  # refused above otherwise
         existing = Number(
             tenant=tenant,
-            number_id=_next_ids(session, tenant, 1),
+            number_id=_next_ids(session.connection(), tenant, 1),
             number=number,
             context=changes.context,
             created_at=stored,
@@ -437,10 +444,6 @@ def in_stock(number: str, inventory: Inventory) -> bool:
 
 
 _HELD = text("SELECT 1 FROM telcom_number WHERE tenant = :tenant AND number = :number")
-_NEXT_NUMBER_ID = text(
-    "UPDATE telcom_sequence SET next_value = next_value + 1 WHERE tenant = :tenant AND name = 'number'"
-)
-_NUMBER_ID_TAKEN = text("SELECT next_value - 1 FROM telcom_sequence WHERE tenant = :tenant AND name = 'number'")
 _INSERT_NUMBER = insert(_NUMBERS)
 
 
@@ -450,12 +453,8 @@ def acquire(connection: Connection, tenant: str, number: str, inventory: Invento
     key = {"tenant": tenant, "number": number}
     if not in_stock(number, inventory) or fetch_one(connection, _HELD, key) is not None:
         raise StructuredError("NumberNotAvailable", f"The number {number} is not available")
-    # The update comes first, so the row is write-locked before it is read: no two share an ID.
-    execute_one(connection, _NEXT_NUMBER_ID, {"tenant": tenant})
-    taken = fetch_one(connection, _NUMBER_ID_TAKEN, {"tenant": tenant})
-    assert taken is not None
     stored = stored_instant(now)
-    row = {**_new_number_row(), "tenant": tenant, "number_id": taken[0], "number": number}
+    row = {**_new_number_row(), "tenant": tenant, "number_id": _next_ids(connection, tenant, 1), "number": number}
     row.update(created_at=stored, updated_at=stored, acquired_at=stored)
     try:
         execute_one(connection, _INSERT_NUMBER, row)
@@ -568,4 +567,4 @@ def seed_tenant(session: Session, tenant: str, fixture: dict) -> None:
 
 def reserve_number_ids(session: Session, tenant: str, count: int) -> int:
     """``count`` consecutive number IDs for rows inserted in bulk; returns the first."""
-    return _next_ids(session, tenant, count)
+    return _next_ids(session.connection(), tenant, count)
