@@ -82,24 +82,35 @@ class Clock:
         self._offset = timedelta(0)
         self._frozen_at: datetime | None = None
         self._tenants: dict[tuple[str, str], TenantClock] = {}
+        # Counts the moves this process stored: a load that read the store before a move of
+        # another thread committed must not put its older state over the move's.
+        self._moves = 0
 
     def load(self) -> None:
-        with self._db.session() as session:
-            state = session.get(ClockState, 1)
-            rows = session.exec(select(TenantClockState)).all()
-        tenants = {
-            (row.provider, row.tenant): TenantClock(
-                row.provider, row.tenant, timedelta(seconds=row.offset_seconds), _aware(row.frozen_at)
-            )
-            for row in rows
-        }
-        with self._lock:
-            if state is None:
-                self._offset, self._frozen_at = timedelta(0), None
-            else:
-                self._offset = timedelta(seconds=state.offset_seconds)
-                self._frozen_at = _aware(state.frozen_at)
-            self._tenants = tenants
+        """Take up the state in the store (another process moved a clock, or a restore). It reads
+        without the lock, which a move holds while it publishes and waits for other processes."""
+        while True:
+            with self._lock:
+                moves = self._moves
+            with self._db.session() as session:
+                state = session.get(ClockState, 1)
+                rows = session.exec(select(TenantClockState)).all()
+            tenants = {
+                (row.provider, row.tenant): TenantClock(
+                    row.provider, row.tenant, timedelta(seconds=row.offset_seconds), _aware(row.frozen_at)
+                )
+                for row in rows
+            }
+            with self._lock:
+                if moves != self._moves:
+                    continue  # a move of this process committed meanwhile: read again
+                if state is None:
+                    self._offset, self._frozen_at = timedelta(0), None
+                else:
+                    self._offset = timedelta(seconds=state.offset_seconds)
+                    self._frozen_at = _aware(state.frozen_at)
+                self._tenants = tenants
+                return
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -218,6 +229,7 @@ class Clock:
             with self._db.session() as session:
                 removed = session.exec(statement).rowcount  # type: ignore[call-overload]
                 session.commit()
+            self._moves += 1
             self._tenants = {
                 key: clock
                 for key, clock in self._tenants.items()
@@ -239,6 +251,7 @@ class Clock:
             state.frozen_at = self._frozen_at
             session.add(state)
             session.commit()
+        self._moves += 1
         self._on_change()
 
     def _save_tenant(self, offset: timedelta, frozen_at: datetime | None, own: TenantClock) -> None:
@@ -254,6 +267,7 @@ class Clock:
             **self._tenants,
             (own.provider, own.tenant): TenantClock(own.provider, own.tenant, offset, frozen_at),
         }
+        self._moves += 1
         self._on_change()
 
     def _forget_tenant(self, provider: str, tenant: str) -> None:
@@ -265,4 +279,5 @@ class Clock:
             )
             session.commit()
         self._tenants = {key: clock for key, clock in self._tenants.items() if key != (provider, tenant)}
+        self._moves += 1
         self._on_change()

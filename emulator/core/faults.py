@@ -137,6 +137,9 @@ class Faults:
         self._cache: builtins.list[FaultRule] | None = None
         self._known: dict[int, FaultRule] = {}
         self._lock = threading.Lock()
+        # Counts the times the copy was dropped: a reload that read the store before a change must
+        # not keep its older rules over the change.
+        self._dropped = 0
 
     @property
     def active(self) -> bool:
@@ -146,7 +149,12 @@ class Faults:
 
     def forget(self) -> None:
         """Drop the cached rules: another process changed them (the shared revision moved)."""
-        self._cache = None
+        self._drop()
+
+    def _drop(self) -> None:
+        with self._lock:
+            self._cache = None
+            self._dropped += 1
 
     def _rule(self, row: FaultRuleRow) -> FaultRule:
         assert row.id is not None
@@ -163,16 +171,18 @@ class Faults:
         return rule
 
     def _reload(self) -> builtins.list[FaultRule]:
+        dropped = self._dropped
         with self._db.session() as session:
             rows = session.exec(select(FaultRuleRow).order_by(col(FaultRuleRow.id))).all()
         with self._lock:
             rules = [self._rule(row) for row in rows]
             self._known = {rule.id: rule for rule in rules}
-            self._cache = rules
+            if dropped == self._dropped:  # else a change came meanwhile: the next request reads again
+                self._cache = rules
         return rules
 
     def _changed(self) -> None:
-        self._cache = None
+        self._drop()
         self._on_change()
 
     def add(self, **spec) -> FaultRule:
