@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # leave it out of the collector's scans, which otherwise cost a request its p99. No
         # collection first: at this point it finds no garbage and costs start-up tens of ms.
         gc.freeze()
+        gc.enable()  # ``serve`` holds it off while it starts
         try:
             yield
         finally:

@@ -63,3 +63,22 @@ def test_hot_routes_answer_without_fastapi_and_the_rest_builds_it(tmp_path):
     assert seen["hot"] == [[200] * 6, False], done.stderr
     status, loaded = seen["routed"]
     assert loaded is True and status != 500
+
+
+def test_the_collector_runs_again_once_the_app_has_started(tmp_path):
+    """``serve`` holds the garbage collector off while it imports and builds the app; the app's
+    start turns it on again, whoever held it."""
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    from emulator.app import create_app
+    from emulator.settings import Settings
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'start.sqlite3'}", data_dir=tmp_path))
+    gc.disable()
+    try:
+        with TestClient(app):
+            assert gc.isenabled()
+    finally:
+        gc.enable()
