@@ -190,3 +190,82 @@ def test_a_kept_telcom_answer_is_framed_with_each_answers_own_time():
     slow = framed.response(time.perf_counter() - 1.234)
     assert slow.body == b'{"status":"success","time":1.23,"flags":{},"data":[1]}'
     assert framed.response(time.perf_counter()) is quick
+
+
+@pytest.fixture
+def long_rows(tmp_path):
+    """A reader of a SQLite file whose rows render to about 2.5 times ``JOINED_BODY_LIMIT``."""
+    from emulator.core.db import Database
+    from emulator.core.fastread import FastReader
+
+    db = Database(f"sqlite:///{tmp_path / 'long.sqlite3'}")
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE t (n INTEGER PRIMARY KEY, name TEXT)")
+        connection.exec_driver_sql("INSERT INTO t (name) VALUES (?)", [(f"r{i}" + "x" * 1000,) for i in range(640)])
+    fast = FastReader(db)
+    yield fast
+    fast.close()
+    db.engine.dispose()
+
+
+LONG = "SELECT n, name FROM t ORDER BY n"
+LONG_BODY = json.dumps([[i + 1, f"r{i}" + "x" * 1000] for i in range(640)], separators=(",", ":")).encode()
+
+
+def _sent(response) -> tuple[list[dict], list[bytes]]:
+    import asyncio
+
+    messages: list[dict] = []
+
+    async def send(message):
+        messages.append(message)
+
+    asyncio.run(response.send_to(send))
+    return messages, [message["body"] for message in messages[1:]]
+
+
+@pytest.mark.only_backend("sqlite")
+def test_a_list_past_the_joined_limit_is_spooled_and_sent_with_its_whole_length(long_rows):
+    from emulator.core.streaming import Spooled, chunked_response, render_rows
+
+    parts = render_rows(long_rows, LONG, {}, compact_items, b",")
+    assert len(parts) == 1 and isinstance(parts[0], Spooled)
+    spool = parts[0]
+    response = chunked_response([b"[", *parts, b"]"])
+    assert int(response.headers["content-length"]) == len(LONG_BODY)
+    messages, bodies = _sent(response)
+    assert b"".join(bodies) == LONG_BODY
+    assert [message["more_body"] for message in messages[1:]] == [True] * (len(bodies) - 1) + [False]
+    assert spool.file.closed  # the file goes with the response
+
+
+@pytest.mark.only_backend("sqlite")
+def test_a_spool_is_closed_when_the_client_goes_away_mid_body(long_rows):
+    import asyncio
+
+    from emulator.core.streaming import Spooled, chunked_response, render_rows
+
+    parts = render_rows(long_rows, LONG, {}, compact_items, b",")
+    assert isinstance(parts[0], Spooled)
+    response = chunked_response([b"[", *parts, b"]"])
+
+    async def send(message):
+        if message["type"] == "http.response.body":
+            raise OSError("the client went away")
+
+    with pytest.raises(OSError):
+        asyncio.run(response.send_to(send))
+    assert parts[0].file.closed
+
+
+@pytest.mark.only_backend("sqlite")
+def test_without_a_writable_temporary_directory_a_long_list_is_held_in_memory(long_rows, monkeypatch, tmp_path):
+    import tempfile
+
+    from emulator.core.streaming import chunked_response, render_rows
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    parts = render_rows(long_rows, LONG, {}, compact_items, b",")
+    assert all(isinstance(part, bytes) for part in parts) and len(parts) > 1
+    _, bodies = _sent(chunked_response([b"[", *parts, b"]"]))
+    assert b"".join(bodies) == LONG_BODY

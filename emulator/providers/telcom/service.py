@@ -17,7 +17,7 @@ from emulator.core.bulk import execute_one, fetch_one
 from emulator.core.db import table_of
 from emulator.core.fastread import FastReader
 from emulator.core.rendering import compact_object_sql, json_bool_sql, json_object_sql, sqlite_quotes_like_json_dumps
-from emulator.core.streaming import RenderRows, read_rendered_rows, render_rows
+from emulator.core.streaming import Part, RenderRows, read_rendered_rows, render_rows
 from emulator.providers.telcom.errors import NotFound, StructuredError, ValidationError
 from emulator.providers.telcom.models import Destination, Number, Sequence
 
@@ -196,13 +196,13 @@ def _listing(fast: FastReader, members: RenderRows, items: RenderRows) -> tuple[
     return _READ_LISTED, items
 
 
-def number_list(fast: FastReader, tenant: str, members: RenderRows, items: RenderRows) -> list[bytes]:
+def number_list(fast: FastReader, tenant: str, members: RenderRows, items: RenderRows) -> list[Part]:
     """``list_numbers``, rendered a chunk at a time (in the calling thread; see ``_listing``)."""
     sql, render = _listing(fast, members, items)
     return render_rows(fast, sql, {"tenant": tenant}, render, b",")
 
 
-async def read_number_list(fast: FastReader, tenant: str, members: RenderRows, items: RenderRows) -> list[bytes]:
+async def read_number_list(fast: FastReader, tenant: str, members: RenderRows, items: RenderRows) -> list[Part]:
     """``number_list`` for a request (on the event loop if the list is short)."""
     sql, render = _listing(fast, members, items)
     return await read_rendered_rows(fast, sql, {"tenant": tenant}, render, b",")

@@ -8,7 +8,7 @@ from http import HTTPStatus
 from starlette.responses import Response
 
 from emulator.core.rendering import PerlPrettyJSONResponse, perl_pretty_items
-from emulator.core.streaming import chunked_response, list_frame
+from emulator.core.streaming import Part, chunked_response, list_frame
 from emulator.providers.yay.models import NumberAddress
 
 
@@ -25,7 +25,7 @@ def _list_frame() -> tuple[bytes, bytes]:
     return list_frame(bytes(envelope([marker]).body), perl_pretty_items([marker], depth=2))
 
 
-def address_list(members: list[bytes]) -> Response:
+def address_list(members: list[Part]) -> Response:
     """The envelope of a list, its members rendered in chunks (``perl_pretty_items``, depth 2)."""
     if not members:
         return envelope([])

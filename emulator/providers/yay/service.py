@@ -13,7 +13,7 @@ from emulator.core.db import table_of
 from emulator.core.fastread import FastReader, iso_date
 from emulator.core.identifiers import is_uuid
 from emulator.core.rendering import perl_pretty_items, perl_pretty_member_sql, sqlite_quotes_like_json_dumps
-from emulator.core.streaming import read_rendered_rows
+from emulator.core.streaming import Part, read_rendered_rows
 from emulator.core.tenancy import TenantScope
 from emulator.providers.yay.models import ADDRESS_COLUMNS, NumberAddress
 from emulator.providers.yay.schemas import AddressIn as AddressData
@@ -75,7 +75,7 @@ def _listed(rows) -> bytes:
     return perl_pretty_items(items, depth=2)
 
 
-async def read_address_list(fast: FastReader, scope: TenantScope) -> list[bytes]:
+async def read_address_list(fast: FastReader, scope: TenantScope) -> list[Part]:
     """``list_addresses``, rendered a chunk at a time through the fast reader (see ``render.address_list``)."""
     params = {"tenant": scope.tenant, "account": scope.account}
     if fast.sqlite and sqlite_quotes_like_json_dumps():
