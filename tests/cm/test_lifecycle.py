@@ -156,7 +156,9 @@ def test_a_delivery_that_reaches_the_limit_fails_and_can_be_redelivered(database
     from emulator.app import create_app
     from emulator.settings import Settings
 
-    settings = Settings(database_url=database_url, data_dir=tmp_path, callback_max_attempts=2)
+    # No background ticks: only the clock moves below attempt deliveries, so the redelivered one is
+    # still pending when it is asked to be redelivered again (a tick could have delivered it).
+    settings = Settings(database_url=database_url, data_dir=tmp_path, callback_max_attempts=2, tick_seconds=3600)
     with TestClient(create_app(settings)) as client:
         client.post("/_emulator/clock/freeze")
         callback_receiver.fail_next(2, status=500)
