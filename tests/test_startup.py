@@ -1,6 +1,7 @@
 """Start-up builds only what serving needs: the app answers its hot routes (the documented GETs
-and the common writes) without FastAPI ever being imported; the first request a hot route does not
-take builds its provider's FastAPI app then."""
+and the common writes) without FastAPI ever being imported (nor the callback sender, until a
+callback is due); the first request a hot route does not take builds its provider's FastAPI app
+then."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ async def main():
                 (await client.post(CM_REQUESTS, headers=CM, content=CM_ORDER)).status_code,
             ]
             seen["hot"] = (statuses, fastapi_loaded())
+            seen["posting"] = "emulator.core.posting" in sys.modules  # no callback was sent
             # A PUT is no hot route's: the Yay app is built for it.
             put = await client.put(ADDRESS, headers=YAY, content="{}")
             seen["routed"] = (put.status_code, fastapi_loaded())
@@ -61,6 +63,7 @@ def test_hot_routes_answer_without_fastapi_and_the_rest_builds_it(tmp_path):
     )
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["hot"] == [[200] * 6, False], done.stderr
+    assert seen["posting"] is False
     status, loaded = seen["routed"]
     assert loaded is True and status != 500
 

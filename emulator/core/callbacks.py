@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Row, bindparam, func, insert, or_, update
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -39,9 +40,11 @@ import emulator
 from emulator.core.bulk import execute_many
 from emulator.core.clock import Clock
 from emulator.core.db import Database, empty_list, table_of
-from emulator.core.posting import Poster
 from emulator.core.targets import CallbackTargets
 from emulator.settings import Settings
+
+if TYPE_CHECKING:
+    from emulator.core.posting import Poster
 
 log = logging.getLogger("emulator.callbacks")
 
@@ -394,6 +397,9 @@ class CallbackDispatcher:
 
     def _poster(self) -> Poster:
         if self._posting is None:
+            # Imported with the first delivery: a server that sends no callback never needs h11.
+            from emulator.core.posting import Poster
+
             # Kept-alive connections: a URL's run reuses one.
             self._posting = Poster(
                 timeout=self._settings.callback_timeout_seconds,
