@@ -196,3 +196,30 @@ def test_a_reset_drops_the_callbacks_the_tenant_still_owed(cm, callback_receiver
     assert len(deliveries(cm, provider="cm")) == 1
     cm.post("/_emulator/reset", params={"tenant": TOKEN})
     assert deliveries(cm, provider="cm") == []
+
+
+@pytest.mark.only_backend("sqlite")
+def test_a_tick_with_no_change_due_takes_no_write_lock(database_url, tmp_path):
+    """The transitions take SQLite's write lock before they read; a tick with no order due does
+    not, so it neither waits on another writer nor makes one wait."""
+    import sqlite3
+
+    from fastapi.testclient import TestClient
+
+    from emulator.app import create_app
+    from emulator.providers.cm import PROVIDER
+    from emulator.settings import Settings
+
+    settings = Settings(database_url=database_url, data_dir=tmp_path, tick_seconds=3600)
+    with TestClient(create_app(settings)) as client:
+        runtime = client.app.state.runtime
+        order = create(client, quantity=40, areaCode="0113")  # due a minute from now
+        assert PROVIDER.background_jobs is not None
+        run_due = PROVIDER.background_jobs(runtime)["cm.number-requests"]
+        writer = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        try:
+            writer.execute("BEGIN IMMEDIATE")  # another process, in the middle of a write
+            run_due(runtime.clock.latest_now())  # raised "database is locked" after the busy timeout
+        finally:
+            writer.close()
+        assert get(client, order["requestId"])["status"] == "Pending"

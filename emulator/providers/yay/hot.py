@@ -14,7 +14,6 @@ from emulator.core.tenancy import TenantScope
 from emulator.providers.yay import render, service
 from emulator.providers.yay.errors import NAME, error_response
 from emulator.providers.yay.render import envelope
-from emulator.providers.yay.schemas import AddressIn
 
 ADDRESSES = "/voip/number-address"
 
@@ -62,6 +61,9 @@ async def _hot_get(request: HotRequest) -> Response | None:
 async def _hot_create(request: HotRequest) -> Response | None:
     # Only a JSON object the route would take as it is; anything it would refuse is its to answer
     # (decided before the tenant is named).
+    # The request shapes (and phonenumbers' regions with them) come with the first write.
+    from emulator.providers.yay.schemas import AddressIn
+
     data = request.json_body(AddressIn)
     if data is None:
         return None

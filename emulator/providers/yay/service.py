@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid as uuid_lib
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, update
 from sqlmodel import Session, col, select
@@ -16,7 +17,9 @@ from emulator.core.rendering import perl_pretty_items, perl_pretty_member_sql, s
 from emulator.core.streaming import Part, read_rendered_rows
 from emulator.core.tenancy import TenantScope
 from emulator.providers.yay.models import ADDRESS_COLUMNS, NumberAddress
-from emulator.providers.yay.schemas import AddressIn as AddressData
+
+if TYPE_CHECKING:
+    from emulator.providers.yay.schemas import AddressIn as AddressData
 
 
 def _in_scope(scope: TenantScope):
