@@ -142,13 +142,15 @@ class ChunkedResponse(Response):
                 if isinstance(chunk, bytes):
                     await send({"type": "http.response.body", "body": chunk, "more_body": bool(chunks)})
                     continue
-                at = 0
-                while at < chunk.length:
-                    block = await run_in_threadpool(chunk.read_block, at)
-                    at += len(block)
-                    more = at < chunk.length or bool(chunks)
-                    await send({"type": "http.response.body", "body": block, "more_body": more})
-                chunk.close()
+                try:
+                    at = 0
+                    while at < chunk.length:
+                        block = await run_in_threadpool(chunk.read_block, at)
+                        at += len(block)
+                        more = at < chunk.length or bool(chunks)
+                        await send({"type": "http.response.body", "body": block, "more_body": more})
+                finally:
+                    chunk.close()
         finally:  # the client went away, say: what was not sent goes now
             for chunk in chunks:
                 if isinstance(chunk, Spooled):

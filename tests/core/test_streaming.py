@@ -240,7 +240,8 @@ def test_a_list_past_the_joined_limit_is_spooled_and_sent_with_its_whole_length(
 
 
 @pytest.mark.only_backend("sqlite")
-def test_a_spool_is_closed_when_the_client_goes_away_mid_body(long_rows):
+@pytest.mark.parametrize("gone_at", [1, 2], ids=["before-the-spool", "within-the-spool"])
+def test_a_spool_is_closed_when_the_client_goes_away_mid_body(long_rows, gone_at):
     import asyncio
 
     from emulator.core.streaming import Spooled, chunked_response, render_rows
@@ -248,10 +249,14 @@ def test_a_spool_is_closed_when_the_client_goes_away_mid_body(long_rows):
     parts = render_rows(long_rows, LONG, {}, compact_items, b",")
     assert isinstance(parts[0], Spooled)
     response = chunked_response([b"[", *parts, b"]"])
+    bodies = 0
 
     async def send(message):
+        nonlocal bodies
         if message["type"] == "http.response.body":
-            raise OSError("the client went away")
+            bodies += 1
+            if bodies == gone_at:
+                raise OSError("the client went away")
 
     with pytest.raises(OSError):
         asyncio.run(response.send_to(send))
