@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from common import cpu_seconds, load_average, seed  # noqa: E402
 
 from tests.support import EmulatorProcess
 
@@ -34,18 +34,6 @@ LISTS = {
 }
 
 
-def seed(database_url: str, provider: str, count: int) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "emulator", "seed", "--provider", provider, "--tenant", TENANT]
-        + ["--count", str(count), "--seed", "1", "--quiet", "--database-url", database_url],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return done.stdout.strip()
-
-
 def _status(pid: int) -> dict[str, int]:
     """The process's memory figures from ``/proc``, in bytes."""
     found = {}
@@ -54,12 +42,6 @@ def _status(pid: int) -> dict[str, int]:
         if name in ("VmRSS", "VmHWM"):
             found[name] = int(value.split()[0]) * 1024
     return found
-
-
-def _cpu_seconds(pid: int) -> float:
-    """The process's user + system time so far (``/proc/<pid>/stat``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _reset_peak(pid: int) -> bool:
@@ -77,13 +59,13 @@ def measure(port: int, pid: int, method: str, path: str, headers: dict, repeat: 
     for _ in range(repeat):
         peak_known = _reset_peak(pid)
         before = _status(pid)["VmRSS"]
-        cpu_before = _cpu_seconds(pid)
+        cpu_before = cpu_seconds(pid)
         started = time.perf_counter()
         connection.request(method, path, headers=headers)
         response = connection.getresponse()
         body = response.read()
         times.append(time.perf_counter() - started)
-        cpu += _cpu_seconds(pid) - cpu_before
+        cpu += cpu_seconds(pid) - cpu_before
         assert response.status == 200, (response.status, body[:200])
         after = _status(pid)
         growths.append((after["VmHWM"] if peak_known else after["VmRSS"]) - before)
@@ -103,13 +85,13 @@ def main() -> None:
     parser.add_argument("--counts", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    print(f"load average before: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average before: {load_average()}")
     print("| list | records | median | worst | server CPU | body | peak memory growth | growth / body |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for count in args.counts:
         with tempfile.TemporaryDirectory() as folder:
             database_url = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-            seeded = {provider: seed(database_url, provider, count) for provider in LISTS}
+            seeded = {provider: seed(database_url, provider, TENANT, count) for provider in LISTS}
             with EmulatorProcess(database_url) as emulator:
                 assert emulator.process is not None
                 for provider, (method, path, headers) in LISTS.items():
@@ -129,7 +111,7 @@ def main() -> None:
                     )
             for provider, line in seeded.items():
                 print(f"  seed {provider}: {line}")
-    print(f"load average after: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

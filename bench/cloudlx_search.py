@@ -19,13 +19,10 @@ them on the next run.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,25 +32,13 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import cpu_seconds, load_average, percentile_99, seed_folder, seeded_file  # noqa: E402
+
 from tests.cloudlx.helpers import auth
 from tests.support import EmulatorProcess
 
 TENANT = "bench"
 CASES = ["selective search", "search, no match", "common search (3 digits)", "2-digit search", "plain list"]
-
-
-def seeded(folder: Path, size: int) -> tuple[Path, float | None]:
-    """A SQLite file holding ``size`` generated numbers in the tenant (and the fixtures'), and the
-    seed command's wall time (None when the file was already there)."""
-    database = folder / f"cloudlx-{size}.sqlite3"
-    if database.exists():
-        return database, None
-    command = [sys.executable, "-m", "emulator", "seed", "--provider", "cloudlx", "--tenant", TENANT]
-    command += ["--count", str(size), "--seed", "1", "--quiet", "--database-url", f"sqlite:///{database}"]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return database, time.perf_counter() - started
 
 
 def terms(database: Path, count: int, rng: random.Random) -> dict[str, list[dict]]:
@@ -84,12 +69,6 @@ def terms(database: Path, count: int, rng: random.Random) -> dict[str, list[dict
     }
 
 
-def cpu_seconds(pid: int) -> float:
-    """The process's user and system CPU time so far (the steadier figure on a shared machine)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 Figures = tuple[float, float, float, float]
 """p50 and p99 in ms, the server's CPU ms per request, the median num_results."""
 
@@ -105,8 +84,7 @@ def measure(client: httpx.Client, requests: list[dict], pid: int) -> Figures:
         results.append(response.json()["num_results"])
     cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / len(requests)
     samples.sort()
-    p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    return statistics.median(samples), p99, cpu_ms, statistics.median(results)
+    return statistics.median(samples), percentile_99(samples), cpu_ms, statistics.median(results)
 
 
 def run_size(database: Path, requests: int) -> dict[str, Figures]:
@@ -128,13 +106,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="per case, at most 1000 (3-digit terms)")
     parser.add_argument("--keep", type=Path, help="keep the seeded SQLite files here and reuse them")
     args = parser.parse_args()
-    print(f"load average before: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average before: {load_average()}")
     figures: dict[int, dict[str, Figures]] = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = args.keep or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
+    with seed_folder(args.keep) as folder:
         for size in args.sizes:
-            database, seconds = seeded(folder, size)
+            database, seconds = seeded_file(folder, "cloudlx", TENANT, size)
             if seconds is not None:
                 print(f"seed {size:,} numbers: {seconds:.1f} s")
             figures[size] = run_size(database, args.requests)
@@ -151,7 +127,7 @@ def main() -> None:
     for case in CASES:
         before, after = figures[small][case], figures[large][case]
         print(f"| {case} | " + " | ".join(f"{after[i] / before[i]:.1f}x" for i in range(3)) + " |")
-    print(f"load average after: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ target, with the load average, since the machine may be shared).
 from __future__ import annotations
 
 import argparse
-import os
 import sqlite3
 import statistics
 import sys
@@ -27,6 +26,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import load_average  # noqa: E402
 from results import publish  # noqa: E402
 
 from emulator.core.runtime import Runtime
@@ -101,14 +101,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     args = parser.parse_args()
-    before = " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    before = load_average()
     times = []
     for _ in range(args.runs):
         times.append(run(args.orders, args.quantity))
         print(
             f"clock/advance completing {args.orders} accepted orders ({args.quantity} number(s) each): {times[-1]:.2f} s"
         )
-    after = " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    after = load_average()
     best, median = min(times), statistics.median(times)
     section = (
         f"`python bench/cm_advance.py --orders {args.orders} --quantity {args.quantity} --runs {args.runs}`: one "

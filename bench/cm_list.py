@@ -13,11 +13,8 @@ from the smallest size to the largest. ``--keep`` keeps the seeded files in DIR 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -26,25 +23,14 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.cloudlx_search import cpu_seconds
+from common import cpu_seconds, load_average, percentile_99, seed_folder, seeded_file  # noqa: E402
+
 from tests.support import EmulatorProcess
 
 TOKEN = "33333333-3333-3333-3333-333333333333"
 ACCOUNT = "00000000-0000-0000-0000-000000000000"
 """The fixtures' default account: generated requests are ordered for it."""
 LIST = f"/cm/voice-phonenumberrequestapi/v1/{ACCOUNT}/numberrequests"
-
-
-def seeded(folder: Path, size: int) -> tuple[Path, float | None]:
-    database = folder / f"cm-{size}.sqlite3"
-    if database.exists():
-        return database, None
-    command = [sys.executable, "-m", "emulator", "seed", "--provider", "cm", "--tenant", TOKEN]
-    command += ["--count", str(size), "--seed", "1", "--quiet", "--database-url", f"sqlite:///{database}"]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return database, time.perf_counter() - started
 
 
 def run_size(database: Path, requests: int) -> tuple[float, float, float, int]:
@@ -64,7 +50,7 @@ def run_size(database: Path, requests: int) -> tuple[float, float, float, int]:
         cpu_ms = (cpu_seconds(emulator.process.pid) - cpu) * 1000 / requests
     samples.sort()
     (total,) = totals
-    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))], cpu_ms, total
+    return statistics.median(samples), percentile_99(samples), cpu_ms, total
 
 
 def main() -> None:
@@ -73,13 +59,11 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--keep", type=Path, help="keep the seeded SQLite files here and reuse them")
     args = parser.parse_args()
-    print(f"load average before: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average before: {load_average()}")
     figures: dict[int, tuple[float, float, float, int]] = {}
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = args.keep or Path(scratch)
-        folder.mkdir(parents=True, exist_ok=True)
+    with seed_folder(args.keep) as folder:
         for size in args.sizes:
-            database, seconds = seeded(folder, size)
+            database, seconds = seeded_file(folder, "cm", TOKEN, size)
             if seconds is not None:
                 print(f"seed {size:,} requests: {seconds:.1f} s")
             figures[size] = run_size(database, args.requests)
@@ -91,7 +75,7 @@ def main() -> None:
     small, large = figures[min(figures)], figures[max(figures)]
     growth = " / ".join(f"{large[i] / small[i]:.1f}x" for i in range(3))
     print(f"\ngrowth {min(figures):,} → {max(figures):,} (p50 / p99 / CPU per request): {growth}")
-    print(f"load average after: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ a one-row status change. Starts its own server (as the tests do) and fills one t
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import load_average  # noqa: E402
 from fastapi.testclient import TestClient
 
 from emulator.app import create_app
@@ -37,7 +37,7 @@ def main() -> None:
     parser.add_argument("--numbers", type=int, default=50_000)
     parser.add_argument("--updates", type=int, default=1000)
     args = parser.parse_args()
-    print(f"load average before: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average before: {load_average()}")
     server = PostgresServer().start()
     try:
         app = create_app(Settings(database_url=server.create_database("counts_bench")))
@@ -69,7 +69,7 @@ def main() -> None:
             raw.close()
     finally:
         server.stop()
-    print(f"load average after: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import load_average  # noqa: E402
 from results import publish  # noqa: E402
 
 from emulator.core.callbacks import delivery_row, enqueue_all
@@ -139,7 +139,7 @@ def main() -> int:
     if args.receiver:
         receive(args.receiver)
         return 0
-    load = " / ".join(f"{value:.2f}" for value in os.getloadavg())
+    load = load_average()
     one = run(args.deliveries, 1)
     print(f"one URL: {one:,.0f} deliveries/s")
     ten = run(args.deliveries, 10)

@@ -34,6 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from common import load_average  # noqa: E402
 from results import publish  # noqa: E402
 
 from tests.support import free_port  # noqa: E402
@@ -380,10 +381,6 @@ def cloudlx_token(base_url: str, tenant: str = "bench") -> str:
     )
     issued.raise_for_status()
     return issued.json()["access_token"]
-
-
-def load_average() -> str:
-    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def median_run(runs: list[dict]) -> dict:

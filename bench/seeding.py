@@ -11,7 +11,6 @@ reports, and the rows the table then holds for the tenant.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import sqlite3
 import subprocess
@@ -19,6 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import load_average
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = {
@@ -34,7 +35,7 @@ def main() -> None:
     parser.add_argument("--provider", default="yay", choices=sorted(TABLES))
     parser.add_argument("--counts", type=int, nargs="+", default=[100_000, 1_000_000])
     args = parser.parse_args()
-    print(f"load average before: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average before: {load_average()}")
     print("| provider | asked | wall time | CPU time | records/s | reported | rows in the table |")
     print("|---|---:|---:|---:|---:|---|---:|")
     for count in args.counts:
@@ -58,7 +59,7 @@ def main() -> None:
                 f"| {args.provider} | {count:,} | {elapsed:.1f} s | {cpu:.1f} s | {count / elapsed:,.0f} | {reported} "
                 f"| {rows:,} |"
             )
-    print(f"load average after: {' / '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(f"load average after: {load_average()}")
 
 
 if __name__ == "__main__":
