@@ -82,10 +82,6 @@ def open_control_warning(settings: Settings) -> str | None:
 SERVE_SETTINGS = ("host", "port", "log_level", "database_url", "fixtures", "data_dir", "control_token", "workers")
 
 
-def in_memory(database_url: str) -> bool:
-    return database_url in ("sqlite://", "sqlite:///:memory:") or "mode=memory" in database_url
-
-
 def _serve(args: argparse.Namespace) -> int:
     import gc
 
@@ -104,8 +100,10 @@ def _serve(args: argparse.Namespace) -> int:
 
         uvicorn.run(create_app(settings), **uvicorn_options(settings))
         return 0
+    from emulator.core.db import sqlite_file
+
     database_url = settings.resolved_database_url()
-    if in_memory(database_url):
+    if database_url.startswith("sqlite") and sqlite_file(database_url) is None:
         print("error: --workers needs a database they can share (a SQLite file or PostgreSQL)", file=sys.stderr)
         return 2
     gc.enable()  # this process only supervises the workers, for as long as they serve

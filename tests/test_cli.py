@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from emulator.settings import Settings
 from tests.support import ROOT, EmulatorProcess
@@ -53,3 +54,16 @@ def test_help_is_instant_and_lists_commands():
     result = subprocess.run([sys.executable, "-m", "emulator", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0
     assert "serve" in result.stdout and "openapi" in result.stdout
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file:shared?mode=memory&cache=shared"])
+def test_workers_refuse_a_database_they_could_not_share(url):
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "serve", "--workers", "2", "--database-url", url, "--port", "0"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--workers needs a database they can share" in result.stderr

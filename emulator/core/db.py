@@ -128,7 +128,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _in_memory(url: str) -> bool:
+    """A private in-memory SQLite database: it lives only as long as its one connection."""
     return url in ("sqlite://", "sqlite:///:memory:")
+
+
+def sqlite_file(url: str) -> str | None:
+    """The path of the SQLite file a URL names; None for any other database, in memory included."""
+    if not url.startswith("sqlite:///") or url == "sqlite:///:memory:" or "mode=memory" in url:
+        return None
+    return url.removeprefix("sqlite:///") or None
 
 
 def _null(value: None) -> None:
@@ -214,7 +222,7 @@ class Database:
         self._writer: ThreadPoolExecutor | None = None
         self._writer_connection: Connection | None = None
         # A SQLite file's short writes commit on the event loop when nothing else holds the lock.
-        self._commits_inline = url.startswith("sqlite") and not _in_memory(url)
+        self._commits_inline = sqlite_file(url) is not None
         self._inline_commits = 0
         # Per event loop (a test's clients may each run their own).
         self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _WriteQueue] = weakref.WeakKeyDictionary()

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
+from emulator.core.db import sqlite_file
+
 if TYPE_CHECKING:
     from sqlalchemy import Column
 
@@ -28,13 +30,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 _UNKNOWN = object()
-
-
-def _sqlite_file(url: str) -> str | None:
-    if not url.startswith("sqlite:///") or url in ("sqlite:///:memory:",):
-        return None
-    path = url.removeprefix("sqlite:///")
-    return path or None
 
 
 SCAN_CACHE_KIB = 256
@@ -69,7 +64,7 @@ def _map_wal_index(path: str) -> tuple[mmap.mmap | None, BinaryIO | None]:
 class FastReader:
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._path = _sqlite_file(db.url)
+        self._path = sqlite_file(db.url)
         self._local = threading.local()
         self._texts: dict[str, Any] = {}
         self._wal_index: mmap.mmap | None = None
