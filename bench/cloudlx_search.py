@@ -32,7 +32,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import cpu_seconds, load_average, percentile_99, seed_folder, seeded_file  # noqa: E402
+from common import cpu_seconds, each_seeded, load_average, percentile_99  # noqa: E402
 
 from tests.cloudlx.helpers import auth
 from tests.support import EmulatorProcess
@@ -108,12 +108,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average before: {load_average()}")
     figures: dict[int, dict[str, Figures]] = {}
-    with seed_folder(args.keep) as folder:
-        for size in args.sizes:
-            database, seconds = seeded_file(folder, "cloudlx", TENANT, size)
-            if seconds is not None:
-                print(f"seed {size:,} numbers: {seconds:.1f} s")
-            figures[size] = run_size(database, args.requests)
+    for size, database in each_seeded(args.keep, "cloudlx", TENANT, args.sizes, "numbers"):
+        figures[size] = run_size(database, args.requests)
     print(f"\n{args.requests} different requests per case and size; milliseconds over HTTP, one client")
     print("| numbers in the tenant | case | p50 | p99 | server CPU per request | median num_results |")
     print("|---:|---|---:|---:|---:|---:|")

@@ -23,7 +23,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from common import cpu_seconds, load_average, percentile_99, seed_folder, seeded_file  # noqa: E402
+from common import cpu_seconds, each_seeded, load_average, percentile_99  # noqa: E402
 
 from tests.support import EmulatorProcess
 
@@ -61,12 +61,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"load average before: {load_average()}")
     figures: dict[int, tuple[float, float, float, int]] = {}
-    with seed_folder(args.keep) as folder:
-        for size in args.sizes:
-            database, seconds = seeded_file(folder, "cm", TOKEN, size)
-            if seconds is not None:
-                print(f"seed {size:,} requests: {seconds:.1f} s")
-            figures[size] = run_size(database, args.requests)
+    for size, database in each_seeded(args.keep, "cm", TOKEN, args.sizes, "requests"):
+        figures[size] = run_size(database, args.requests)
     print(f"\n{args.requests} different first pages per size; milliseconds over HTTP, one client")
     print("| requests in the account | p50 | p99 | server CPU per request | total |")
     print("|---:|---:|---:|---:|---:|")

@@ -3,7 +3,6 @@ SQLite files filled by the ``seed`` command (kept between runs on request)."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -52,11 +51,16 @@ def seeded_file(folder: Path, provider: str, tenant: str, count: int) -> tuple[P
     return database, time.perf_counter() - started
 
 
-@contextlib.contextmanager
-def seed_folder(keep: Path | None) -> Iterator[Path]:
-    """Where seeded files go: ``keep`` (made if missing, left behind for the next run), or a
-    temporary folder removed afterwards."""
+def each_seeded(
+    keep: Path | None, provider: str, tenant: str, sizes: list[int], noun: str
+) -> Iterator[tuple[int, Path]]:
+    """Each size with its seeded file (``seeded_file``), saying how long seeding took: in ``keep``
+    (made if missing, left behind for the next run), or in a temporary folder removed afterwards."""
     with tempfile.TemporaryDirectory() as scratch:
         folder = keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        yield folder
+        for size in sizes:
+            database, seconds = seeded_file(folder, provider, tenant, size)
+            if seconds is not None:
+                print(f"seed {size:,} {noun}: {seconds:.1f} s")
+            yield size, database
