@@ -34,12 +34,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Row, bindparam, func, insert, or_, update
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, col, select
 
 import emulator
 from emulator.core.bulk import execute_many
 from emulator.core.clock import Clock
-from emulator.core.db import Database, empty_list, table_of
+from emulator.core.db import Database, StoredModel, empty_list, table_of
 from emulator.core.targets import CallbackTargets
 from emulator.settings import Settings
 
@@ -68,7 +68,7 @@ MAX_ERROR_LENGTH = 500
 MAX_ANSWER_BYTES = 65_536
 
 
-class CallbackDelivery(SQLModel, table=True):
+class CallbackDelivery(StoredModel, table=True):
     __tablename__ = "emulator_callback"
     __table_args__ = (
         Index("ix_emulator_callback_queue", "status", "ordering_key", "id"),

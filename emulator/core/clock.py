@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
-from emulator.core.db import Database
+from emulator.core.db import Database, StoredModel
 
 MAX_OFFSET = 5e10
 """Seconds a clock may be offset by (about 1,600 years either way)."""
 
 
-class ClockState(SQLModel, table=True):
+class ClockState(StoredModel, table=True):
     __tablename__ = "emulator_clock"
 
     id: int = Field(default=1, primary_key=True)
@@ -33,7 +33,7 @@ class ClockState(SQLModel, table=True):
     frozen_at: datetime | None = None
 
 
-class TenantClockState(SQLModel, table=True):
+class TenantClockState(StoredModel, table=True):
     __tablename__ = "emulator_tenant_clock"
 
     provider: str = Field(primary_key=True, max_length=32)

@@ -24,6 +24,15 @@ from sqlmodel import Session, SQLModel, create_engine
 from emulator.core import counts, search
 
 
+class StoredModel(SQLModel):
+    """Base of every table's model. Rows are made by the store and by the emulator's own code,
+    not validated as a request body is, so a model's pydantic validator and serializer are built
+    when something first asks for them (a ``model_dump``, say), not when the class is defined
+    (``defer_build``): each costs start-up a millisecond or so, and most are never asked for."""
+
+    model_config = {**SQLModel.model_config, "defer_build": True}
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The table a model class maps (SQLModel sets ``__table__`` but does not declare it)."""
     return cast(Table, inspect(model).local_table)

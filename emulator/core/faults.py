@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 
 import anyio
 from sqlalchemy import Column, Text, delete, or_, update
-from sqlmodel import Field, SQLModel, col, select
+from sqlmodel import Field, col, select
 
-from emulator.core.db import Database, table_of
+from emulator.core.db import Database, StoredModel, table_of
 from emulator.core.scope import DROPPED_KEY, FAULT_KEY, TENANT_GATE_KEY, path_matches
 from emulator.core.traffic import Traffic
 
@@ -61,7 +61,7 @@ class Fault:
     delay_seconds: float
 
 
-class FaultRuleRow(SQLModel, table=True):
+class FaultRuleRow(StoredModel, table=True):
     __tablename__ = "emulator_fault_rule"
     # Ids never go back, so a removed rule's id never names another one.
     __table_args__ = {"sqlite_autoincrement": True}

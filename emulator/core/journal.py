@@ -34,9 +34,9 @@ from datetime import UTC, datetime
 import orjson
 from sqlalchemy import JSON, Column, Index, Row, Text, delete, func, inspect, select
 from sqlalchemy.engine import Connection
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from emulator.core.db import Database, table_of
+from emulator.core.db import Database, StoredModel, table_of
 from emulator.core.scope import DROPPED_KEY, FAULT_KEY, TENANT_KEY, path_matches
 from emulator.core.traffic import Traffic
 
@@ -89,7 +89,7 @@ class JournalFilter:
         )
 
 
-class JournalRow(SQLModel, table=True):
+class JournalRow(StoredModel, table=True):
     __tablename__ = "emulator_journal"
     # Ids never go back (not even after a clear), so "increases by one per request" holds.
     __table_args__ = (Index("ix_emulator_journal_scope", "provider", "tenant"), {"sqlite_autoincrement": True})
@@ -114,7 +114,7 @@ class JournalRow(SQLModel, table=True):
     """Set when the body is kept in ``emulator_journal_body`` (``response_body`` is then empty)."""
 
 
-class JournalBody(SQLModel, table=True):
+class JournalBody(StoredModel, table=True):
     """A long response body, kept once for every entry that answered it."""
 
     __tablename__ = "emulator_journal_body"

@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic_settings import BaseSettings
-from sqlmodel import Field, Session, SQLModel
+from sqlmodel import Field, Session
 from starlette.responses import Response
 
 from emulator.core.background import Job
 from emulator.core.context import ProviderContext
+from emulator.core.db import StoredModel
 from emulator.core.hotpath import HotRoute
 from emulator.core.http import BodyError
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from fastapi.exceptions import RequestValidationError
 
 
-class TenantScoped(SQLModel):
+class TenantScoped(StoredModel):
     """Base of every provider table: each row belongs to exactly one tenant."""
 
     tenant: str = Field(max_length=255, index=True)

@@ -28,9 +28,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from emulator.core.db import Database, table_of
+from emulator.core.db import Database, StoredModel, table_of
 
 log = logging.getLogger("emulator.revision")
 
@@ -43,14 +43,14 @@ STALE_SECONDS = 3.0
 ACK_TIMEOUT_SECONDS = 2.0
 
 
-class Revision(SQLModel, table=True):
+class Revision(StoredModel, table=True):
     __tablename__ = "emulator_revision"
 
     id: int = Field(default=1, primary_key=True)
     value: int = 0
 
 
-class ProcessRecord(SQLModel, table=True):
+class ProcessRecord(StoredModel, table=True):
     """A process serving from this database: the revision it has taken up, and when it last said so."""
 
     __tablename__ = "emulator_process"

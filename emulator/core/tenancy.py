@@ -19,7 +19,7 @@ from starlette.requests import Request
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.callbacks import CallbackDelivery
 from emulator.core.clock import Clock
-from emulator.core.db import Database, table_of
+from emulator.core.db import Database, StoredModel, table_of
 from emulator.core.scope import TENANT_GATE_KEY, TENANT_KEY
 
 # Where a tenant's name is itself its credential (CM.com's product token), listings show it masked.
@@ -40,7 +40,7 @@ class TenantScope:
     account: str = ""
 
 
-class TenantRecord(SQLModel, table=True):
+class TenantRecord(StoredModel, table=True):
     __tablename__ = "emulator_tenant"
 
     provider: str = Field(primary_key=True, max_length=32)
