@@ -51,7 +51,7 @@ UVICORN_LIMITS = (
 
 def uvicorn_options(settings: Settings) -> dict:
     """What ``serve`` hands to uvicorn."""
-    from emulator.core.protocol import bounded_head_protocol
+    from emulator.core.protocol import protocol_options
 
     limits = {name: getattr(settings, name) for name in UVICORN_LIMITS if getattr(settings, name) is not None}
     return {
@@ -59,7 +59,7 @@ def uvicorn_options(settings: Settings) -> dict:
         "port": settings.port,
         "log_level": settings.log_level.lower(),
         "proxy_headers": False,
-        "http": bounded_head_protocol(settings.max_header_bytes),
+        **protocol_options(settings.max_header_bytes),
         **limits,
     }
 

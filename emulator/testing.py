@@ -98,7 +98,7 @@ class EmulatorServer:
         import uvicorn
 
         from emulator.app import create_app
-        from emulator.core.protocol import bounded_head_protocol
+        from emulator.core.protocol import protocol_options
         from emulator.settings import Settings
 
         database_url = self._database_url
@@ -118,7 +118,7 @@ class EmulatorServer:
             log_level="warning",
             access_log=False,
             lifespan="on",
-            http=bounded_head_protocol(settings.max_header_bytes),
+            **protocol_options(settings.max_header_bytes),
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

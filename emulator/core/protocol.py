@@ -141,3 +141,11 @@ def bounded_head_protocol(max_header_bytes: int) -> type[asyncio.Protocol]:
     where its types name a class)."""
     factory = functools.partial(BoundedHeadProtocol, max_head_bytes=max_header_bytes + REQUEST_LINE_BYTES)
     return cast(type[asyncio.Protocol], factory)
+
+
+def protocol_options(max_header_bytes: int) -> dict[str, Any]:
+    """The protocols every server of the emulator runs uvicorn with: HTTP with bounded request
+    heads, and no WebSockets. Every API emulated is plain HTTP, so a request asking to upgrade is
+    answered as the HTTP request it also is (with WebSockets on, it got an empty 403 that is no
+    provider's format), and uvicorn imports no WebSocket implementation at start."""
+    return {"http": bounded_head_protocol(max_header_bytes), "ws": "none"}

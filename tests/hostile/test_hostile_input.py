@@ -6,6 +6,7 @@ the server's memory stays bounded however large the input."""
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable, Iterable
 
 import pytest
@@ -281,3 +282,35 @@ def _assert_memory_bounded(hostile: HostileEmulator, baseline: dict) -> None:
     memory = hostile.memory_kib()
     grown_mib = (memory["VmHWM"] - baseline["VmRSS"]) / 1024
     assert grown_mib < 60, f"the server's peak memory grew by {grown_mib:.0f} MiB"
+
+
+WEBSOCKET_UPGRADE = {
+    "Connection": "Upgrade",
+    "Upgrade": "websocket",
+    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version": "13",
+}
+
+
+def test_a_websocket_upgrade_is_answered_as_the_http_request_it_also_is(hostile):
+    """Every API emulated is plain HTTP: a GET asking to become a WebSocket gets the answer the
+    same GET gets without asking (never a 101, nor a refusal that is nobody's format)."""
+    problems = []
+    for route in hostile.routes:
+        if route.method != "GET":
+            continue
+        plain = _send(hostile, route, content_type=None)
+        upgraded = _send(hostile, route, content_type=None, headers=WEBSOCKET_UPGRADE)
+        # The same answer, but for what differs between any two answers (a trace id, the time).
+        if (upgraded.status, _shape(upgraded.body)) != (plain.status, _shape(plain.body)):
+            problems.append(f"{route}: {upgraded.status} {upgraded.body[:120]!r}, not {plain.status}")
+    assert not problems, "\n".join(problems)
+
+
+def _shape(body: bytes) -> object:
+    """A JSON body's keys, in order, or the body itself."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return body
+    return list(parsed) if isinstance(parsed, dict) else type(parsed).__name__
