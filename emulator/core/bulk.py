@@ -194,7 +194,7 @@ def execute_many(session: Session, statement: ClauseElement, rows: Sequence[Mapp
 def _converter(processor: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
     """``processor``, remembering its answer for each distinct value (by type too: ``True`` and
     ``1`` are equal but not alike); an unhashable value (a JSON column's list) is processed each
-    time."""
+    time, unless it is empty (a new row's list of attempts, say), which is processed once."""
     if processor is None:
         return None
     memo: dict[tuple[type, Any], Any] = {}
@@ -207,7 +207,12 @@ def _converter(processor: Callable[[Any], Any] | None) -> Callable[[Any], Any] |
             memo[key] = result = processor(value)
             return result
         except TypeError:
-            return processor(value)
+            if value:
+                return processor(value)
+            key = (type(value), None)
+            if key not in memo:
+                memo[key] = processor(value)
+            return memo[key]
 
     return convert
 
