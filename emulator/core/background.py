@@ -42,6 +42,9 @@ class BackgroundWork:
                     log.exception("background job %s failed", name)
 
     async def run_forever(self, tick_seconds: float) -> None:
+        # The first tick is one interval after start, not at once: it is the first to run the
+        # jobs' queries (and compile them), and would share the interpreter with the first
+        # requests, which a client starting the emulator is waiting on.
         while True:
-            await asyncio.to_thread(self.run_due)
             await asyncio.sleep(tick_seconds)
+            await asyncio.to_thread(self.run_due)
