@@ -117,6 +117,23 @@ _RUN_COLUMNS = tuple(
 )
 
 
+# Each URL's (ordering key's) oldest pending delivery, when it is due by the latest clock and no
+# process holds an unexpired lease on it (``wall``: real time), oldest first.
+_HEAD_COLUMNS = tuple(_TABLE.c[name] for name in ("id", "provider", "tenant", "url", "ordering_key", "next_attempt_at"))
+_DUE_HEADS = (
+    select(*_HEAD_COLUMNS)
+    .where(
+        _TABLE.c.id.in_(
+            select(func.min(_TABLE.c.id)).where(_TABLE.c.status == PENDING).group_by(_TABLE.c.ordering_key)
+        ),
+        _TABLE.c.next_attempt_at <= bindparam("now"),
+        or_(_TABLE.c.lease_expires_at.is_(None), _TABLE.c.lease_expires_at < bindparam("wall")),
+    )
+    .order_by(_TABLE.c.id)
+    .limit(HEADS_PER_PASS)
+)
+
+
 def _aware(instant: datetime) -> datetime:
     # SQLite hands datetimes back naive; they were stored as UTC.
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
@@ -204,7 +221,7 @@ class CallbackDispatcher:
         self._guard = threading.Lock()
         self._draining: dict[str, tuple[str, str]] = {}
         self._per_tenant: Counter[tuple[str, str]] = Counter()
-        self._queue: queue.SimpleQueue[CallbackDelivery | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[Row | None] = queue.SimpleQueue()
         self._workers: list[threading.Thread] = []
 
     # --- sending -------------------------------------------------------------------------------
@@ -300,27 +317,12 @@ class CallbackDispatcher:
                 self.start_due(self._clock.latest_now())
             time.sleep(0.01)
 
-    def _due_heads(self, now: datetime, limit: int = HEADS_PER_PASS) -> list[CallbackDelivery]:
+    def _due_heads(self, now: datetime) -> list[Row]:
         """Heads due by ``now`` (the latest of every clock) that no process is sending (no
-        unexpired lease), each then held to its own tenant's clock."""
-        oldest_pending = (
-            select(func.min(CallbackDelivery.id))
-            .where(CallbackDelivery.status == PENDING)
-            .group_by(CallbackDelivery.ordering_key)
-        )
-        wall = _wall_now()
-        statement = (
-            select(CallbackDelivery)
-            .where(
-                col(CallbackDelivery.id).in_(oldest_pending),
-                col(CallbackDelivery.next_attempt_at) <= now,
-                or_(col(CallbackDelivery.lease_expires_at).is_(None), col(CallbackDelivery.lease_expires_at) < wall),
-            )
-            .order_by(col(CallbackDelivery.id))
-            .limit(limit)
-        )
-        with self._db.session() as session:
-            heads = session.exec(statement).all()
+        unexpired lease), each then held to its own tenant's clock: plain rows, read by a
+        statement made once (every tick asks, and most ticks find none)."""
+        with self._db.engine.connect() as connection:
+            heads = connection.execute(_DUE_HEADS, {"now": now, "wall": _wall_now()}).all()
         return [head for head in heads if self._is_due(head)]
 
     def _is_due(self, delivery: CallbackDelivery | Row) -> bool:
@@ -373,7 +375,7 @@ class CallbackDispatcher:
             run.append(row)
         return run
 
-    def _drain(self, head: CallbackDelivery) -> None:
+    def _drain(self, head: Row) -> None:
         """Send a URL's due deliveries in order until one fails: claimed a run at a time (one
         UPDATE), sent one by one over a kept-alive connection, recorded a run at a time (one
         transaction). A run stops early when its lease would run out before another attempt."""
