@@ -118,38 +118,36 @@ _RUN_COLUMNS = tuple(
 )
 
 
-# Each URL's (ordering key's) oldest pending delivery, when it is due by the latest clock and no
-# process holds an unexpired lease on it (``wall``: real time), oldest first.
+# A URL's head: its (ordering key's) oldest pending delivery, the only one that may be sent or leased.
 _HEAD_COLUMNS = tuple(_TABLE.c[name] for name in ("id", "provider", "tenant", "url", "ordering_key", "next_attempt_at"))
+_PENDING_IDS = select(func.min(_TABLE.c.id)).where(_TABLE.c.status == PENDING)
+# The heads due by the latest clock that no process holds an unexpired lease on (``wall``: real
+# time), oldest first.
 _DUE_HEADS = (
     select(*_HEAD_COLUMNS)
     .where(
-        _TABLE.c.id.in_(
-            select(func.min(_TABLE.c.id)).where(_TABLE.c.status == PENDING).group_by(_TABLE.c.ordering_key)
-        ),
+        _TABLE.c.id.in_(_PENDING_IDS.group_by(_TABLE.c.ordering_key)),
         _TABLE.c.next_attempt_at <= bindparam("now"),
         or_(_TABLE.c.lease_expires_at.is_(None), _TABLE.c.lease_expires_at < bindparam("wall")),
     )
     .order_by(_TABLE.c.id)
     .limit(HEADS_PER_PASS)
 )
-
-
 _SCOPE_HEAD_COLUMNS = (*_HEAD_COLUMNS, _TABLE.c.lease_expires_at)
 
 
 @functools.cache
 def _heads_of_scope(by_provider: bool, by_tenant: bool) -> Select[Any]:
-    """Each URL's oldest pending delivery when it is due by the latest clock (``now``) or a
-    process holds an unexpired lease on it (``wall``): what ``in_progress`` reads, made once per
-    combination of its filters (``settle`` asks every 10 ms)."""
-    oldest = select(func.min(_TABLE.c.id)).where(_TABLE.c.status == PENDING)
+    """A scope's heads that are due by the latest clock (``now``) or leased until after ``wall``:
+    what ``in_progress`` reads, made once per combination of its filters (``settle`` asks every
+    10 ms)."""
+    pending = _PENDING_IDS
     if by_provider:
-        oldest = oldest.where(_TABLE.c.provider == bindparam("provider"))
+        pending = pending.where(_TABLE.c.provider == bindparam("provider"))
     if by_tenant:
-        oldest = oldest.where(_TABLE.c.tenant == bindparam("tenant"))
+        pending = pending.where(_TABLE.c.tenant == bindparam("tenant"))
     return select(*_SCOPE_HEAD_COLUMNS).where(
-        _TABLE.c.id.in_(oldest.group_by(_TABLE.c.ordering_key)),
+        _TABLE.c.id.in_(pending.group_by(_TABLE.c.ordering_key)),
         or_(_TABLE.c.next_attempt_at <= bindparam("now"), _TABLE.c.lease_expires_at >= bindparam("wall")),
     )
 
@@ -313,11 +311,13 @@ class CallbackDispatcher:
         statement = _heads_of_scope(provider is not None, tenant is not None)
         with self._db.engine.connect() as connection:
             heads = connection.execute(statement, params).all()
-        in_flight = [
-            head for head in heads if head.lease_expires_at is not None and _aware(head.lease_expires_at) >= wall
-        ]
-        due = [head for head in heads if head not in in_flight and self._is_due(head)]
-        return len(in_flight), len(due)
+        in_flight = due = 0
+        for head in heads:
+            if head.lease_expires_at is not None and _aware(head.lease_expires_at) >= wall:
+                in_flight += 1
+            elif self._is_due(head):
+                due += 1
+        return in_flight, due
 
     def settle(self, provider: str | None = None, tenant: str | None = None, timeout: float = 30.0) -> tuple[int, int]:
         """Wait (starting due deliveries here) until the scope has nothing in flight and nothing
@@ -339,7 +339,7 @@ class CallbackDispatcher:
             heads = connection.execute(_DUE_HEADS, {"now": now, "wall": _wall_now()}).all()
         return [head for head in heads if self._is_due(head)]
 
-    def _is_due(self, delivery: CallbackDelivery | Row) -> bool:
+    def _is_due(self, delivery: Row) -> bool:
         due = delivery.next_attempt_at
         return due is not None and _aware(due) <= self._clock.now(delivery.provider, delivery.tenant)
 
