@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     from emulator.core.metrics import MetricsMiddleware
     from emulator.core.mounts import LazyMount
     from emulator.core.runtime import Runtime
+    from emulator.core.threads import in_thread
     from emulator.core.traffic import DOCUMENTATION_PATHS, Traffic, VirtualHosts, virtual_host_prefixes
     from emulator.providers import load_providers
     from emulator.settings import Settings
@@ -55,7 +56,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        await asyncio.to_thread(runtime.join)
+        await in_thread(runtime.join)
         ticker = asyncio.create_task(runtime.background.run_forever(settings.tick_seconds))
         # Everything built so far (routes, models, compiled statements) lives as long as the app:
         # leave it out of the collector's scans, which otherwise cost a request its p99. No
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             with contextlib.suppress(asyncio.CancelledError):
                 await ticker
             runtime.callbacks.close()
-            await asyncio.to_thread(runtime.leave)
+            await in_thread(runtime.leave)
             runtime.db.dispose()
 
     def index(_request: Request) -> Response:

@@ -1,6 +1,6 @@
 """Start-up builds only what serving needs: the app answers its hot routes (the documented GETs
 and the common writes) without FastAPI ever being imported (nor the callback sender, until a
-callback is due); the first request a hot route does not take builds its provider's FastAPI app
+callback is due, nor anyio's asyncio backend); the first request a hot route does not take builds its provider's FastAPI app
 then."""
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ async def main():
             ]
             seen["hot"] = (statuses, fastapi_loaded())
             seen["posting"] = "emulator.core.posting" in sys.modules  # no callback was sent
+            # Seeding a new tenant runs on a worker thread, without anyio's backend (its imports).
+            seen["anyio"] = "anyio._backends._asyncio" in sys.modules
             # A PUT is no hot route's: the Yay app is built for it.
             put = await client.put(ADDRESS, headers=YAY, content="{}")
             seen["routed"] = (put.status_code, fastapi_loaded())
@@ -64,6 +66,7 @@ def test_hot_routes_answer_without_fastapi_and_the_rest_builds_it(tmp_path):
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["hot"] == [[200] * 6, False], done.stderr
     assert seen["posting"] is False
+    assert seen["anyio"] is False
     status, loaded = seen["routed"]
     assert loaded is True and status != 500
 

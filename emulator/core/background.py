@@ -12,6 +12,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
+from emulator.core.threads import in_thread
+
 log = logging.getLogger("emulator.background")
 
 Job = Callable[[datetime], object]
@@ -47,4 +49,4 @@ class BackgroundWork:
         # requests, which a client starting the emulator is waiting on.
         while True:
             await asyncio.sleep(tick_seconds)
-            await asyncio.to_thread(self.run_due)
+            await in_thread(self.run_due)

@@ -19,9 +19,9 @@ from collections.abc import Callable, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from sqlalchemy import text
-from starlette.concurrency import run_in_threadpool
 
 from emulator.core.db import sqlite_file
+from emulator.core.threads import in_thread
 
 if TYPE_CHECKING:
     from sqlalchemy import Column
@@ -146,7 +146,7 @@ class FastReader:
         """Every row of a read-only statement."""
         if self._path is not None:
             return self.rows(sql, params)
-        return await run_in_threadpool(self.rows, sql, params)
+        return await in_thread(self.rows, sql, params)
 
     async def fetchone(self, sql: str, params: dict) -> Sequence[Any] | None:
         rows = await self.fetchall(sql, params)
@@ -212,7 +212,7 @@ async def read_call(db: Database, function: Callable[..., T], *args: Any) -> T:
     file, on a worker thread otherwise."""
     if reader(db).inline:
         return function(*args)
-    return await run_in_threadpool(function, *args)
+    return await in_thread(function, *args)
 
 
 def iso_date(value: Any) -> str:

@@ -19,6 +19,7 @@ each process from the rule's own random stream.
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import logging
 import random
@@ -26,12 +27,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import anyio
 from sqlalchemy import Column, Text, delete, or_, update
 from sqlmodel import Field, col, select
 
 from emulator.core.db import Database, StoredModel, table_of
 from emulator.core.scope import DROPPED_KEY, FAULT_KEY, TENANT_GATE_KEY, path_matches
+from emulator.core.threads import in_thread
 from emulator.core.traffic import Traffic
 
 LATENCY, ERROR, DROP = "latency", "error", "drop"
@@ -291,10 +292,10 @@ class FaultInjection:
         state = scope.setdefault("state", {})
         body = _BodyTracker(receive)
         door_rules = [rule for rule in rules if rule.tenant is None]
-        fault = await anyio.to_thread.run_sync(self._faults.decide, door_rules) if door_rules else None
+        fault = await in_thread(self._faults.decide, door_rules) if door_rules else None
         if fault is not None:
             state[FAULT_KEY] = fault.rule_id
-            await anyio.sleep(fault.delay_seconds)
+            await asyncio.sleep(fault.delay_seconds)
             if fault.kind == LATENCY:
                 await self.app(scope, receive, send)
             else:
@@ -320,14 +321,14 @@ class FaultInjection:
                 if decided[0].kind != LATENCY:
                     return  # the provider app's own error page for the aborted handler is not sent
                 if message["type"] == "http.response.start":
-                    await anyio.sleep(decided[0].delay_seconds)
+                    await asyncio.sleep(decided[0].delay_seconds)
             await send(message)
 
         state[TENANT_GATE_KEY] = gate
         try:
             await self.app(scope, body.receive, gated_send)
         except InjectedFault as injected:
-            await anyio.sleep(injected.fault.delay_seconds)
+            await asyncio.sleep(injected.fault.delay_seconds)
             await self._answer(injected.fault, target.provider, scope, body, send)
 
     async def _answer(self, fault: Fault, provider, scope, body: _BodyTracker, send) -> None:

@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from emulator.core.fastread import FastReader
+from emulator.core.threads import in_thread
 
 CHUNK_ROWS = 100
 """Rows per chunk (about 50 KiB of body): with 1,000 a list of 10,000 addresses grew the server
@@ -104,7 +104,7 @@ async def read_rendered_rows(
         rows = fast.first_rows(sql, params, CHUNK_ROWS)
         if len(rows) < CHUNK_ROWS:
             return [render(rows)] if rows else []
-    return await run_in_threadpool(render_rows, fast, sql, params, render, separator)
+    return await in_thread(render_rows, fast, sql, params, render, separator)
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class ChunkedResponse(Response):
                 try:
                     at = 0
                     while at < chunk.length:
-                        block = await run_in_threadpool(chunk.read_block, at)
+                        block = await in_thread(chunk.read_block, at)
                         at += len(block)
                         more = at < chunk.length or bool(chunks)
                         await send({"type": "http.response.body", "body": block, "more_body": more})

@@ -13,7 +13,6 @@ from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import Field, Session, SQLModel, col, select
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
@@ -21,6 +20,7 @@ from emulator.core.callbacks import CallbackDelivery
 from emulator.core.clock import Clock
 from emulator.core.db import Database, StoredModel, table_of
 from emulator.core.scope import TENANT_GATE_KEY, TENANT_KEY
+from emulator.core.threads import in_thread
 
 # Where a tenant's name is itself its credential (CM.com's product token), listings show it masked.
 TENANT_MASK = "***"
@@ -95,13 +95,13 @@ class Tenants:
         """``enter`` for async dependencies: only a tenant's first request waits on a thread."""
         _note_tenant(request, tenant)
         if (provider, tenant) not in self._known:
-            await run_in_threadpool(self.ensure, provider, tenant)
+            await in_thread(self.ensure, provider, tenant)
 
     async def enter_scope(self, scope: MutableMapping[str, Any], provider: str, tenant: str) -> None:
         """``enter_async`` for a request known only by its ASGI scope (the hot routes)."""
         _note_scope_tenant(scope, tenant)
         if (provider, tenant) not in self._known:
-            await run_in_threadpool(self.ensure, provider, tenant)
+            await in_thread(self.ensure, provider, tenant)
 
     async def attribute_refused(self, request: Request, provider: str, tenant: object) -> None:
         """File a request refused for its credentials under the tenant they name (a wrong
@@ -111,7 +111,7 @@ class Tenants:
         if not isinstance(tenant, str) or not tenant or len(tenant) > MAX_CREDENTIAL_LENGTH or "\x00" in tenant:
             return
         key = (provider, tenant)
-        if key not in self._known and not await run_in_threadpool(self._recorded, key):
+        if key not in self._known and not await in_thread(self._recorded, key):
             return
         request.scope.setdefault("state", {})[TENANT_KEY] = tenant
 

@@ -14,7 +14,6 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import OAuth2
 from pydantic import BaseModel
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from emulator.core.auth import MAX_CREDENTIAL_LENGTH
 from emulator.core.context import ProviderContext
@@ -22,6 +21,7 @@ from emulator.core.fastread import read_call
 from emulator.core.http import BodyError, is_json_content_type, parse_json
 from emulator.core.rendering import PHPJSONResponse
 from emulator.core.subapp import GuardedRoute, Responses, RuntimeDep, SessionDep, build_subapp
+from emulator.core.threads import in_thread
 from emulator.providers.cloudlx import render, service
 from emulator.providers.cloudlx.answers import (
     ACCEPT,
@@ -261,7 +261,7 @@ async def _issue(
                 return service.issue_token(session, tenant, runtime.clock.now(NAME, tenant))
             return service.refresh_token(session, tenant, refresh, runtime.clock.now(NAME, tenant))
 
-    token = await run_in_threadpool(issue)
+    token = await in_thread(issue)
     if token is None:
         raise OAuthError.invalid_refresh()
     return _token_body(token)

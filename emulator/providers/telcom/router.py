@@ -10,12 +10,12 @@ from typing import Annotated
 
 from fastapi import FastAPI, Request, Security
 from fastapi.security import APIKeyHeader
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import PlainTextResponse, Response
 
 from emulator.core.context import ProviderContext
 from emulator.core.fastread import reader
 from emulator.core.subapp import Responses, build_subapp
+from emulator.core.threads import in_thread
 from emulator.providers.telcom import schemas
 from emulator.providers.telcom.actions import ACTIONS, READS, action_at, run_action
 from emulator.providers.telcom.errors import (
@@ -63,7 +63,7 @@ async def dispatch(
     if action.handler in READS and reader(runtime.db).inline:
         # A read on a local SQLite file takes microseconds: a thread hop would cost more.
         return run_action(runtime, action, token, values)
-    return await run_in_threadpool(run_action, runtime, action, token, values)
+    return await in_thread(run_action, runtime, action, token, values)
 
 
 _BAD_REQUEST: Responses = {
