@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Field, col, select
+from sqlalchemy import select as select_rows
+from sqlmodel import Field, col
 
-from emulator.core.db import Database, StoredModel
+from emulator.core.db import Database, StoredModel, table_of
 
 MAX_OFFSET = 5e10
 """Seconds a clock may be offset by (about 1,600 years either way)."""
@@ -42,6 +43,14 @@ class TenantClockState(StoredModel, table=True):
     # hold for state documents too.
     offset_seconds: float = Field(default=0.0, sa_column_kwargs={"info": {"ge": -MAX_OFFSET, "le": MAX_OFFSET}})
     frozen_at: datetime | None = None
+
+
+# What ``Clock.load`` reads, as plain rows (no ORM: a load runs at start and after every change
+# another process publishes, and the first ORM query of a process sets up every table's mapping).
+_SHARED = table_of(ClockState)
+_TENANTS = table_of(TenantClockState)
+_SHARED_STATE = select_rows(_SHARED.c.offset_seconds, _SHARED.c.frozen_at).where(_SHARED.c.id == 1)
+_TENANT_STATES = select_rows(_TENANTS.c.provider, _TENANTS.c.tenant, _TENANTS.c.offset_seconds, _TENANTS.c.frozen_at)
 
 
 def utc_now() -> datetime:
@@ -93,13 +102,11 @@ class Clock:
             with self._lock:
                 moves = self._moves
             with self._db.session() as session:
-                state = session.get(ClockState, 1)
-                rows = session.exec(select(TenantClockState)).all()
+                state = session.connection().execute(_SHARED_STATE).first()
+                rows = session.connection().execute(_TENANT_STATES).all()
             tenants = {
-                (row.provider, row.tenant): TenantClock(
-                    row.provider, row.tenant, timedelta(seconds=row.offset_seconds), _aware(row.frozen_at)
-                )
-                for row in rows
+                (provider, tenant): TenantClock(provider, tenant, timedelta(seconds=offset), _aware(frozen_at))
+                for provider, tenant, offset, frozen_at in rows
             }
             with self._lock:
                 if moves != self._moves:
@@ -107,8 +114,8 @@ class Clock:
                 if state is None:
                     self._offset, self._frozen_at = timedelta(0), None
                 else:
-                    self._offset = timedelta(seconds=state.offset_seconds)
-                    self._frozen_at = _aware(state.frozen_at)
+                    self._offset = timedelta(seconds=state[0])
+                    self._frozen_at = _aware(state[1])
                 self._tenants = tenants
                 return
 

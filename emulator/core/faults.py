@@ -24,11 +24,13 @@ import builtins
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import Column, Text, delete, or_, update
-from sqlmodel import Field, col, select
+from sqlalchemy import Column, RowMapping, Text, delete, or_, update
+from sqlalchemy import select as select_rows
+from sqlmodel import Field, col
 
 from emulator.core.db import Database, StoredModel, table_of
 from emulator.core.scope import DROPPED_KEY, FAULT_KEY, TENANT_GATE_KEY, path_matches
@@ -81,6 +83,11 @@ class FaultRuleRow(StoredModel, table=True):
     count: int | None = None
     seed: int | None = None
     fired: int = 0
+
+
+_RULES_TABLE = table_of(FaultRuleRow)
+_RULE_COLUMNS = tuple(column.key for column in _RULES_TABLE.columns)
+_RULES = select_rows(_RULES_TABLE).order_by(_RULES_TABLE.c.id)
 
 
 @dataclass
@@ -157,24 +164,26 @@ class Faults:
             self._cache = None
             self._dropped += 1
 
-    def _rule(self, row: FaultRuleRow) -> FaultRule:
-        assert row.id is not None
-        rule = self._known.get(row.id)
+    def _rule(self, row: Mapping[str, Any] | RowMapping) -> FaultRule:
+        """The rule of a stored row's values: made the first time its id is seen, then kept."""
+        rule = self._known.get(row["id"])
         if rule is None:
-            rule = FaultRule(row)
-            if row.seed is not None:
-                rule._random = random.Random(row.seed)
+            rule = FaultRule(FaultRuleRow(**row))
+            if rule.row.seed is not None:
+                rule._random = random.Random(rule.row.seed)
             elif self._default_seed is not None:
                 # Under the global seed each rule still gets a stream of its own, reproducibly.
                 rule._random = random.Random(f"{self._default_seed}:{rule.id}")
-            self._known[row.id] = rule
-        rule.fired = row.fired
+            self._known[rule.id] = rule
+        rule.fired = row["fired"]
         return rule
 
     def _reload(self) -> builtins.list[FaultRule]:
         dropped = self._dropped
+        # Plain rows, not an ORM query: the first request of every process asks (most often to
+        # find none), and the first ORM query of a process sets up every table's mapping.
         with self._db.session() as session:
-            rows = session.exec(select(FaultRuleRow).order_by(col(FaultRuleRow.id))).all()
+            rows = session.connection().execute(_RULES).mappings().all()
         with self._lock:
             rules = [self._rule(row) for row in rows]
             self._known = {rule.id: rule for rule in rules}
@@ -193,7 +202,7 @@ class Faults:
             session.commit()
             session.refresh(row)
         with self._lock:
-            rule = self._rule(row)
+            rule = self._rule({name: getattr(row, name) for name in _RULE_COLUMNS})
         self._changed()
         return rule
 

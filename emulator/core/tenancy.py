@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
+from sqlalchemy import select as select_rows
 from sqlmodel import Field, Session, SQLModel, col, select
 from starlette.requests import Request
 
@@ -46,6 +47,16 @@ class TenantRecord(StoredModel, table=True):
     provider: str = Field(primary_key=True, max_length=32)
     tenant: str = Field(primary_key=True, max_length=255)
     created_at: datetime
+
+
+_RECORDS = table_of(TenantRecord)
+_RECORDED = (
+    select_rows(_RECORDS.c.tenant)
+    .where(_RECORDS.c.provider == bindparam("provider"), _RECORDS.c.tenant == bindparam("tenant"))
+    .limit(1)
+)
+"""Whether a tenant is recorded: plain rows, as every first request of a tenant in a process asks
+(the first ORM query of a process sets up every table's mapping)."""
 
 
 Seeder = Callable[[Session, str], None]
@@ -117,7 +128,8 @@ class Tenants:
 
     def _recorded(self, key: tuple[str, str]) -> bool:
         with self._db.session() as session:
-            return session.get(TenantRecord, key) is not None
+            recorded = session.connection().execute(_RECORDED, {"provider": key[0], "tenant": key[1]})
+            return recorded.first() is not None
 
     def ensure(self, provider: str, tenant: str) -> None:
         """Seed the tenant from the default fixtures the first time it is seen."""
@@ -128,7 +140,8 @@ class Tenants:
             if key in self._known:
                 return
             with self._db.session() as session:
-                if session.get(TenantRecord, key) is None and self._claim(session, provider, tenant):
+                recorded = session.connection().execute(_RECORDED, {"provider": provider, "tenant": tenant}).first()
+                if recorded is None and self._claim(session, provider, tenant):
                     self._seeders[provider](session, tenant)
                     session.commit()
             self._known.add(key)

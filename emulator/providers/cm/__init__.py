@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, func
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
 from emulator.core.bulk import bulk_insert
 from emulator.core.context import ProviderContext
+from emulator.core.db import table_of
 from emulator.core.hotpath import HotRoute
 from emulator.core.provider import Job, Provider, TenantCredentials
 from emulator.providers.cm.errors import ERRORS, NAME
@@ -68,7 +70,9 @@ def _generate(session: Session, tenant: str, count: int, seed: int, runtime: Pro
 
 # Whether any order has a change due: read without a lock on the due index, so a tick with nothing
 # to do takes no write lock (the transitions take SQLite's before they read) and imports nothing.
-_ANY_DUE = select(col(NumberRequest.id)).where(col(NumberRequest.next_transition_at) <= bindparam("now")).limit(1)
+# A statement of the table, not of the model: an idle process never sets up the ORM's mappings.
+_REQUESTS = table_of(NumberRequest)
+_ANY_DUE = select_rows(_REQUESTS.c.id).where(_REQUESTS.c.next_transition_at <= bindparam("now")).limit(1)
 
 
 def _background_jobs(runtime: ProviderContext) -> dict[str, Job]:
